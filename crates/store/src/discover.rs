@@ -1,0 +1,117 @@
+//! Field auto-discovery, as Logs Insights does it for JSON events.
+//!
+//! A JSON object event exposes every leaf as a field named by its dotted path, with array
+//! positions as path segments (`items.0.id`); a top-level key that starts with `@` gets a second
+//! `@` (`@@key`) so it cannot shadow a system field; at most [`MAX_FIELDS_PER_EVENT`] leaves are
+//! exposed, in document order, depth first; JSON `null` is a missing field.
+
+use serde_json::Value;
+
+/// AWS exposes at most this many discovered fields per event.
+pub const MAX_FIELDS_PER_EVENT: usize = 200;
+
+/// Calls `visit(name, text)` for each discovered field of `message`, where `text` is the leaf's
+/// value as Insights shows it (strings unquoted, numbers and booleans as JSON text).
+pub fn discover_fields(message: &str, mut visit: impl FnMut(&str, &str)) {
+    let trimmed = message.trim();
+    if !trimmed.starts_with('{') {
+        return;
+    }
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(trimmed) else {
+        return;
+    };
+    let mut budget = MAX_FIELDS_PER_EVENT;
+    let mut path = String::new();
+    for (key, value) in &map {
+        path.clear();
+        if key.starts_with('@') {
+            path.push('@');
+        }
+        path.push_str(key);
+        flatten(&mut path, value, &mut budget, &mut visit);
+        if budget == 0 {
+            break;
+        }
+    }
+}
+
+fn flatten(path: &mut String, value: &Value, budget: &mut usize, visit: &mut impl FnMut(&str, &str)) {
+    if *budget == 0 {
+        return;
+    }
+    let mut child = |path: &mut String, segment: &str, value: &Value| {
+        let len = path.len();
+        path.push('.');
+        path.push_str(segment);
+        flatten(path, value, budget, visit);
+        path.truncate(len);
+    };
+    match value {
+        Value::Null => {}
+        Value::Bool(b) => {
+            *budget -= 1;
+            visit(path, if *b { "true" } else { "false" });
+        }
+        Value::Number(n) => {
+            *budget -= 1;
+            visit(path, &n.to_string());
+        }
+        Value::String(s) => {
+            *budget -= 1;
+            visit(path, s);
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                child(path, &i.to_string(), item);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                child(path, key, item);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(msg: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        discover_fields(msg, |k, v| out.push((k.to_owned(), v.to_owned())));
+        out
+    }
+
+    #[test]
+    fn flattens_like_insights() {
+        let got = fields(
+            r#"{"level":"ERROR","http":{"status":503,"ok":false},"items":[{"id":"a"},{"id":"b"}],"@ts":"x","n":null}"#,
+        );
+        let want = [
+            ("level", "ERROR"),
+            ("http.status", "503"),
+            ("http.ok", "false"),
+            ("items.0.id", "a"),
+            ("items.1.id", "b"),
+            ("@@ts", "x"),
+        ];
+        let want: Vec<_> = want.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn text_and_broken_json_discover_nothing() {
+        assert!(fields("plain text {\"a\":1}").is_empty());
+        assert!(fields("{not json").is_empty());
+        assert!(fields("[1,2]").is_empty());
+    }
+
+    #[test]
+    fn caps_fields_per_event() {
+        let body: Vec<String> = (0..250).map(|i| format!("\"f{i}\":{i}")).collect();
+        let got = fields(&format!("{{{}}}", body.join(",")));
+        assert_eq!(got.len(), MAX_FIELDS_PER_EVENT);
+        assert_eq!(got[199], ("f199".to_string(), "199".to_string()));
+    }
+}
