@@ -29,11 +29,18 @@ pub enum CommandKind {
     /// `display expr [as alias], ...`
     Display(Vec<Projection>),
     /// `filter cond` or `where cond` (same semantics; the keyword is kept for printing).
-    Filter { keyword: FilterKeyword, condition: Expr },
+    Filter {
+        keyword: FilterKeyword,
+        condition: Expr,
+    },
     /// `sort key [asc|desc], ...`
     Sort(Vec<SortKey>),
     /// `limit N` or `limit any N`.
-    Limit { count: u64, count_span: Span, any: bool },
+    Limit {
+        count: u64,
+        count_span: Span,
+        any: bool,
+    },
 }
 
 impl CommandKind {
@@ -42,8 +49,14 @@ impl CommandKind {
         match self {
             CommandKind::Fields(_) => "fields",
             CommandKind::Display(_) => "display",
-            CommandKind::Filter { keyword: FilterKeyword::Filter, .. } => "filter",
-            CommandKind::Filter { keyword: FilterKeyword::Where, .. } => "where",
+            CommandKind::Filter {
+                keyword: FilterKeyword::Filter,
+                ..
+            } => "filter",
+            CommandKind::Filter {
+                keyword: FilterKeyword::Where,
+                ..
+            } => "where",
             CommandKind::Sort(_) => "sort",
             CommandKind::Limit { .. } => "limit",
         }
@@ -103,15 +116,34 @@ pub enum ExprKind {
     List(Vec<Expr>),
     /// `*`, as in `count(*)`.
     Star,
-    Unary { op: UnaryOp, operand: Box<Expr> },
-    Binary { op: BinaryOp, left: Box<Expr>, right: Box<Expr> },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
     /// `expr like pattern`, `expr not like pattern`, `expr =~ pattern`. The pattern is a string
     /// literal (substring test) or a regex literal (regex search).
-    Like { expr: Box<Expr>, pattern: Box<Expr>, negated: bool, tilde: bool },
+    Like {
+        expr: Box<Expr>,
+        pattern: Box<Expr>,
+        negated: bool,
+        tilde: bool,
+    },
     /// `expr in [..]` / `expr not in [..]`.
-    In { expr: Box<Expr>, list: Box<Expr>, negated: bool },
+    In {
+        expr: Box<Expr>,
+        list: Box<Expr>,
+        negated: bool,
+    },
     /// `name(args)`; `name` keeps the case it was written in.
-    Call { name: Ident, args: Vec<Expr> },
+    Call {
+        name: Ident,
+        args: Vec<Expr>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -119,12 +151,18 @@ pub enum Literal {
     /// A quoted string, unescaped.
     String(String),
     /// A number; `text` is the source spelling (kept for the printer and column names).
-    Number { value: f64, text: String },
+    Number {
+        value: f64,
+        text: String,
+    },
     Bool(bool),
     /// `/pattern/`, with `\/` already turned into `/`.
     Regex(String),
     /// A duration such as `5m` or `1h`: magnitude and the unit as written.
-    Duration { value: u64, unit: String },
+    Duration {
+        value: u64,
+        unit: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -31,7 +31,13 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(kind: DiagnosticKind, message: impl Into<String>, span: Span) -> Self {
-        Self { kind, message: message.into(), span, label: String::new(), help: None }
+        Self {
+            kind,
+            message: message.into(),
+            span,
+            label: String::new(),
+            help: None,
+        }
     }
 
     pub fn syntax(message: impl Into<String>, span: Span) -> Self {
@@ -44,7 +50,11 @@ impl Diagnostic {
 
     /// A construct that is valid Insights but not implemented in Loupe yet.
     pub fn unsupported(what: impl fmt::Display, span: Span) -> Self {
-        Self::new(DiagnosticKind::Unsupported, format!("{what} is not supported yet"), span)
+        Self::new(
+            DiagnosticKind::Unsupported,
+            format!("{what} is not supported yet"),
+            span,
+        )
     }
 
     pub fn with_label(mut self, label: impl Into<String>) -> Self {

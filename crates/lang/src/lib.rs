@@ -16,8 +16,10 @@ mod parser;
 mod printer;
 mod render;
 mod span;
+mod suggest;
 
 pub use diagnostic::{Diagnostic, DiagnosticKind};
 pub use parser::parse;
+pub use printer::expr_text;
 pub use render::render;
 pub use span::{Span, char_offsets};

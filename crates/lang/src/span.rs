@@ -70,6 +70,6 @@ mod tests {
         let span = Span::new(start, start + 1);
         assert_eq!(char_offsets(src, span), (21, 22));
         assert_eq!(char_offsets(src, Span::new(0, 6)), (0, 6));
-        assert_eq!(char_offsets(src, Span::new(1000, 2000)), (27, 27));
+        assert_eq!(char_offsets(src, Span::new(1000, 2000)), (28, 28));
     }
 }
