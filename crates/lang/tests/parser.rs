@@ -539,4 +539,3 @@ fn expr_text_is_canonical() {
     let e = filter_expr("abs( f3-f4 )");
     assert_eq!(loupe_lang::expr_text(&e), "abs(f3 - f4)");
 }
-
