@@ -1,1 +1,112 @@
-//! placeholder
+//! Loupe's query engine: Logs Insights on DataFusion over the Loupe store.
+//!
+//! This is the only crate that knows DataFusion. It turns a parsed Insights [`Query`] into a
+//! DataFusion `LogicalPlan` ([`plan`], one module per command), runs it over the events a
+//! [`Store`] scan hands out, and shapes the answer the way Insights does ([`result`]): every
+//! value a string, missing fields left out of their row, and the query statistics.
+//!
+//! It does not parse query text (that is `loupe-lang`) and does not know AWS API shapes (that
+//! is `loupe-service`).
+//!
+//! ```no_run
+//! # async fn demo(store: &loupe_store::Store) -> Result<(), loupe_engine::EngineError> {
+//! let query = loupe_lang::parse("filter @message like /ERROR/ | limit 5")?;
+//! let request = loupe_engine::QueryRequest { groups: vec!["app".into()], start_ms: None, end_ms: None };
+//! let output = loupe_engine::run_query(store, &query, &request).await?;
+//! println!("{} rows", output.rows.len());
+//! # Ok(()) }
+//! ```
+
+mod error;
+mod expr;
+pub mod functions;
+pub mod plan;
+mod referenced;
+pub mod result;
+
+use std::sync::Arc;
+
+use datafusion::catalog::MemTable;
+use datafusion::datasource::provider_as_source;
+use datafusion::execution::context::SessionContext;
+use datafusion::logical_expr::LogicalPlanBuilder;
+use datafusion::physical_plan::{ExecutionPlan, collect};
+use datafusion::prelude::SessionConfig;
+use loupe_lang::ast::Query;
+use loupe_store::{ScanRequest, Store};
+
+pub use error::{EngineError, Result};
+pub use referenced::referenced_fields;
+pub use result::ResultField;
+
+/// Which events a query runs over: log groups and an inclusive time range in epoch ms.
+#[derive(Debug, Clone, Default)]
+pub struct QueryRequest {
+    pub groups: Vec<String>,
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+}
+
+/// What a query costs, as GetQueryResults reports it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueryStatistics {
+    pub records_matched: u64,
+    pub records_scanned: u64,
+    pub bytes_scanned: u64,
+}
+
+/// A finished query: its rows (each a list of present fields, in output order) and statistics.
+#[derive(Debug, Clone)]
+pub struct QueryOutput {
+    pub fields: Vec<String>,
+    pub rows: Vec<Vec<ResultField>>,
+    pub statistics: QueryStatistics,
+}
+
+/// The name of the table a query's scan appears as in plans.
+pub const TABLE_NAME: &str = "events";
+
+/// A DataFusion session configured for Insights queries.
+pub fn session() -> SessionContext {
+    let config = SessionConfig::new()
+        .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .with_information_schema(false);
+    SessionContext::new_with_config(config)
+}
+
+/// Plans and runs `query` over the events `request` selects.
+pub async fn run_query(store: &Store, query: &Query, request: &QueryRequest) -> Result<QueryOutput> {
+    let scan_request = ScanRequest {
+        groups: request.groups.clone(),
+        start_ms: request.start_ms,
+        end_ms: request.end_ms,
+        fields: referenced_fields(query),
+    };
+    let scan = store.scan(&scan_request)?;
+    let table = MemTable::try_new(scan.schema.clone(), vec![scan.batches])?;
+    let builder = LogicalPlanBuilder::scan(TABLE_NAME, provider_as_source(Arc::new(table)), None)?;
+    let planned = plan::plan_query(query, builder)?;
+
+    let ctx = session();
+    let physical = ctx.state().create_physical_plan(&planned.plan).await?;
+    let batches = collect(physical.clone(), ctx.task_ctx()).await?;
+    let rows = result::render_rows(&batches, &planned.output);
+    let records_matched = matched_rows(physical.as_ref()).unwrap_or(scan.records_scanned);
+    Ok(QueryOutput {
+        fields: planned.output,
+        rows,
+        statistics: QueryStatistics {
+            records_matched,
+            records_scanned: scan.records_scanned,
+            bytes_scanned: scan.bytes_scanned,
+        },
+    })
+}
+
+/// Rows that passed the last filter of an executed plan, or `None` when it has no filter.
+fn matched_rows(plan: &dyn ExecutionPlan) -> Option<u64> {
+    if plan.name() == "FilterExec" {
+        return plan.metrics().and_then(|m| m.output_rows()).map(|n| n as u64);
+    }
+    plan.children().into_iter().find_map(|child| matched_rows(child.as_ref()))
+}

@@ -1,1 +1,113 @@
-//! placeholder
+//! The CloudWatch Logs model over Loupe's store and engine, and Loupe's public library API.
+//!
+//! [`Loupe`] is what the CLI (and later the HTTP API) talks to: it ingests events, runs Logs
+//! Insights queries and lists log groups, reporting failures as [`ServiceError`]s named after
+//! the AWS exceptions. It owns the async runtime the engine runs on, so callers stay
+//! synchronous. It does not print and does not parse command-line flags.
+//!
+//! ```no_run
+//! use loupe_service::{Loupe, StartQuery};
+//! let loupe = Loupe::open("/tmp/loupe-store".as_ref())?;
+//! loupe.ingest_lines("app", "main", &b"2026-11-01T00:00:00Z ERROR boom\n"[..])?;
+//! let results = loupe.query(&StartQuery {
+//!     query_string: "filter @message like /ERROR/".into(),
+//!     log_group_names: vec!["app".into()],
+//!     ..Default::default()
+//! })?;
+//! assert_eq!(results.results.len(), 1);
+//! # Ok::<(), loupe_service::ServiceError>(())
+//! ```
+
+mod clock;
+mod error;
+mod ingest;
+mod query;
+
+use std::io::BufRead;
+use std::path::Path;
+use std::sync::Arc;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{Result, ServiceError};
+pub use ingest::{IngestReport, split_timestamp};
+pub use loupe_store::GroupInfo;
+pub use query::{GetQueryResults, QueryStatistics, QueryStatus, ResultField, StartQuery};
+
+use loupe_engine::EngineError;
+use loupe_store::Store;
+
+/// A Loupe instance over one store directory.
+#[derive(Debug)]
+pub struct Loupe {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Loupe {
+    /// Opens (creating if needed) the store at `dir`, with the system clock.
+    pub fn open(dir: &Path) -> Result<Loupe> {
+        Self::with_clock(dir, Arc::new(SystemClock))
+    }
+
+    pub fn with_clock(dir: &Path, clock: Arc<dyn Clock>) -> Result<Loupe> {
+        let store = Store::open(dir)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| ServiceError::Internal(format!("cannot start the query runtime: {e}")))?;
+        Ok(Loupe { store, clock, runtime })
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Ingests one event per line of `input` into `group`, stream `stream` (see the `ingest` module docs).
+    pub fn ingest_lines(&self, group: &str, stream: &str, input: impl BufRead) -> Result<IngestReport> {
+        ingest::ingest_lines(&self.store, group, stream, input, self.clock.now_ms())
+    }
+
+    /// Every log group with its event count and stored bytes.
+    pub fn groups(&self) -> Result<Vec<GroupInfo>> {
+        Ok(self.store.groups()?)
+    }
+
+    /// Runs a Logs Insights query to completion.
+    pub fn query(&self, start: &StartQuery) -> Result<GetQueryResults> {
+        let malformed = |diagnostic| ServiceError::MalformedQuery {
+            diagnostic,
+            query: start.query_string.clone(),
+        };
+        let query = loupe_lang::parse(&start.query_string).map_err(malformed)?;
+        if start.log_group_names.is_empty() {
+            return Err(ServiceError::InvalidParameter(
+                "at least one log group is required".into(),
+            ));
+        }
+        for group in &start.log_group_names {
+            if !self.store.group_exists(group)? {
+                return Err(ServiceError::ResourceNotFound(format!(
+                    "The specified log group does not exist: {group}"
+                )));
+            }
+        }
+        if let (Some(s), Some(e)) = (start.start_ms, start.end_ms) {
+            if s > e {
+                return Err(ServiceError::InvalidParameter(
+                    "the start of the time range is after its end".into(),
+                ));
+            }
+        }
+        let request = start.request();
+        let output = self
+            .runtime
+            .block_on(loupe_engine::run_query(&self.store, &query, &request))
+            .map_err(|e| match e {
+                EngineError::Query(d) => malformed(d),
+                EngineError::Store(s) => s.into(),
+                EngineError::Execution(x) => ServiceError::Internal(x.to_string()),
+            })?;
+        Ok(GetQueryResults::complete(output))
+    }
+}

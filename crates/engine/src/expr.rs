@@ -1,0 +1,237 @@
+//! Insights expressions → DataFusion expressions, with Insights' lenient typing.
+//!
+//! Insights never raises a type error at run time: a string compared with a number compares
+//! what parses as a number (`"500" >= 400` holds, `"abc" >= 400` is false), booleans act as 1/0
+//! in arithmetic, and a comparison with a missing field is false. Each rule lives in one helper
+//! here so that every command gets the same semantics.
+
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
+use datafusion::common::{Column, DFSchema, ScalarValue};
+use datafusion::functions::expr_fn as f;
+use datafusion::logical_expr::{Expr, ExprSchemable, Operator, binary_expr, cast, lit, try_cast};
+use loupe_lang::Diagnostic;
+use loupe_lang::ast::{self, BinaryOp, ExprKind, Literal, UnaryOp};
+
+use crate::error::Result;
+use crate::functions::sort_key::sort_key;
+
+const TIMESTAMP_MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
+
+/// Translates expressions against the schema of the plan they will sit on.
+pub(crate) struct ExprPlanner<'a> {
+    pub schema: &'a DFSchema,
+}
+
+/// How a value behaves in Insights' lenient typing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Number,
+    Text,
+    Bool,
+    Time,
+    Null,
+}
+
+fn kind_of(t: &DataType) -> Kind {
+    match t {
+        DataType::Boolean => Kind::Bool,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Kind::Text,
+        DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => Kind::Time,
+        DataType::Null => Kind::Null,
+        t if t.is_numeric() => Kind::Number,
+        _ => Kind::Text,
+    }
+}
+
+impl ExprPlanner<'_> {
+    fn kind(&self, e: &Expr) -> Result<Kind> {
+        Ok(kind_of(&e.get_type(self.schema)?))
+    }
+
+    /// A column reference, or a typed null when no event in range has the field.
+    pub fn field(&self, name: &str) -> Expr {
+        match self.schema.columns_with_unqualified_name(name).last() {
+            Some(column) => Expr::Column((*column).clone()),
+            None if self.schema.has_column(&Column::new_unqualified(name)) => {
+                Expr::Column(Column::new_unqualified(name))
+            }
+            None => lit(ScalarValue::Utf8(None)),
+        }
+    }
+
+    pub fn plan(&self, e: &ast::Expr) -> Result<Expr> {
+        match &e.kind {
+            ExprKind::Field(ident) => Ok(self.field(&ident.name)),
+            ExprKind::Literal(l) => self.literal(l, e),
+            ExprKind::Unary { op: UnaryOp::Not, operand } => {
+                let inner = self.condition(operand)?;
+                // A comparison with a missing field is false, so its negation is true.
+                Ok(Expr::Not(Box::new(f::coalesce(vec![inner, lit(false)]))))
+            }
+            ExprKind::Unary { op: UnaryOp::Neg, operand } => {
+                let inner = self.number(self.plan(operand)?)?;
+                Ok(Expr::Negative(Box::new(inner)))
+            }
+            ExprKind::Binary { op, left, right } => self.binary(*op, left, right),
+            ExprKind::Like { expr, pattern, negated, tilde } => {
+                let value = self.text(self.plan(expr)?)?;
+                let test = match &pattern.kind {
+                    ExprKind::Literal(Literal::Regex(re)) => {
+                        binary_expr(value, Operator::RegexMatch, lit(re.as_str()))
+                    }
+                    ExprKind::Literal(Literal::String(s)) if *tilde => {
+                        binary_expr(value, Operator::RegexMatch, lit(s.as_str()))
+                    }
+                    ExprKind::Literal(Literal::String(s)) => f::contains(value, lit(s.as_str())),
+                    _ => {
+                        return Err(Diagnostic::semantic(
+                            "the right side of `like` must be a string or a regex literal",
+                            pattern.span,
+                        )
+                        .into());
+                    }
+                };
+                Ok(negate_if(test, *negated))
+            }
+            ExprKind::In { expr, list, negated } => {
+                let ExprKind::List(items) = &list.kind else {
+                    return Err(Diagnostic::unsupported("`in` with a subquery", list.span).into());
+                };
+                let value = self.plan(expr)?;
+                let mut test: Option<Expr> = None;
+                for item in items {
+                    let eq = self.compare(Operator::Eq, value.clone(), self.plan(item)?)?;
+                    test = Some(match test {
+                        Some(t) => t.or(eq),
+                        None => eq,
+                    });
+                }
+                Ok(negate_if(test.unwrap_or(lit(false)), *negated))
+            }
+            ExprKind::List(_) => Err(Diagnostic::unsupported("a list outside `in`", e.span).into()),
+            ExprKind::Star => Err(Diagnostic::semantic("`*` is only allowed in `count(*)`", e.span)
+                .with_label("not allowed here")
+                .into()),
+            ExprKind::Call { name, .. } => Err(Diagnostic::unsupported(
+                format!("function `{}`", name.name),
+                name.span,
+            )
+            .into()),
+            _ => Err(Diagnostic::unsupported("this expression", e.span).into()),
+        }
+    }
+
+    fn literal(&self, l: &Literal, e: &ast::Expr) -> Result<Expr> {
+        Ok(match l {
+            Literal::String(s) => lit(s.as_str()),
+            Literal::Number { value, text } => match text.parse::<i64>() {
+                Ok(i) => lit(i),
+                Err(_) => lit(*value),
+            },
+            Literal::Bool(b) => lit(*b),
+            Literal::Regex(_) => {
+                return Err(Diagnostic::semantic(
+                    "a regex literal is only allowed after `like`, `=~` or in `parse`",
+                    e.span,
+                )
+                .into());
+            }
+            Literal::Duration { .. } => {
+                return Err(Diagnostic::semantic(
+                    "a duration is only allowed as an argument of `bin` and datetime functions",
+                    e.span,
+                )
+                .into());
+            }
+        })
+    }
+
+    /// An expression used as a condition (`filter`, `and`, `or`, `not`).
+    pub fn condition(&self, e: &ast::Expr) -> Result<Expr> {
+        let planned = self.plan(e)?;
+        Ok(match self.kind(&planned)? {
+            Kind::Bool => planned,
+            Kind::Number => planned.not_eq(lit(0)),
+            Kind::Time => planned.is_not_null(),
+            // A bare text field is true when present and not empty.
+            Kind::Text | Kind::Null => planned.clone().is_not_null().and(planned.not_eq(lit(""))),
+        })
+    }
+
+    fn binary(&self, op: BinaryOp, left: &ast::Expr, right: &ast::Expr) -> Result<Expr> {
+        let arith = |operator| -> Result<Expr> {
+            let l = self.number(self.plan(left)?)?;
+            let r = self.number(self.plan(right)?)?;
+            Ok(binary_expr(l, operator, r))
+        };
+        match op {
+            BinaryOp::And => Ok(self.condition(left)?.and(self.condition(right)?)),
+            BinaryOp::Or => Ok(self.condition(left)?.or(self.condition(right)?)),
+            BinaryOp::Eq => self.compare(Operator::Eq, self.plan(left)?, self.plan(right)?),
+            BinaryOp::NotEq => self.compare(Operator::NotEq, self.plan(left)?, self.plan(right)?),
+            BinaryOp::Lt => self.compare(Operator::Lt, self.plan(left)?, self.plan(right)?),
+            BinaryOp::LtEq => self.compare(Operator::LtEq, self.plan(left)?, self.plan(right)?),
+            BinaryOp::Gt => self.compare(Operator::Gt, self.plan(left)?, self.plan(right)?),
+            BinaryOp::GtEq => self.compare(Operator::GtEq, self.plan(left)?, self.plan(right)?),
+            BinaryOp::Add => arith(Operator::Plus),
+            BinaryOp::Sub => arith(Operator::Minus),
+            BinaryOp::Mul => arith(Operator::Multiply),
+            // Insights divides integers into a fraction; both sides are already Float64.
+            BinaryOp::Div => arith(Operator::Divide),
+            BinaryOp::Mod => arith(Operator::Modulo),
+            BinaryOp::Pow => {
+                let l = self.number(self.plan(left)?)?;
+                let r = self.number(self.plan(right)?)?;
+                Ok(f::power(l, r))
+            }
+        }
+    }
+
+    /// Compares two values the lenient way: when either side is a number (or boolean), both
+    /// sides compare as numbers and text that does not parse makes the comparison false.
+    fn compare(&self, op: Operator, l: Expr, r: Expr) -> Result<Expr> {
+        let (lk, rk) = (self.kind(&l)?, self.kind(&r)?);
+        let numeric = |k| matches!(k, Kind::Number | Kind::Bool);
+        let (l, r) = match (lk, rk) {
+            (Kind::Text | Kind::Null, Kind::Text | Kind::Null) => (l, r),
+            (Kind::Time, Kind::Time) => (l, r),
+            (Kind::Time, Kind::Text) => (l, try_cast(r, TIMESTAMP_MS)),
+            (Kind::Text, Kind::Time) => (try_cast(l, TIMESTAMP_MS), r),
+            (a, b) if numeric(a) && numeric(b) && a == b => (l, r),
+            _ => (self.number(l)?, self.number(r)?),
+        };
+        Ok(binary_expr(l, op, r))
+    }
+
+    /// The numeric value of `e` as Float64: text that does not parse is null.
+    fn number(&self, e: Expr) -> Result<Expr> {
+        Ok(match self.kind(&e)? {
+            Kind::Number => cast(e, DataType::Float64),
+            Kind::Bool => cast(cast(e, DataType::Int64), DataType::Float64),
+            Kind::Time => cast(cast(e, DataType::Int64), DataType::Float64),
+            Kind::Text | Kind::Null => try_cast(e, DataType::Float64),
+        })
+    }
+
+    /// The value to sort `e` by: text through [`sort_key`] so that it sorts the Insights way,
+    /// anything else as itself.
+    pub fn sort_value(&self, e: &ast::Expr) -> Result<Expr> {
+        let planned = self.plan(e)?;
+        Ok(match self.kind(&planned)? {
+            Kind::Text | Kind::Null => sort_key().call(vec![cast(planned, DataType::Utf8)]),
+            _ => planned,
+        })
+    }
+
+    /// The text of `e`, for substring and regex tests.
+    fn text(&self, e: Expr) -> Result<Expr> {
+        Ok(match self.kind(&e)? {
+            Kind::Text => e,
+            _ => cast(e, DataType::Utf8),
+        })
+    }
+}
+
+fn negate_if(test: Expr, negated: bool) -> Expr {
+    if negated { Expr::Not(Box::new(f::coalesce(vec![test, lit(false)]))) } else { test }
+}

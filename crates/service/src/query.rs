@@ -1,0 +1,80 @@
+//! Running Insights queries and shaping the answer as GetQueryResults does.
+
+use serde::Serialize;
+
+use loupe_engine::{QueryOutput, QueryRequest};
+
+/// The parameters of StartQuery that Loupe honours so far.
+#[derive(Debug, Clone, Default)]
+pub struct StartQuery {
+    pub query_string: String,
+    pub log_group_names: Vec<String>,
+    /// Inclusive bounds in epoch milliseconds; `None` is unbounded.
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+}
+
+impl StartQuery {
+    pub(crate) fn request(&self) -> QueryRequest {
+        QueryRequest {
+            groups: self.log_group_names.clone(),
+            start_ms: self.start_ms,
+            end_ms: self.end_ms,
+        }
+    }
+}
+
+/// The GetQueryResults response shape, field for field.
+#[derive(Debug, Clone, Serialize)]
+pub struct GetQueryResults {
+    pub status: QueryStatus,
+    pub results: Vec<Vec<ResultField>>,
+    pub statistics: QueryStatistics,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum QueryStatus {
+    Scheduled,
+    Running,
+    Complete,
+    Failed,
+    Cancelled,
+    Timeout,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResultField {
+    pub field: String,
+    pub value: String,
+}
+
+/// AWS reports statistics as doubles.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueryStatistics {
+    pub records_matched: f64,
+    pub records_scanned: f64,
+    pub bytes_scanned: f64,
+}
+
+impl GetQueryResults {
+    pub(crate) fn complete(output: QueryOutput) -> Self {
+        let results = output
+            .rows
+            .into_iter()
+            .map(|row| {
+                row.into_iter().map(|c| ResultField { field: c.field, value: c.value }).collect()
+            })
+            .collect();
+        let s = output.statistics;
+        GetQueryResults {
+            status: QueryStatus::Complete,
+            results,
+            statistics: QueryStatistics {
+                records_matched: s.records_matched as f64,
+                records_scanned: s.records_scanned as f64,
+                bytes_scanned: s.bytes_scanned as f64,
+            },
+        }
+    }
+}
