@@ -41,6 +41,109 @@ pub enum CommandKind {
         count_span: Span,
         any: bool,
     },
+    /// `stats agg [as alias], ... [by group [as alias], ...] [offset duration]`
+    Stats {
+        aggregates: Vec<Projection>,
+        by: Vec<Projection>,
+        /// A duration literal (`offset 1h`).
+        offset: Option<Expr>,
+    },
+    /// `parse [source] pattern [as targets] [multi]`, `parse [source] logfmt as x`,
+    /// `parse [source] csv as a, b`.
+    Parse {
+        /// The field parsed; `None` means `@message`.
+        source: Option<Expr>,
+        mode: ParseMode,
+        targets: Vec<Ident>,
+        /// `multi`: one row per regex match.
+        multi: bool,
+    },
+    /// `json field=name "path" as alias`
+    Json {
+        field: Ident,
+        path: String,
+        path_span: Span,
+        alias: Ident,
+    },
+    /// `dedup f1, f2, ...`
+    Dedup(Vec<Expr>),
+    /// `unnest expr into name`
+    Unnest { expr: Expr, into: Ident },
+    /// `expand expr`
+    Expand(Expr),
+    /// `filterIndex name = value` or `filterIndex name in [..]`.
+    FilterIndex { condition: Expr },
+    /// `pattern expr`
+    Pattern(Expr),
+    /// `anomaly`
+    Anomaly,
+    /// `diff [previousDay | previousWeek | previousMonth]`
+    Diff { baseline: Option<DiffBaseline> },
+    /// `unmask [expr]` (normally written as a function inside `fields`).
+    Unmask(Option<Expr>),
+    /// `SOURCE selector ... [start=..] [end=..]`; only valid as the first command.
+    Source(Source),
+    /// `lookup table match, ... OUTPUT|OUTPUTNEW field, ...`
+    Lookup {
+        table: Ident,
+        matches: Vec<FieldMapping>,
+        mode: OutputMode,
+        outputs: Vec<FieldMapping>,
+    },
+    /// `cidrlookup table ipField [as cidrColumn] OUTPUT|OUTPUTNEW field [as alias], ...`
+    CidrLookup {
+        table: Ident,
+        ip_field: Ident,
+        cidr_column: Option<Ident>,
+        mode: OutputMode,
+        outputs: Vec<FieldMapping>,
+    },
+    /// `join [type=inner|left] left=a right=b where a.f = b.g (subquery)`
+    Join {
+        join_type: Option<JoinType>,
+        left: Ident,
+        right: Ident,
+        left_key: Ident,
+        right_key: Ident,
+        query: Box<Query>,
+    },
+    /// `appendcols [override=bool] [max=n] (subquery)`
+    AppendCols {
+        options: Vec<CommandOption>,
+        query: Box<Query>,
+    },
+    /// `addtotals [fieldname=x] [row=bool] [col=bool] [f1, f2, ...]`
+    AddTotals {
+        options: Vec<CommandOption>,
+        fields: Vec<Ident>,
+    },
+    /// `autoregress field [as alias] [p=N[-M]]`
+    AutoRegress {
+        field: Ident,
+        alias: Option<Ident>,
+        lags: Option<LagRange>,
+    },
+    /// `accum field [as alias]`
+    Accum { field: Ident, alias: Option<Ident> },
+    /// `filldown [f1 f2 ...]`; names may contain `*` wildcards.
+    FillDown(Vec<Ident>),
+    /// `fillmissing [with value for field, ...]`
+    FillMissing(Vec<FillValue>),
+    /// `sessionize f1, f2 [maxspan duration] [as alias]`
+    Sessionize {
+        fields: Vec<Ident>,
+        maxspan: Option<Expr>,
+        alias: Option<Ident>,
+    },
+    /// `logcompare timeshift duration`
+    LogCompare { timeshift: Expr },
+    /// `outlier [option=value ...] f1 [f2 ...]`
+    Outlier {
+        options: Vec<CommandOption>,
+        fields: Vec<Ident>,
+    },
+    /// `countFrequent f1, f2` (also spelled `count_frequent`).
+    CountFrequent(Vec<Ident>),
 }
 
 impl CommandKind {
@@ -59,6 +162,31 @@ impl CommandKind {
             } => "where",
             CommandKind::Sort(_) => "sort",
             CommandKind::Limit { .. } => "limit",
+            CommandKind::Stats { .. } => "stats",
+            CommandKind::Parse { .. } => "parse",
+            CommandKind::Json { .. } => "json",
+            CommandKind::Dedup(_) => "dedup",
+            CommandKind::Unnest { .. } => "unnest",
+            CommandKind::Expand(_) => "expand",
+            CommandKind::FilterIndex { .. } => "filterIndex",
+            CommandKind::Pattern(_) => "pattern",
+            CommandKind::Anomaly => "anomaly",
+            CommandKind::Diff { .. } => "diff",
+            CommandKind::Unmask(_) => "unmask",
+            CommandKind::Source(_) => "source",
+            CommandKind::Lookup { .. } => "lookup",
+            CommandKind::CidrLookup { .. } => "cidrlookup",
+            CommandKind::Join { .. } => "join",
+            CommandKind::AppendCols { .. } => "appendcols",
+            CommandKind::AddTotals { .. } => "addtotals",
+            CommandKind::AutoRegress { .. } => "autoregress",
+            CommandKind::Accum { .. } => "accum",
+            CommandKind::FillDown(_) => "filldown",
+            CommandKind::FillMissing(_) => "fillmissing",
+            CommandKind::Sessionize { .. } => "sessionize",
+            CommandKind::LogCompare { .. } => "logcompare",
+            CommandKind::Outlier { .. } => "outlier",
+            CommandKind::CountFrequent(_) => "countFrequent",
         }
     }
 }
@@ -67,6 +195,143 @@ impl CommandKind {
 pub enum FilterKeyword {
     Filter,
     Where,
+}
+
+/// How `parse` extracts fields.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParseMode {
+    /// A glob string: each `*` captures one target.
+    Glob { pattern: String, span: Span },
+    /// A regex: named groups, or unnamed groups matched to the `as` targets.
+    Regex { pattern: String, span: Span },
+    /// `logfmt as x`: a map of key/value pairs.
+    Logfmt,
+    /// `csv as a, b, ...`: comma-separated values by position.
+    Csv,
+}
+
+/// The window `diff` compares with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffBaseline {
+    PreviousDay,
+    PreviousWeek,
+    PreviousMonth,
+}
+
+impl DiffBaseline {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            DiffBaseline::PreviousDay => "previousDay",
+            DiffBaseline::PreviousWeek => "previousWeek",
+            DiffBaseline::PreviousMonth => "previousMonth",
+        }
+    }
+}
+
+/// `OUTPUT` (overwrite) or `OUTPUTNEW` (fill only absent fields) in `lookup`/`cidrlookup`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputMode {
+    Output,
+    OutputNew,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinType {
+    Inner,
+    Left,
+}
+
+/// `name [as alias]` in `lookup` and `cidrlookup`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldMapping {
+    pub name: Ident,
+    pub alias: Option<Ident>,
+    pub span: Span,
+}
+
+/// `name=value` options of `appendcols`, `addtotals` and `outlier`. The value is a literal or
+/// a name (as a field expression).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommandOption {
+    pub name: Ident,
+    pub value: Expr,
+    pub span: Span,
+}
+
+/// `p=N` or `p=N-M` in `autoregress`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LagRange {
+    pub from: u64,
+    pub to: u64,
+    pub span: Span,
+}
+
+/// `value for field` in `fillmissing`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FillValue {
+    pub value: Expr,
+    pub field: Ident,
+    pub span: Span,
+}
+
+/// The `SOURCE` command.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Source {
+    pub selectors: Vec<SourceSelector>,
+    pub bounds: Vec<TimeBound>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum SourceSelector {
+    /// `logGroups(key: value, ...)`: `namePrefix`, `accountIdentifier(s)`, `class`.
+    LogGroups {
+        options: Vec<SourceOption>,
+        span: Span,
+    },
+    /// `logGroupTags([{key: 'k', values: ['v']}, ...])`
+    LogGroupTags { filters: Vec<TagFilter>, span: Span },
+    /// `dataSource([...])`
+    DataSource { names: Expr, span: Span },
+    /// A log group by name: `'/aws/lambda/f'` (string literal) or `lg` (field expression).
+    Name(Expr),
+}
+
+/// `key: value` inside `logGroups(...)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceOption {
+    pub key: Ident,
+    pub value: Expr,
+    pub span: Span,
+}
+
+/// `{key: 'k', values: ['a', 'b']}` in `logGroupTags`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TagFilter {
+    pub key: String,
+    pub values: Vec<String>,
+    pub span: Span,
+}
+
+/// `start=...` or `end=...` after the `SOURCE` selectors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeBound {
+    pub end: bool,
+    pub value: TimeValue,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TimeValue {
+    Now,
+    /// `-1d`, `0s`, `-604800s`: an offset from now.
+    Relative {
+        negative: bool,
+        value: u64,
+        unit: String,
+    },
+    /// A bare integer: epoch seconds.
+    Epoch(u64),
 }
 
 /// `expr [as alias]` in `fields`, `display` and `stats`.
@@ -144,6 +409,19 @@ pub enum ExprKind {
         name: Ident,
         args: Vec<Expr>,
     },
+    /// `base.key` where the key is backticked or follows a call or index
+    /// (`jsonParse(x).user`, ``m.`user.id` ``). A plain dotted name is one [`ExprKind::Field`].
+    Member {
+        base: Box<Expr>,
+        key: Ident,
+    },
+    /// `base[index]`, list indexing.
+    Index {
+        base: Box<Expr>,
+        index: Box<Expr>,
+    },
+    /// `( query )` after `in`.
+    Subquery(Box<Query>),
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -396,13 +396,13 @@ fn error_positions() {
     );
     assert_eq!(help.as_deref(), Some("did you mean `limit`?"));
 
-    let (kind, msg, at, _) = err("fields a | STATS count(*)");
+    let (kind, msg, at, _) = err("fields a | relevantFields x");
     assert_eq!(
         (kind, msg.as_str(), at.as_str()),
         (
             DiagnosticKind::Unsupported,
-            "command `stats` is not supported yet",
-            "STATS"
+            "command `relevantfields` is not supported yet",
+            "relevantFields"
         )
     );
 
@@ -469,8 +469,11 @@ fn error_positions() {
         )
     );
 
-    let (kind, _, at, _) = err("filter x in (SOURCE 'a' | fields x)");
-    assert_eq!((kind, at.as_str()), (DiagnosticKind::Unsupported, "("));
+    let (_, msg, at, _) = err("filter x in (SOURCE 'a' | fields x y)");
+    assert_eq!(
+        (msg.as_str(), at.as_str()),
+        ("expected `,`, `|` or `)`, found `y`", "y")
+    );
 
     let (_, msg, at, _) = err("limit 1.5");
     assert_eq!(
@@ -481,7 +484,7 @@ fn error_positions() {
     let (_, msg, at, _) = err("limit any");
     assert_eq!(
         (msg.as_str(), at.as_str()),
-        ("expected a number of rows, found end of query", "")
+        ("expected the row count, found end of query", "")
     );
 
     let (_, msg, at, _) = err("fields x as");

@@ -39,7 +39,7 @@ impl Node {
 
 /// Where a duration literal such as `5m` may appear.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Durations {
+pub(crate) enum Durations {
     Allowed,
     Forbidden,
 }
@@ -253,18 +253,21 @@ impl<'s> Parser<'s> {
         }
     }
 
-    /// The list after `in`; `in (subquery)` is reported as unsupported.
+    /// The list or `( subquery )` after `in`.
     fn in_list(&self, i: &'s str) -> PResult<'s, Node> {
         let i = trivia(i);
         match i.chars().next() {
             Some('[') => self.list(i),
-            Some('(') => {
-                let (span, _) = self.next_token(i);
-                self.fail(
-                    Diagnostic::unsupported("a subquery (`in (...)`)", span).with_label("subquery"),
-                )
-            }
-            _ => self.expected(i, "a list `[...]` after `in`", "expected `[`"),
+            Some('(') => self.nested(i, |i| {
+                let (rest, query) = self.subquery(i)?;
+                let kind = ExprKind::Subquery(Box::new(query));
+                Ok((rest, Node::leaf(kind, self.span(i, rest))))
+            }),
+            _ => self.expected(
+                i,
+                "a list `[...]` or a subquery after `in`",
+                "expected `[` or `(`",
+            ),
         }
     }
 
@@ -320,8 +323,79 @@ impl<'s> Parser<'s> {
                 let (rest, operand) = self.unary_expr(rest)?;
                 Ok(self.unary(UnaryOp::Neg, i, rest, operand))
             }),
-            None => self.primary(i),
+            None => self.postfix(i),
         }
+    }
+
+    /// A primary followed by `.key` and `[index]` accessors (no space before either).
+    pub(crate) fn postfix(&self, i: &'s str) -> PResult<'s, Node> {
+        let (mut rest, mut node) = self.primary(i)?;
+        loop {
+            if let Some(after_dot) = rest.strip_prefix('.') {
+                if after_dot.starts_with('`') {
+                    let (r, key) = self.backtick_name(after_dot)?;
+                    node = self.member(node, key)?;
+                    rest = r;
+                    continue;
+                }
+                let Ok((r, text)) = lexical::bare_name(after_dot) else {
+                    return self.expected(after_dot, "a name after `.`", "expected a key");
+                };
+                // `a[0].b.c` is two member accesses.
+                let mut at = self.pos(after_dot);
+                for segment in text.split('.') {
+                    if segment.is_empty() {
+                        let span = Span::new(at, at);
+                        return self.fail(
+                            Diagnostic::syntax("expected a name after `.`", span)
+                                .with_label("empty key"),
+                        );
+                    }
+                    let end = at + segment.len() as u32;
+                    let key = Ident {
+                        name: segment.to_owned(),
+                        span: Span::new(at, end),
+                    };
+                    node = self.member(node, key)?;
+                    at = end + 1;
+                }
+                rest = r;
+            } else if rest.starts_with('[') {
+                let (r, index) = self.nested(rest, |open| {
+                    let (r, index) = self.or_expr(&open[1..])?;
+                    match trivia(r).strip_prefix(']') {
+                        Some(r) => Ok((r, index)),
+                        None => self.expected(trivia(r), "`]`", "expected `]`"),
+                    }
+                })?;
+                let end = self.pos(r);
+                let (_, mut indexed) = self.combine(node, index, r, |base, index| {
+                    ExprKind::Index { base, index }
+                })?;
+                indexed.expr.span.end = end;
+                node = indexed;
+                rest = r;
+            } else {
+                return Ok((rest, node));
+            }
+        }
+    }
+
+    fn member(&self, base: Node, key: Ident) -> Result<Node, nom::Err<PError>> {
+        let depth = base.depth + 1;
+        if depth > MAX_TREE_DEPTH {
+            let diag = Diagnostic::syntax("expression is too deep", key.span);
+            return Err(PError::failure(diag));
+        }
+        let span = base.expr.span.to(key.span);
+        let kind = ExprKind::Member {
+            base: Box::new(base.expr),
+            key,
+        };
+        Ok(Node {
+            expr: Expr { kind, span },
+            depth,
+        })
     }
 
     fn primary(&self, i: &'s str) -> PResult<'s, Node> {
@@ -483,7 +557,7 @@ impl<'s> Parser<'s> {
     }
 
     /// A number, or a duration when `durations` allows it.
-    fn number(&self, i: &'s str, durations: Durations) -> PResult<'s, Node> {
+    pub(crate) fn number(&self, i: &'s str, durations: Durations) -> PResult<'s, Node> {
         let (rest, text) = lexical::number_text(i)?;
         let Ok((after, suffix)) = lexical::word(rest) else {
             let value = text.parse::<f64>().unwrap_or(f64::NAN);
@@ -521,6 +595,18 @@ impl<'s> Parser<'s> {
     }
 
     fn field_or_call(&self, start: &'s str, rest: &'s str, name: &'s str) -> PResult<'s, Node> {
+        // ``m.`user.id` ``: the dot belongs to a member access.
+        if let Some(base) = name.strip_suffix('.').filter(|_| rest.starts_with('`')) {
+            let dot = &start[base.len()..];
+            let ident = Ident {
+                name: base.to_owned(),
+                span: self.span(start, dot),
+            };
+            return Ok((
+                dot,
+                Node::leaf(ExprKind::Field(ident), self.span(start, dot)),
+            ));
+        }
         let ident = Ident {
             name: name.to_owned(),
             span: self.span(start, rest),

@@ -17,7 +17,7 @@ use crate::ast::Query;
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 
-pub(crate) use lexical::{BACKTICK_ESCAPES, STRING_ESCAPES, is_bare_name};
+pub(crate) use lexical::{BACKTICK_ESCAPES, STRING_ESCAPES, is_bare_name, is_word_char};
 
 /// Deepest nesting of parentheses, calls, lists and prefix operators.
 pub(crate) const MAX_NESTING: u32 = 100;
@@ -61,6 +61,16 @@ impl PError {
             rest_len: i.len(),
             diag: None,
         }
+    }
+}
+
+impl PError {
+    /// A non-backtracking error carrying `diag`.
+    pub(crate) fn failure(diag: Diagnostic) -> nom::Err<Self> {
+        nom::Err::Failure(Self {
+            rest_len: 0,
+            diag: Some(Box::new(diag)),
+        })
     }
 }
 

@@ -1,130 +1,10 @@
-//! The canonical printer: `Display` for the AST.
-//!
-//! Canonical text uses lower-case keywords, `, ` between items, ` | ` between commands,
-//! double-quoted strings, and only the parentheses precedence requires. Printing is a fixpoint:
-//! `parse(q.to_string())` prints as `q.to_string()` again.
+//! Expressions and literals, with the minimal parentheses precedence requires.
 
 use std::fmt::{self, Display, Formatter, Write as _};
 
-use crate::ast::{
-    BinaryOp, Command, CommandKind, Expr, ExprKind, Ident, Literal, Projection, Query, SortKey,
-    SortOrder, UnaryOp,
-};
-use crate::parser::{BACKTICK_ESCAPES, STRING_ESCAPES, is_bare_name};
-
-/// The canonical text of an expression, as used for the column name of an unaliased
-/// computed column (`count(*)`, `abs(f3 - f4)`). Same as `expr.to_string()`.
-pub fn expr_text(expr: &Expr) -> String {
-    expr.to_string()
-}
-
-impl Display for Query {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        for (n, command) in self.commands.iter().enumerate() {
-            if n > 0 {
-                f.write_str(" | ")?;
-            }
-            write!(f, "{command}")?;
-        }
-        Ok(())
-    }
-}
-
-impl Display for Command {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.kind)
-    }
-}
-
-impl Display for CommandKind {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())?;
-        match self {
-            CommandKind::Fields(items) | CommandKind::Display(items) => {
-                f.write_char(' ')?;
-                comma_list(f, items)
-            }
-            CommandKind::Filter { condition, .. } => write!(f, " {condition}"),
-            CommandKind::Sort(keys) => {
-                f.write_char(' ')?;
-                comma_list(f, keys)
-            }
-            CommandKind::Limit { count, any, .. } => {
-                if *any {
-                    f.write_str(" any")?;
-                }
-                write!(f, " {count}")
-            }
-        }
-    }
-}
-
-fn comma_list<T: Display>(f: &mut Formatter<'_>, items: &[T]) -> fmt::Result {
-    for (n, item) in items.iter().enumerate() {
-        if n > 0 {
-            f.write_str(", ")?;
-        }
-        write!(f, "{item}")?;
-    }
-    Ok(())
-}
-
-impl Display for Projection {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.expr)?;
-        if let Some(alias) = &self.alias {
-            write!(f, " as {alias}")?;
-        }
-        Ok(())
-    }
-}
-
-impl Display for SortKey {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.expr)?;
-        match self.order {
-            Some(SortOrder::Asc) => f.write_str(" asc"),
-            Some(SortOrder::Desc) => f.write_str(" desc"),
-            None => Ok(()),
-        }
-    }
-}
-
-/// Prints a field name or alias, backticked when the bare form would not read back the same.
-impl Display for Ident {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        if is_bare_name(&self.name) {
-            return f.write_str(&self.name);
-        }
-        f.write_char('`')?;
-        write_escaped(f, &self.name, &['`'], BACKTICK_ESCAPES)?;
-        f.write_char('`')
-    }
-}
-
-/// Writes `text` so that the lexer reads it back unchanged. Characters in `delimiters` are
-/// escaped; a backslash is doubled only when the lexer would otherwise read it as an escape
-/// (before a member of `lexer_escapes`, or at the end of the text).
-fn write_escaped(
-    f: &mut Formatter<'_>,
-    text: &str,
-    delimiters: &[char],
-    lexer_escapes: &[char],
-) -> fmt::Result {
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            let needs_double = chars.peek().is_none_or(|n| lexer_escapes.contains(n));
-            f.write_str(if needs_double { "\\\\" } else { "\\" })?;
-        } else {
-            if delimiters.contains(&c) {
-                f.write_char('\\')?;
-            }
-            f.write_char(c)?;
-        }
-    }
-    Ok(())
-}
+use super::{comma_list, write_backticked, write_escaped};
+use crate::ast::{BinaryOp, Expr, ExprKind, Ident, Literal, UnaryOp};
+use crate::parser::{STRING_ESCAPES, is_bare_name};
 
 /// Binding strength, loosest first; an operand whose precedence is below what its position
 /// requires gets parentheses.
@@ -233,7 +113,26 @@ impl Display for Expr {
                 comma_list(f, args)?;
                 f.write_char(')')
             }
+            ExprKind::Member { base, key } => {
+                operand(f, base, 9)?;
+                f.write_char('.')?;
+                write_key(f, key)
+            }
+            ExprKind::Index { base, index } => {
+                operand(f, base, 9)?;
+                write!(f, "[{index}]")
+            }
+            ExprKind::Subquery(query) => write!(f, "({query})"),
         }
+    }
+}
+
+/// A member key: bare when it is one plain name segment, else backticked.
+fn write_key(f: &mut Formatter<'_>, key: &Ident) -> fmt::Result {
+    if is_bare_name(&key.name) && !key.name.contains('.') {
+        f.write_str(&key.name)
+    } else {
+        write_backticked(f, &key.name)
     }
 }
 
