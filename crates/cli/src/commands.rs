@@ -71,11 +71,17 @@ pub fn ingest(store: &Path, args: IngestArgs) -> Result<(), CliError> {
             inputs.push(("stdin".into(), Box::new(std::io::stdin())));
             continue;
         }
-        let file = File::open(path).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
+        let file =
+            File::open(path).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
         if file.metadata().is_ok_and(|m| m.is_dir()) {
-            return Err(CliError::Input(format!("{}: is a directory", path.display())));
+            return Err(CliError::Input(format!(
+                "{}: is a directory",
+                path.display()
+            )));
         }
-        let name = path.file_name().map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+        let name = path
+            .file_name()
+            .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
         inputs.push((name, Box::new(file)));
     }
     let loupe = open(store)?;
@@ -83,7 +89,11 @@ pub fn ingest(store: &Path, args: IngestArgs) -> Result<(), CliError> {
     for (name, reader) in inputs {
         let stream = args.stream.clone().unwrap_or(name);
         let report = loupe
-            .ingest_lines(&args.group, &stream, BufReader::with_capacity(1 << 20, reader))
+            .ingest_lines(
+                &args.group,
+                &stream,
+                BufReader::with_capacity(1 << 20, reader),
+            )
             .map_err(|e| match e {
                 ServiceError::Input(msg) => CliError::Input(format!("{stream}: {msg}")),
                 other => other.into(),
@@ -96,18 +106,27 @@ pub fn ingest(store: &Path, args: IngestArgs) -> Result<(), CliError> {
             eprintln!("  rejected line {line}: {reason}");
         }
         if report.rejected as usize > report.rejections.len() {
-            eprintln!("  ... and {} more", report.rejected as usize - report.rejections.len());
+            eprintln!(
+                "  ... and {} more",
+                report.rejected as usize - report.rejections.len()
+            );
         }
         rejected += report.rejected;
     }
-    if rejected > 0 { Err(CliError::Rejected(rejected)) } else { Ok(()) }
+    if rejected > 0 {
+        Err(CliError::Rejected(rejected))
+    } else {
+        Ok(())
+    }
 }
 
 fn query_text(arg: Option<String>) -> Result<String, CliError> {
     match arg.as_deref() {
         Some("-") | None => {
             if arg.is_none() && std::io::stdin().is_terminal() {
-                return Err(CliError::Usage("no query given: pass it as an argument or on stdin".into()));
+                return Err(CliError::Usage(
+                    "no query given: pass it as an argument or on stdin".into(),
+                ));
             }
             let mut text = String::new();
             std::io::stdin()
@@ -134,7 +153,12 @@ pub fn query(store: &Path, args: QueryArgs) -> Result<(), CliError> {
     if let Some(end) = &args.end {
         end_ms = Some(parse_time(end).map_err(CliError::Usage)?);
     }
-    let request = StartQuery { query_string: text, log_group_names: args.groups, start_ms, end_ms };
+    let request = StartQuery {
+        query_string: text,
+        log_group_names: args.groups,
+        start_ms,
+        end_ms,
+    };
     let started = std::time::Instant::now();
     let results = loupe.query(&request)?;
     match args.output {
@@ -165,7 +189,11 @@ pub fn fmt(args: FmtArgs) -> Result<(), CliError> {
             output::print_json(&serde_json::json!({ "query": query.to_string() }))?
         }
         (Err(diagnostic), OutputFormat::Table) => {
-            return Err(ServiceError::MalformedQuery { diagnostic, query: text }.into());
+            return Err(ServiceError::MalformedQuery {
+                diagnostic,
+                query: text,
+            }
+            .into());
         }
         (Err(diagnostic), OutputFormat::Json) => {
             let (start, end) = diagnostic.char_offsets(&text);

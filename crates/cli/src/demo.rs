@@ -6,8 +6,16 @@ use crate::output::{self, CliError};
 
 /// Sample logs written for Loupe (see `testdata/sample/`), bundled into the binary.
 const SAMPLES: [(&str, &str, &str); 2] = [
-    ("demo/app", "app.jsonl", include_str!("../../../testdata/sample/app.jsonl")),
-    ("demo/auth", "auth.log", include_str!("../../../testdata/sample/auth.log")),
+    (
+        "demo/app",
+        "app.jsonl",
+        include_str!("../../../testdata/sample/app.jsonl"),
+    ),
+    (
+        "demo/auth",
+        "auth.log",
+        include_str!("../../../testdata/sample/auth.log"),
+    ),
 ];
 
 const QUERIES: [(&str, &str, &str); 4] = [
@@ -40,10 +48,16 @@ pub fn run() -> Result<(), CliError> {
         .tempdir()
         .map_err(|e| CliError::Input(format!("cannot create a temporary store: {e}")))?;
     let loupe = Loupe::open(dir.path())?;
-    println!("Loupe demo: a temporary store at {}\n", dir.path().display());
+    println!(
+        "Loupe demo: a temporary store at {}\n",
+        dir.path().display()
+    );
     for (group, stream, text) in SAMPLES {
         let report = loupe.ingest_lines(group, stream, text.as_bytes())?;
-        println!("ingested {} events ({} bytes) into {group}", report.accepted, report.bytes);
+        println!(
+            "ingested {} events ({} bytes) into {group}",
+            report.accepted, report.bytes
+        );
     }
     println!();
     output::print_groups_table(&loupe.groups()?);

@@ -16,8 +16,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// Loupe: ask questions of CloudWatch-style logs locally, with the Logs Insights language.
 #[derive(Debug, Parser)]
 #[command(name = "loupe", version, about, long_about = None)]
-#[command(after_help = "Start with `loupe demo`, then `loupe ingest --group app app.log` and \
-`loupe query --group app 'filter @message like /ERROR/ | limit 20'`.")]
+#[command(
+    after_help = "Start with `loupe demo`, then `loupe ingest --group app app.log` and \
+`loupe query --group app 'filter @message like /ERROR/ | limit 20'`."
+)]
 pub struct Cli {
     /// The store directory [default: $XDG_DATA_HOME/loupe, i.e. ~/.local/share/loupe].
     #[arg(long, global = true, env = "LOUPE_STORE", value_name = "DIR")]
@@ -36,8 +38,10 @@ pub enum Command {
         takes its @timestamp from it; other lines get the ingestion time.")]
     Ingest(commands::IngestArgs),
     /// Run a Logs Insights query.
-    #[command(after_help = "Examples:\n  loupe query --group app 'filter @message like /ERROR/ | limit 5'\n  \
-        loupe query --group app --since 1h --output json 'fields @timestamp, @message'")]
+    #[command(
+        after_help = "Examples:\n  loupe query --group app 'filter @message like /ERROR/ | limit 5'\n  \
+        loupe query --group app --since 1h --output json 'fields @timestamp, @message'"
+    )]
     Query(commands::QueryArgs),
     /// List log groups with their event counts and stored bytes.
     Groups(commands::GroupsArgs),

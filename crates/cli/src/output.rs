@@ -89,7 +89,9 @@ pub fn print_results_table(results: &GetQueryResults) {
     table.set_header(columns.iter().copied());
     for row in &results.results {
         table.add_row(columns.iter().map(|c| {
-            row.iter().find(|cell| cell.field == *c).map_or("", |cell| cell.value.as_str())
+            row.iter()
+                .find(|cell| cell.field == *c)
+                .map_or("", |cell| cell.value.as_str())
         }));
     }
     println!("{table}");
@@ -116,7 +118,11 @@ pub fn human_bytes(n: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 { format!("{n} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }
 
 pub fn print_groups_table(groups: &[GroupInfo]) {
@@ -139,8 +145,10 @@ pub fn print_groups_table(groups: &[GroupInfo]) {
 }
 
 fn format_creation_time(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map_or_else(|| ms.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
+        || ms.to_string(),
+        |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
+    )
 }
 
 #[derive(Serialize)]

@@ -4,7 +4,11 @@ use chrono::DateTime;
 
 /// Parses a duration such as `90s`, `15m`, `2h`, `7d` or `2w` into milliseconds.
 pub fn parse_duration(text: &str) -> Result<i64, String> {
-    let err = || format!("invalid duration {text:?}: expected a number and a unit (s, m, h, d, w), as in 15m");
+    let err = || {
+        format!(
+            "invalid duration {text:?}: expected a number and a unit (s, m, h, d, w), as in 15m"
+        )
+    };
     let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(err)?;
     let (digits, unit) = text.split_at(split);
     let n: i64 = digits.parse().map_err(|_| err())?;
@@ -24,11 +28,19 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
 /// milliseconds (a number of 13 digits or more).
 pub fn parse_time(text: &str) -> Result<i64, String> {
     if let Ok(n) = text.parse::<i64>() {
-        return Ok(if text.trim_start_matches('-').len() >= 13 { n } else { n.saturating_mul(1000) });
+        return Ok(if text.trim_start_matches('-').len() >= 13 {
+            n
+        } else {
+            n.saturating_mul(1000)
+        });
     }
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.timestamp_millis())
-        .map_err(|e| format!("invalid time {text:?}: {e}; use RFC 3339 (2026-11-01T00:00:00Z) or epoch seconds"))
+        .map_err(|e| {
+            format!(
+                "invalid time {text:?}: {e}; use RFC 3339 (2026-11-01T00:00:00Z) or epoch seconds"
+            )
+        })
 }
 
 #[cfg(test)]

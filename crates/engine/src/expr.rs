@@ -63,17 +63,28 @@ impl ExprPlanner<'_> {
         match &e.kind {
             ExprKind::Field(ident) => Ok(self.field(&ident.name)),
             ExprKind::Literal(l) => self.literal(l, e),
-            ExprKind::Unary { op: UnaryOp::Not, operand } => {
+            ExprKind::Unary {
+                op: UnaryOp::Not,
+                operand,
+            } => {
                 let inner = self.condition(operand)?;
                 // A comparison with a missing field is false, so its negation is true.
                 Ok(Expr::Not(Box::new(f::coalesce(vec![inner, lit(false)]))))
             }
-            ExprKind::Unary { op: UnaryOp::Neg, operand } => {
+            ExprKind::Unary {
+                op: UnaryOp::Neg,
+                operand,
+            } => {
                 let inner = self.number(self.plan(operand)?)?;
                 Ok(Expr::Negative(Box::new(inner)))
             }
             ExprKind::Binary { op, left, right } => self.binary(*op, left, right),
-            ExprKind::Like { expr, pattern, negated, tilde } => {
+            ExprKind::Like {
+                expr,
+                pattern,
+                negated,
+                tilde,
+            } => {
                 let value = self.text(self.plan(expr)?)?;
                 let test = match &pattern.kind {
                     ExprKind::Literal(Literal::Regex(re)) => {
@@ -93,7 +104,11 @@ impl ExprPlanner<'_> {
                 };
                 Ok(negate_if(test, *negated))
             }
-            ExprKind::In { expr, list, negated } => {
+            ExprKind::In {
+                expr,
+                list,
+                negated,
+            } => {
                 let ExprKind::List(items) = &list.kind else {
                     return Err(Diagnostic::unsupported("`in` with a subquery", list.span).into());
                 };
@@ -109,14 +124,15 @@ impl ExprPlanner<'_> {
                 Ok(negate_if(test.unwrap_or(lit(false)), *negated))
             }
             ExprKind::List(_) => Err(Diagnostic::unsupported("a list outside `in`", e.span).into()),
-            ExprKind::Star => Err(Diagnostic::semantic("`*` is only allowed in `count(*)`", e.span)
-                .with_label("not allowed here")
-                .into()),
-            ExprKind::Call { name, .. } => Err(Diagnostic::unsupported(
-                format!("function `{}`", name.name),
-                name.span,
+            ExprKind::Star => Err(Diagnostic::semantic(
+                "`*` is only allowed in `count(*)`",
+                e.span,
             )
+            .with_label("not allowed here")
             .into()),
+            ExprKind::Call { name, .. } => {
+                Err(Diagnostic::unsupported(format!("function `{}`", name.name), name.span).into())
+            }
             _ => Err(Diagnostic::unsupported("this expression", e.span).into()),
         }
     }
@@ -233,5 +249,9 @@ impl ExprPlanner<'_> {
 }
 
 fn negate_if(test: Expr, negated: bool) -> Expr {
-    if negated { Expr::Not(Box::new(f::coalesce(vec![test, lit(false)]))) } else { test }
+    if negated {
+        Expr::Not(Box::new(f::coalesce(vec![test, lit(false)])))
+    } else {
+        test
+    }
 }

@@ -75,7 +75,11 @@ pub fn session() -> SessionContext {
 }
 
 /// Plans and runs `query` over the events `request` selects.
-pub async fn run_query(store: &Store, query: &Query, request: &QueryRequest) -> Result<QueryOutput> {
+pub async fn run_query(
+    store: &Store,
+    query: &Query,
+    request: &QueryRequest,
+) -> Result<QueryOutput> {
     let scan_request = ScanRequest {
         groups: request.groups.clone(),
         start_ms: request.start_ms,
@@ -106,7 +110,12 @@ pub async fn run_query(store: &Store, query: &Query, request: &QueryRequest) -> 
 /// Rows that passed the last filter of an executed plan, or `None` when it has no filter.
 fn matched_rows(plan: &dyn ExecutionPlan) -> Option<u64> {
     if plan.name() == "FilterExec" {
-        return plan.metrics().and_then(|m| m.output_rows()).map(|n| n as u64);
+        return plan
+            .metrics()
+            .and_then(|m| m.output_rows())
+            .map(|n| n as u64);
     }
-    plan.children().into_iter().find_map(|child| matched_rows(child.as_ref()))
+    plan.children()
+        .into_iter()
+        .find_map(|child| matched_rows(child.as_ref()))
 }

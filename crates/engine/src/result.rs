@@ -44,7 +44,10 @@ pub fn render_rows(batches: &[RecordBatch], names: &[String]) -> Vec<Vec<ResultF
             let mut cells = Vec::with_capacity(names.len());
             for (column, name) in batch.columns().iter().zip(names) {
                 if let Some(value) = render_value(column.as_ref(), row) {
-                    cells.push(ResultField { field: name.clone(), value });
+                    cells.push(ResultField {
+                        field: name.clone(),
+                        value,
+                    });
                 }
             }
             rows.push(cells);
@@ -67,7 +70,12 @@ pub fn render_value(array: &dyn Array, row: usize) -> Option<String> {
         DataType::Utf8 => array.as_string::<i32>().value(row).to_owned(),
         DataType::LargeUtf8 => array.as_string::<i64>().value(row).to_owned(),
         DataType::Utf8View => array.as_string_view().value(row).to_owned(),
-        DataType::Boolean => (if array.as_boolean().value(row) { "1" } else { "0" }).to_owned(),
+        DataType::Boolean => (if array.as_boolean().value(row) {
+            "1"
+        } else {
+            "0"
+        })
+        .to_owned(),
         DataType::Int8 => int!(Int8Type),
         DataType::Int16 => int!(Int16Type),
         DataType::Int32 => int!(Int32Type),
@@ -76,7 +84,9 @@ pub fn render_value(array: &dyn Array, row: usize) -> Option<String> {
         DataType::UInt16 => int!(UInt16Type),
         DataType::UInt32 => int!(UInt32Type),
         DataType::UInt64 => int!(UInt64Type),
-        DataType::Float32 => format_number(f64::from(array.as_primitive::<Float32Type>().value(row))),
+        DataType::Float32 => {
+            format_number(f64::from(array.as_primitive::<Float32Type>().value(row)))
+        }
         DataType::Float64 => format_number(array.as_primitive::<Float64Type>().value(row)),
         DataType::Timestamp(TimeUnit::Millisecond, _) => {
             format_timestamp(array.as_primitive::<TimestampMillisecondType>().value(row))
@@ -95,7 +105,10 @@ mod tests {
 
     #[test]
     fn renders_like_insights() {
-        assert_eq!(format_timestamp(1_793_491_200_123), "2026-11-01 00:00:00.123");
+        assert_eq!(
+            format_timestamp(1_793_491_200_123),
+            "2026-11-01 00:00:00.123"
+        );
         assert_eq!(format_number(42.0), "42");
         assert_eq!(format_number(-3.0), "-3");
         assert_eq!(format_number(2.5), "2.5");

@@ -7,7 +7,10 @@ pub enum ServiceError {
     /// `MalformedQueryException`: the query does not parse, breaks a rule, or uses something not
     /// supported yet. Carries the query text so the diagnostic can be rendered against it.
     #[error("{diagnostic}")]
-    MalformedQuery { diagnostic: Diagnostic, query: String },
+    MalformedQuery {
+        diagnostic: Diagnostic,
+        query: String,
+    },
     /// `ResourceNotFoundException`.
     #[error("{0}")]
     ResourceNotFound(String),

@@ -100,7 +100,10 @@ pub fn ingest_lines(
         }
         let size = message.len() + EVENT_OVERHEAD_BYTES as usize;
         if size > MAX_EVENT_BYTES {
-            report.reject(line_no, format!("event of {size} bytes exceeds {MAX_EVENT_BYTES}"));
+            report.reject(
+                line_no,
+                format!("event of {size} bytes exceeds {MAX_EVENT_BYTES}"),
+            );
             continue;
         }
         if batch.len() == MAX_BATCH_EVENTS || batch_bytes + size > MAX_BATCH_BYTES {
@@ -111,7 +114,11 @@ pub fn ingest_lines(
         batch_bytes += size;
         report.accepted += 1;
         report.bytes += message.len() as u64;
-        batch.push(Event { timestamp, ingestion_time: now_ms, message: message.to_owned() });
+        batch.push(Event {
+            timestamp,
+            ingestion_time: now_ms,
+            message: message.to_owned(),
+        });
     }
     if !batch.is_empty() {
         store.append(group, stream, &batch)?;
@@ -133,7 +140,10 @@ mod tests {
             split_timestamp("2026-11-01T01:00:00+01:00 x"),
             Some((1_793_491_200_000, "x"))
         );
-        assert_eq!(split_timestamp("2026-11-01T00:00:00.5 naive"), Some((1_793_491_200_500, "naive")));
+        assert_eq!(
+            split_timestamp("2026-11-01T00:00:00.5 naive"),
+            Some((1_793_491_200_500, "naive"))
+        );
         assert_eq!(split_timestamp("{\"a\":1}"), None);
         assert_eq!(split_timestamp("2026-11-01 00:00:00 not iso-t"), None);
         assert_eq!(split_timestamp("2026-13-01T00:00:00Z bad month"), None);

@@ -56,7 +56,11 @@ impl Loupe {
             .enable_all()
             .build()
             .map_err(|e| ServiceError::Internal(format!("cannot start the query runtime: {e}")))?;
-        Ok(Loupe { store, clock, runtime })
+        Ok(Loupe {
+            store,
+            clock,
+            runtime,
+        })
     }
 
     pub fn now_ms(&self) -> i64 {
@@ -64,7 +68,12 @@ impl Loupe {
     }
 
     /// Ingests one event per line of `input` into `group`, stream `stream` (see the `ingest` module docs).
-    pub fn ingest_lines(&self, group: &str, stream: &str, input: impl BufRead) -> Result<IngestReport> {
+    pub fn ingest_lines(
+        &self,
+        group: &str,
+        stream: &str,
+        input: impl BufRead,
+    ) -> Result<IngestReport> {
         ingest::ingest_lines(&self.store, group, stream, input, self.clock.now_ms())
     }
 
@@ -92,12 +101,12 @@ impl Loupe {
                 )));
             }
         }
-        if let (Some(s), Some(e)) = (start.start_ms, start.end_ms) {
-            if s > e {
-                return Err(ServiceError::InvalidParameter(
-                    "the start of the time range is after its end".into(),
-                ));
-            }
+        if let (Some(s), Some(e)) = (start.start_ms, start.end_ms)
+            && s > e
+        {
+            return Err(ServiceError::InvalidParameter(
+                "the start of the time range is after its end".into(),
+            ));
         }
         let request = start.request();
         let output = self

@@ -63,7 +63,12 @@ impl GetQueryResults {
             .rows
             .into_iter()
             .map(|row| {
-                row.into_iter().map(|c| ResultField { field: c.field, value: c.value }).collect()
+                row.into_iter()
+                    .map(|c| ResultField {
+                        field: c.field,
+                        value: c.value,
+                    })
+                    .collect()
             })
             .collect();
         let s = output.statistics;

@@ -35,7 +35,12 @@ pub fn discover_fields(message: &str, mut visit: impl FnMut(&str, &str)) {
     }
 }
 
-fn flatten(path: &mut String, value: &Value, budget: &mut usize, visit: &mut impl FnMut(&str, &str)) {
+fn flatten(
+    path: &mut String,
+    value: &Value,
+    budget: &mut usize,
+    visit: &mut impl FnMut(&str, &str),
+) {
     if *budget == 0 {
         return;
     }
@@ -96,7 +101,10 @@ mod tests {
             ("items.1.id", "b"),
             ("@@ts", "x"),
         ];
-        let want: Vec<_> = want.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let want: Vec<_> = want
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         assert_eq!(got, want);
     }
 

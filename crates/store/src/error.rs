@@ -21,7 +21,11 @@ pub enum StoreError {
     #[error("The specified log group already exists: {0}")]
     GroupExists(String),
     #[error("invalid {what} name {name:?}: {reason}")]
-    InvalidName { what: &'static str, name: String, reason: &'static str },
+    InvalidName {
+        what: &'static str,
+        name: String,
+        reason: &'static str,
+    },
 }
 
 impl StoreError {
@@ -31,6 +35,9 @@ impl StoreError {
     }
 
     pub(crate) fn corrupt(path: impl Into<PathBuf>, reason: impl Into<String>) -> StoreError {
-        StoreError::Corrupt { path: path.into(), reason: reason.into() }
+        StoreError::Corrupt {
+            path: path.into(),
+            reason: reason.into(),
+        }
     }
 }

@@ -68,7 +68,9 @@ impl Store {
     /// Opens the store at `root`, creating the directory if needed.
     pub fn open(root: &Path) -> Result<Store> {
         std::fs::create_dir_all(root.join("groups")).map_err(StoreError::io(root))?;
-        Ok(Store { root: root.to_owned() })
+        Ok(Store {
+            root: root.to_owned(),
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -132,7 +134,12 @@ impl Store {
             if meta.streams.contains_key(stream) {
                 return Ok(((), false));
             }
-            meta.streams.insert(stream.into(), StreamMeta { creation_time: now_ms });
+            meta.streams.insert(
+                stream.into(),
+                StreamMeta {
+                    creation_time: now_ms,
+                },
+            );
             Ok(((), true))
         })
     }
@@ -204,7 +211,11 @@ impl Store {
                     return Ok(());
                 }
                 let batch = frame.decode(&path)?;
-                for event in batch.events.iter().filter(|e| request.contains(e.timestamp)) {
+                for event in batch
+                    .events
+                    .iter()
+                    .filter(|e| request.contains(e.timestamp))
+                {
                     records_scanned += 1;
                     bytes_scanned += event.message.len() as u64 + EVENT_OVERHEAD_BYTES;
                     builder.push(group, &batch.stream, event)?;
@@ -213,7 +224,12 @@ impl Store {
             })?;
         }
         builder.flush()?;
-        Ok(ScanOutput { schema, batches: builder.batches, records_scanned, bytes_scanned })
+        Ok(ScanOutput {
+            schema,
+            batches: builder.batches,
+            records_scanned,
+            bytes_scanned,
+        })
     }
 }
 
@@ -221,14 +237,22 @@ fn dir_size(dir: &Path) -> Result<u64> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(StoreError::Io { path: dir.to_owned(), source: e }),
+        Err(e) => {
+            return Err(StoreError::Io {
+                path: dir.to_owned(),
+                source: e,
+            });
+        }
     };
     let mut total = 0;
     for entry in entries {
         let entry = entry.map_err(StoreError::io(dir))?;
         let meta = entry.metadata().map_err(StoreError::io(&entry.path()))?;
-        total += if meta.is_dir() { dir_size(&entry.path())? } else { meta.len() };
+        total += if meta.is_dir() {
+            dir_size(&entry.path())?
+        } else {
+            meta.len()
+        };
     }
     Ok(total)
 }
-

@@ -4,20 +4,30 @@ use crate::error::{Result, StoreError};
 
 /// Log group names: 1–512 characters of `a-z A-Z 0-9 _ - / . #`.
 pub fn validate_group_name(name: &str) -> Result<()> {
-    let invalid = |reason| StoreError::InvalidName { what: "log group", name: name.into(), reason };
+    let invalid = |reason| StoreError::InvalidName {
+        what: "log group",
+        name: name.into(),
+        reason,
+    };
     if name.is_empty() || name.len() > 512 {
         return Err(invalid("must be between 1 and 512 characters"));
     }
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '/' | '.' | '#');
     if !name.chars().all(allowed) {
-        return Err(invalid("may contain only a-z, A-Z, 0-9, '_', '-', '/', '.' and '#'"));
+        return Err(invalid(
+            "may contain only a-z, A-Z, 0-9, '_', '-', '/', '.' and '#'",
+        ));
     }
     Ok(())
 }
 
 /// Log stream names: 1–512 characters, no `:` and no `*`.
 pub fn validate_stream_name(name: &str) -> Result<()> {
-    let invalid = |reason| StoreError::InvalidName { what: "log stream", name: name.into(), reason };
+    let invalid = |reason| StoreError::InvalidName {
+        what: "log stream",
+        name: name.into(),
+        reason,
+    };
     if name.is_empty() || name.len() > 512 {
         return Err(invalid("must be between 1 and 512 characters"));
     }

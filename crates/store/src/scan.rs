@@ -149,7 +149,11 @@ impl BatchBuilder {
             Arc::new(self.streams.finish()),
             Arc::new(self.messages.finish()),
         ];
-        columns.extend(self.fields.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
+        columns.extend(
+            self.fields
+                .iter_mut()
+                .map(|b| Arc::new(b.finish()) as ArrayRef),
+        );
         let batch = RecordBatch::try_new(self.schema.clone(), columns)
             .map_err(|e| crate::StoreError::corrupt("<scan>", e.to_string()))?;
         self.batches.push(batch);

@@ -66,13 +66,18 @@ impl WalWriter {
                 file.sync_all().map_err(StoreError::io(path))?;
             }
         }
-        Ok(Self { path: path.to_owned(), file })
+        Ok(Self {
+            path: path.to_owned(),
+            file,
+        })
     }
 
     /// Appends one batch and fsyncs it; when this returns `Ok`, the batch is durable.
     pub fn append(&mut self, stream: &str, events: &[Event]) -> Result<u64> {
         let frame = encode_frame(stream, events)?;
-        self.file.write_all(&frame).map_err(StoreError::io(&self.path))?;
+        self.file
+            .write_all(&frame)
+            .map_err(StoreError::io(&self.path))?;
         self.file.sync_data().map_err(StoreError::io(&self.path))?;
         Ok(frame.len() as u64)
     }
@@ -127,7 +132,12 @@ pub fn read_frames(path: &Path, visit: impl FnMut(RawFrame<'_>) -> Result<()>) -
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(StoreError::Io { path: path.to_owned(), source: e }),
+        Err(e) => {
+            return Err(StoreError::Io {
+                path: path.to_owned(),
+                source: e,
+            });
+        }
     };
     if bytes.is_empty() {
         return Ok(());
@@ -146,7 +156,10 @@ fn scan_frames(
         return Ok(0);
     }
     if &bytes[..MAGIC.len()] != MAGIC {
-        return Err(StoreError::corrupt(path, "not a Loupe write-ahead log (bad magic)"));
+        return Err(StoreError::corrupt(
+            path,
+            "not a Loupe write-ahead log (bad magic)",
+        ));
     }
     let mut pos = MAGIC.len();
     while pos < bytes.len() {
@@ -156,7 +169,10 @@ fn scan_frames(
         let len = u32_at(header, 0) as usize;
         let crc = u32_at(header, 4);
         if len > MAX_FRAME_BYTES {
-            return Err(StoreError::corrupt(path, format!("frame at byte {pos} is {len} bytes")));
+            return Err(StoreError::corrupt(
+                path,
+                format!("frame at byte {pos} is {len} bytes"),
+            ));
         }
         let Some(payload) = bytes.get(pos + FRAME_HEADER..pos + FRAME_HEADER + len) else {
             break; // torn payload
@@ -166,10 +182,16 @@ fn scan_frames(
             if end == bytes.len() {
                 break; // the final frame was torn mid-write
             }
-            return Err(StoreError::corrupt(path, format!("checksum mismatch at byte {pos}")));
+            return Err(StoreError::corrupt(
+                path,
+                format!("checksum mismatch at byte {pos}"),
+            ));
         }
         if payload.len() < PAYLOAD_HEADER || payload[0] != VERSION {
-            return Err(StoreError::corrupt(path, format!("bad frame header at byte {pos}")));
+            return Err(StoreError::corrupt(
+                path,
+                format!("bad frame header at byte {pos}"),
+            ));
         }
         visit(RawFrame {
             count: u32_at(payload, 1),
@@ -184,12 +206,17 @@ fn scan_frames(
 
 fn decode_payload(path: &Path, payload: &[u8]) -> Result<WalBatch> {
     let bad = |what: &str| StoreError::corrupt(path, format!("frame {what}"));
-    let mut r = Reader { buf: payload, pos: 1 };
+    let mut r = Reader {
+        buf: payload,
+        pos: 1,
+    };
     let count = r.u32().ok_or_else(|| bad("count"))?;
     let min_timestamp = r.i64().ok_or_else(|| bad("time bounds"))?;
     let max_timestamp = r.i64().ok_or_else(|| bad("time bounds"))?;
     let stream_len = r.u16().ok_or_else(|| bad("stream length"))?;
-    let stream = r.str(stream_len as usize).ok_or_else(|| bad("stream name"))?;
+    let stream = r
+        .str(stream_len as usize)
+        .ok_or_else(|| bad("stream name"))?;
     // Every event takes at least 20 bytes, which bounds the allocation by the payload size.
     if count as usize > payload.len() / 20 {
         return Err(bad("event count"));
@@ -200,12 +227,21 @@ fn decode_payload(path: &Path, payload: &[u8]) -> Result<WalBatch> {
         let ingestion_time = r.i64().ok_or_else(|| bad("event"))?;
         let len = r.u32().ok_or_else(|| bad("event"))?;
         let message = r.str(len as usize).ok_or_else(|| bad("message"))?;
-        events.push(Event { timestamp, ingestion_time, message });
+        events.push(Event {
+            timestamp,
+            ingestion_time,
+            message,
+        });
     }
     if r.pos != payload.len() {
         return Err(bad("trailing bytes"));
     }
-    Ok(WalBatch { stream, min_timestamp, max_timestamp, events })
+    Ok(WalBatch {
+        stream,
+        min_timestamp,
+        max_timestamp,
+        events,
+    })
 }
 
 fn u32_at(b: &[u8], at: usize) -> u32 {
@@ -242,7 +278,9 @@ impl Reader<'_> {
         self.take(8).map(|b| i64_at(b, 0))
     }
     fn str(&mut self, n: usize) -> Option<String> {
-        self.take(n).and_then(|b| std::str::from_utf8(b).ok()).map(str::to_owned)
+        self.take(n)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .map(str::to_owned)
     }
 }
 
@@ -251,7 +289,11 @@ mod tests {
     use super::*;
 
     fn ev(ts: i64, msg: &str) -> Event {
-        Event { timestamp: ts, ingestion_time: ts + 1, message: msg.into() }
+        Event {
+            timestamp: ts,
+            ingestion_time: ts + 1,
+            message: msg.into(),
+        }
     }
 
     fn read_all(path: &Path) -> Result<Vec<WalBatch>> {
@@ -268,7 +310,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("wal.log");
         let mut w = WalWriter::open(&path).unwrap();
-        w.append("s1", &[ev(5, "five"), ev(3, "three ünïcode")]).unwrap();
+        w.append("s1", &[ev(5, "five"), ev(3, "three ünïcode")])
+            .unwrap();
         w.append("s2", &[ev(9, "")]).unwrap();
         drop(w);
         let batches = read_all(&path).unwrap();
@@ -296,7 +339,10 @@ mod tests {
         let mut w = WalWriter::open(&path).unwrap();
         w.append("s", &[ev(3, "after")]).unwrap();
         let batches = read_all(&path).unwrap();
-        let msgs: Vec<_> = batches.iter().map(|b| b.events[0].message.as_str()).collect();
+        let msgs: Vec<_> = batches
+            .iter()
+            .map(|b| b.events[0].message.as_str())
+            .collect();
         assert_eq!(msgs, ["kept", "after"]);
     }
 

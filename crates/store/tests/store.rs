@@ -1,11 +1,17 @@
 //! End-to-end tests of the store through its public API.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::TimestampMillisecondType;
 use loupe_store::{Event, ScanRequest, Store, StoreError};
 
 fn ev(ts: i64, msg: &str) -> Event {
-    Event { timestamp: ts, ingestion_time: 1_000_000, message: msg.into() }
+    Event {
+        timestamp: ts,
+        ingestion_time: 1_000_000,
+        message: msg.into(),
+    }
 }
 
 #[test]
@@ -15,7 +21,9 @@ fn events_survive_reopening_and_scan_by_time_range() {
         let store = Store::open(dir.path()).unwrap();
         store.create_group("app", 7).unwrap();
         store.create_stream("app", "s", 7).unwrap();
-        store.append("app", "s", &[ev(10, "a"), ev(20, r#"{"level":"ERROR"}"#)]).unwrap();
+        store
+            .append("app", "s", &[ev(10, "a"), ev(20, r#"{"level":"ERROR"}"#)])
+            .unwrap();
         store.append("app", "s", &[ev(30, "c")]).unwrap();
     }
     let store = Store::open(dir.path()).unwrap();
@@ -45,10 +53,19 @@ fn events_survive_reopening_and_scan_by_time_range() {
 fn missing_groups_and_streams_are_errors() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let scan = ScanRequest { groups: vec!["nope".into()], ..Default::default() };
-    assert!(matches!(store.scan(&scan), Err(StoreError::GroupNotFound(_))));
+    let scan = ScanRequest {
+        groups: vec!["nope".into()],
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.scan(&scan),
+        Err(StoreError::GroupNotFound(_))
+    ));
     store.create_group("g", 0).unwrap();
-    assert!(matches!(store.create_group("g", 0), Err(StoreError::GroupExists(_))));
+    assert!(matches!(
+        store.create_group("g", 0),
+        Err(StoreError::GroupExists(_))
+    ));
     assert!(store.append("g", "no-stream", &[ev(1, "x")]).is_err());
     assert!(store.create_group("bad name", 0).is_err());
 }

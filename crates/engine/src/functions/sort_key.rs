@@ -30,7 +30,9 @@ pub struct InsightsSortKey {
 
 impl Default for InsightsSortKey {
     fn default() -> Self {
-        Self { signature: Signature::exact(vec![DataType::Utf8], Volatility::Immutable) }
+        Self {
+            signature: Signature::exact(vec![DataType::Utf8], Volatility::Immutable),
+        }
     }
 }
 
@@ -94,7 +96,11 @@ pub fn encode(text: &str, out: &mut Vec<u8>) {
     if let Some(v) = as_number(text) {
         out.push(0x02);
         let bits = v.to_bits();
-        let ordered = if bits >> 63 == 1 { !bits } else { bits ^ (1 << 63) };
+        let ordered = if bits >> 63 == 1 {
+            !bits
+        } else {
+            bits ^ (1 << 63)
+        };
         out.extend_from_slice(&ordered.to_be_bytes());
         out.extend_from_slice(text.as_bytes());
         return;
@@ -132,8 +138,23 @@ mod tests {
     fn documented_ascending_order() {
         // The order the AWS sort documentation gives, numbers last.
         let want = [
-            "!:", "#", "*%04", "0#", "5A", "111A", "2345_", "@", "@_", "A", "A9876fghj",
-            "a12345hfh", "0", "01", "1", "2", "3",
+            "!:",
+            "#",
+            "*%04",
+            "0#",
+            "5A",
+            "111A",
+            "2345_",
+            "@",
+            "@_",
+            "A",
+            "A9876fghj",
+            "a12345hfh",
+            "0",
+            "01",
+            "1",
+            "2",
+            "3",
         ];
         let mut got = want.to_vec();
         got.reverse();

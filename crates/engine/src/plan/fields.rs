@@ -25,7 +25,9 @@ pub(crate) fn project(state: &mut PlanState, items: &[Projection]) -> Result<Vec
             (ExprKind::Field(field), None) => names.push(field.name.clone()),
             (_, alias) => {
                 // An unaliased computed column is named by its canonical expression text.
-                let name = alias.as_ref().map_or_else(|| item.expr.to_string(), |a| a.name.clone());
+                let name = alias
+                    .as_ref()
+                    .map_or_else(|| item.expr.to_string(), |a| a.name.clone());
                 let value = state.exprs().plan(&item.expr)?;
                 state.add_column(&name, value)?;
                 names.push(name);

@@ -43,7 +43,9 @@ pub(crate) struct PlanState {
 
 impl PlanState {
     pub fn exprs(&self) -> ExprPlanner<'_> {
-        ExprPlanner { schema: self.builder.schema() }
+        ExprPlanner {
+            schema: self.builder.schema(),
+        }
     }
 
     /// Adds (or replaces) a computed column named `name`, keeping every other column.
@@ -61,29 +63,48 @@ impl PlanState {
         Ok(())
     }
 
-    fn map(&mut self, f: impl FnOnce(LogicalPlanBuilder) -> Result<LogicalPlanBuilder>) -> Result<()> {
+    fn map(
+        &mut self,
+        f: impl FnOnce(LogicalPlanBuilder) -> Result<LogicalPlanBuilder>,
+    ) -> Result<()> {
         let builder = std::mem::replace(&mut self.builder, LogicalPlanBuilder::empty(false));
         self.builder = f(builder)?;
         Ok(())
     }
 
     fn has_column(&self, name: &str) -> bool {
-        self.builder.schema().columns().iter().any(|c| c.name == name)
+        self.builder
+            .schema()
+            .columns()
+            .iter()
+            .any(|c| c.name == name)
     }
 }
 
 /// Plans `query` on top of `scan`, a plan producing the store's columns.
 pub fn plan_query(query: &Query, scan: LogicalPlanBuilder) -> Result<PlannedQuery> {
-    let mut state =
-        PlanState { builder: scan, fields: Vec::new(), display: None, sorted: false, limited: false };
+    let mut state = PlanState {
+        builder: scan,
+        fields: Vec::new(),
+        display: None,
+        sorted: false,
+        limited: false,
+    };
     // Without a `sort`, Insights returns events newest first; `limit any` opts out of order.
     let any_limit = query
         .commands
         .iter()
         .any(|c| matches!(c.kind, CommandKind::Limit { any: true, .. }));
-    let has_sort = query.commands.iter().any(|c| matches!(c.kind, CommandKind::Sort(_)));
+    let has_sort = query
+        .commands
+        .iter()
+        .any(|c| matches!(c.kind, CommandKind::Sort(_)));
     if !has_sort && !any_limit {
-        let newest_first = SortExpr::new(Expr::Column(Column::new_unqualified(TIMESTAMP)), false, false);
+        let newest_first = SortExpr::new(
+            Expr::Column(Column::new_unqualified(TIMESTAMP)),
+            false,
+            false,
+        );
         state.map(|b| Ok(b.sort([newest_first])?))?;
     }
     for command in &query.commands {
@@ -92,9 +113,9 @@ pub fn plan_query(query: &Query, scan: LogicalPlanBuilder) -> Result<PlannedQuer
             CommandKind::Display(items) => display::plan(&mut state, items)?,
             CommandKind::Filter { condition, .. } => filter::plan(&mut state, condition)?,
             CommandKind::Sort(keys) => sort::plan(&mut state, keys)?,
-            CommandKind::Limit { count, count_span, .. } => {
-                limit::plan(&mut state, *count, *count_span)?
-            }
+            CommandKind::Limit {
+                count, count_span, ..
+            } => limit::plan(&mut state, *count, *count_span)?,
             other => {
                 let what = format!("command `{}`", other.name());
                 return Err(Diagnostic::unsupported(what, command.span).into());
@@ -110,14 +131,27 @@ pub fn plan_query(query: &Query, scan: LogicalPlanBuilder) -> Result<PlannedQuer
         (None, true) => vec![TIMESTAMP.to_owned(), MESSAGE.to_owned()],
     };
     // Fields no event has are simply absent from every row.
-    let output: Vec<String> = wanted.into_iter().filter(|name| state.has_column(name)).collect();
+    let output: Vec<String> = wanted
+        .into_iter()
+        .filter(|name| state.has_column(name))
+        .collect();
     let columns: Vec<Expr> = output
         .iter()
-        .filter_map(|name| state.builder.schema().columns().into_iter().find(|c| &c.name == name))
+        .filter_map(|name| {
+            state
+                .builder
+                .schema()
+                .columns()
+                .into_iter()
+                .find(|c| &c.name == name)
+        })
         .map(Expr::Column)
         .collect();
     state.map(|b| Ok(b.project(columns)?))?;
-    Ok(PlannedQuery { plan: state.builder.build()?, output })
+    Ok(PlannedQuery {
+        plan: state.builder.build()?,
+        output,
+    })
 }
 
 /// Appends `name` to `list` unless it is already there.

@@ -1,0 +1,217 @@
+//! Drives the real `loupe` binary: ingest, query (table and JSON), restart, and the errors a
+//! user meets first.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn loupe(store: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_loupe"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run loupe")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    let err = String::from_utf8(o.stderr.clone()).unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+/// A deterministic log of `n` lines; every 7th is an ERROR.
+fn write_log(path: &Path, n: usize) -> Vec<(String, String)> {
+    let mut lines = Vec::new();
+    let mut text = String::new();
+    let mut seed = 42u64;
+    for i in 0..n {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let ts = format!(
+            "2026-11-01T{:02}:{:02}:{:02}.{:03}Z",
+            i / 3600 % 24,
+            i / 60 % 60,
+            i % 60,
+            seed >> 54
+        );
+        let level = if i % 7 == 3 { "ERROR" } else { "INFO" };
+        let msg = format!("{level} worker={} job {i} done", seed % 13);
+        text.push_str(&format!("{ts} {msg}\n"));
+        lines.push((ts, msg));
+    }
+    std::fs::write(path, text).unwrap();
+    lines
+}
+
+#[test]
+fn ingest_then_query_survives_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let log = dir.path().join("app.log");
+    let lines = write_log(&log, 3000);
+
+    let out = loupe(&store, &["ingest", "--group", "app", log.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("3000 events accepted"),
+        "{}",
+        stdout(&out)
+    );
+
+    // The expected five rows, computed independently of Loupe.
+    let mut errors: Vec<&(String, String)> =
+        lines.iter().filter(|(_, m)| m.contains("ERROR")).collect();
+    errors.sort_by(|a, b| b.0.cmp(&a.0));
+    let want: Vec<(String, String)> = errors[..5]
+        .iter()
+        .map(|(ts, m)| {
+            (
+                ts.replace('T', " ").trim_end_matches('Z').to_owned(),
+                m.clone(),
+            )
+        })
+        .collect();
+
+    let query = "fields @timestamp, @message | filter @message like /ERROR/ | sort @timestamp desc | limit 5";
+    let json_once = {
+        let out = loupe(
+            &store,
+            &["query", "--group", "app", "--output", "json", query],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let parsed: serde_json::Value = serde_json::from_str(&json_once).unwrap();
+    assert_eq!(parsed["status"], "Complete");
+    let rows = parsed["results"].as_array().unwrap();
+    let got: Vec<(String, String)> = rows
+        .iter()
+        .map(|row| {
+            assert_eq!(row[0]["field"], "@timestamp");
+            assert_eq!(row[1]["field"], "@message");
+            (
+                row[0]["value"].as_str().unwrap().into(),
+                row[1]["value"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    let matched = lines.iter().filter(|(_, m)| m.contains("ERROR")).count() as f64;
+    assert_eq!(
+        parsed["statistics"]["recordsMatched"].as_f64(),
+        Some(matched)
+    );
+    assert_eq!(
+        parsed["statistics"]["recordsScanned"].as_f64(),
+        Some(3000.0)
+    );
+
+    // The table shows the same rows.
+    let out = loupe(&store, &["query", "--group", "app", query]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = stdout(&out);
+    for (ts, msg) in &want {
+        assert!(table.contains(ts) && table.contains(msg), "{table}");
+    }
+
+    // A new process over the same store gives the same answer.
+    let out = loupe(
+        &store,
+        &["query", "--group", "app", "--output", "json", query],
+    );
+    assert_eq!(stdout(&out), json_once);
+
+    let out = loupe(&store, &["groups", "--output", "json"]);
+    let groups: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(groups["logGroups"][0]["logGroupName"], "app");
+    assert_eq!(groups["logGroups"][0]["eventCount"], 3000);
+}
+
+#[test]
+fn mistakes_give_one_clear_error_and_a_nonzero_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let log = dir.path().join("a.log");
+    write_log(&log, 10);
+    assert!(
+        loupe(&store, &["ingest", "--group", "app", log.to_str().unwrap()])
+            .status
+            .success()
+    );
+
+    let out = loupe(&store, &["query", "--group", "app", "filter @message like"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.starts_with("error: ") && err.contains('^'), "{err}");
+    assert!(stdout(&out).is_empty());
+
+    let out = loupe(&store, &["query", "--group", "missing", "limit 1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("ResourceNotFoundException"),
+        "{}",
+        stderr(&out)
+    );
+
+    let missing = dir.path().join("does-not-exist.log");
+    let out = loupe(
+        &store,
+        &[
+            "ingest",
+            "--group",
+            "app",
+            log.to_str().unwrap(),
+            missing.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("does-not-exist.log"),
+        "{}",
+        stderr(&out)
+    );
+    // Nothing was ingested from the readable file either.
+    let groups = stdout(&loupe(&store, &["groups", "--output", "json"]));
+    assert!(groups.contains("\"eventCount\":10"), "{groups}");
+
+    let out = loupe(
+        &store,
+        &["query", "--group", "app", "--since", "forever", "limit 1"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn fmt_prints_canonical_text_or_the_error_offsets() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = loupe(dir.path(), &["fmt", "FIELDS @message|FILTER x>1"]);
+    assert!(out.status.success());
+    assert_eq!(stdout(&out).trim(), "fields @message | filter x > 1");
+
+    let out = loupe(dir.path(), &["fmt", "--output", "json", "filter x >"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["error"]["startCharOffset"], 10);
+}
+
+#[test]
+fn demo_runs_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = loupe(dir.path(), &["demo"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("ingested 400 events"), "{text}");
+    assert!(
+        text.contains("Timeout") && text.contains("Failed password for root"),
+        "{text}"
+    );
+}
