@@ -114,8 +114,8 @@ fn every_command_round_trips() {
             "filldown cpu* mem host | filldown",
         ),
         (
-            "fillmissing with 0 for count, 'n/a' for host | fillmissing",
-            "fillmissing with 0 for count, \"n/a\" for host | fillmissing",
+            "stats count(*) by bin(5m) | fillmissing with 0 for count, 'n/a' for host | fillmissing",
+            "stats count(*) by bin(5m) | fillmissing with 0 for count, \"n/a\" for host | fillmissing",
         ),
         (
             "sessionize user, ip maxspan 30m as s | sessionize u",

@@ -1,7 +1,7 @@
 //! Parser and printer tests: precedence, spans, round trips and error positions.
 
 use loupe_lang::ast::{CommandKind, Expr, ExprKind, Literal, Query, SortOrder, UnaryOp};
-use loupe_lang::{DiagnosticKind, Span, parse};
+use loupe_lang::{DiagnosticKind, Span, parse_syntax as parse};
 
 /// Fully parenthesised form of an expression, to check the tree shape.
 fn sexpr(e: &Expr) -> String {

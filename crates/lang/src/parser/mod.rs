@@ -24,14 +24,26 @@ pub(crate) const MAX_NESTING: u32 = 100;
 /// Deepest expression tree (long `and`/`or` chains nest one level per operator).
 pub(crate) const MAX_TREE_DEPTH: u32 = 500;
 
-/// Parses a whole query.
+/// Parses a whole query and runs the compile-time checks of [`crate::check()`].
 ///
 /// ```
 /// let q = loupe_lang::parse("filter status >= 500 | limit 10").unwrap();
 /// assert_eq!(q.commands.len(), 2);
 /// assert!(loupe_lang::parse("limt 10").is_err());
+/// assert!(loupe_lang::parse("fields count(*)").is_err()); // aggregate outside `stats`
 /// ```
 pub fn parse(src: &str) -> Result<Query, Diagnostic> {
+    let query = parse_syntax(src)?;
+    crate::check::check(&query)?;
+    Ok(query)
+}
+
+/// Parses a whole query without the compile-time checks: only the grammar is enforced.
+///
+/// ```
+/// assert!(loupe_lang::parse_syntax("fields nosuchfunction(1)").is_ok());
+/// ```
+pub fn parse_syntax(src: &str) -> Result<Query, Diagnostic> {
     if u32::try_from(src.len()).is_err() {
         return Err(Diagnostic::syntax("the query is too long", Span::new(0, 0))
             .with_label("queries are limited to 4 GiB"));
