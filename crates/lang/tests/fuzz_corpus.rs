@@ -15,11 +15,14 @@ fn insights_parse_corpus_round_trips() {
     assert!(!entries.is_empty(), "empty corpus at {}", dir.display());
     for path in entries {
         let bytes = std::fs::read(&path).unwrap();
-        let Ok(text) = std::str::from_utf8(&bytes) else { continue };
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            continue;
+        };
         if let Ok(query) = loupe_lang::parse(text) {
             let printed = query.to_string();
-            let reparsed = loupe_lang::parse(&printed)
-                .unwrap_or_else(|e| panic!("{}: canonical text {printed:?} fails: {e}", path.display()));
+            let reparsed = loupe_lang::parse(&printed).unwrap_or_else(|e| {
+                panic!("{}: canonical text {printed:?} fails: {e}", path.display())
+            });
             assert_eq!(reparsed.to_string(), printed, "{}", path.display());
         }
     }
