@@ -7,7 +7,9 @@ fn parse(c: &mut Criterion) {
     let mut group = c.benchmark_group("insights_parse");
     for (name, query) in PARSE_QUERIES {
         group.throughput(Throughput::Bytes(query.len() as u64));
-        group.bench_function(name, |b| b.iter(|| loupe_lang::parse(std::hint::black_box(query))));
+        group.bench_function(name, |b| {
+            b.iter(|| loupe_lang::parse(std::hint::black_box(query)))
+        });
     }
     group.finish();
 }

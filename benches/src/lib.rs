@@ -6,7 +6,10 @@
 
 /// Queries the parser bench runs: the console's default, a typical filter, a long pipeline.
 pub const PARSE_QUERIES: [(&str, &str); 3] = [
-    ("default", "fields @timestamp, @message | sort @timestamp desc | limit 20"),
+    (
+        "default",
+        "fields @timestamp, @message | sort @timestamp desc | limit 20",
+    ),
     (
         "filter",
         r#"fields @timestamp, service, http.status | filter http.status >= 500 and service in ["checkout", "payments"] and @message like /timeout|reset/ | sort @timestamp desc | limit 50"#,
