@@ -338,9 +338,14 @@ impl<'s> Parser<'s> {
                     rest = r;
                     continue;
                 }
-                let Ok((r, text)) = lexical::bare_name(after_dot) else {
+                let Ok((mut r, mut text)) = lexical::bare_name(after_dot) else {
                     return self.expected(after_dot, "a name after `.`", "expected a key");
                 };
+                // In ``.k.`a.b` `` the last dot starts the next (backticked) access.
+                if let Some(head) = text.strip_suffix('.').filter(|_| r.starts_with('`')) {
+                    text = head;
+                    r = &after_dot[head.len()..];
+                }
                 // `a[0].b.c` is two member accesses.
                 let mut at = self.pos(after_dot);
                 for segment in text.split('.') {

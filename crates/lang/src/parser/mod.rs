@@ -153,14 +153,24 @@ impl<'s> Parser<'s> {
             .any(|op| i.starts_with(op))
         {
             2
+        } else if matches!(c, '"' | '\'' | '`') {
+            // A whole quoted token, when it is closed and short.
+            match lexical::delimited_body(&i[1..], c, &[c, '\\']) {
+                lexical::Delimited::Closed(_, rest) if i.len() - rest.len() <= 40 => {
+                    i.len() - rest.len()
+                }
+                _ => 1,
+            }
         } else {
             c.len_utf8()
         };
         let text = &i[..len.max(c.len_utf8())];
-        (
-            Span::new(start, start + text.len() as u32),
-            format!("`{text}`"),
-        )
+        let shown = if text.contains('`') {
+            text.to_owned()
+        } else {
+            format!("`{text}`")
+        };
+        (Span::new(start, start + text.len() as u32), shown)
     }
 
     /// A failure (no backtracking) carrying `diag`.

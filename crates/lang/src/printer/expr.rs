@@ -129,7 +129,7 @@ impl Display for Expr {
 
 /// A member key: bare when it is one plain name segment, else backticked.
 fn write_key(f: &mut Formatter<'_>, key: &Ident) -> fmt::Result {
-    if is_bare_name(&key.name) && !key.name.contains('.') {
+    if is_bare_name(&key.name) && !key.name.contains(['.', '@']) {
         f.write_str(&key.name)
     } else {
         write_backticked(f, &key.name)
