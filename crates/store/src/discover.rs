@@ -10,9 +10,34 @@ use serde_json::Value;
 /// AWS exposes at most this many discovered fields per event.
 pub const MAX_FIELDS_PER_EVENT: usize = 200;
 
+/// A discovered value with the JSON type it came with; text is as Insights shows it (strings
+/// unquoted, numbers as their JSON token text).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Leaf<'a> {
+    Str(&'a str),
+    Num(&'a str),
+    Bool(bool),
+}
+
+impl<'a> Leaf<'a> {
+    /// The value's text as Insights shows it.
+    pub fn text(&self) -> &'a str {
+        match self {
+            Leaf::Str(s) | Leaf::Num(s) => s,
+            Leaf::Bool(true) => "true",
+            Leaf::Bool(false) => "false",
+        }
+    }
+}
+
 /// Calls `visit(name, text)` for each discovered field of `message`, where `text` is the leaf's
 /// value as Insights shows it (strings unquoted, numbers and booleans as JSON text).
 pub fn discover_fields(message: &str, mut visit: impl FnMut(&str, &str)) {
+    discover_typed(message, |name, leaf| visit(name, leaf.text()));
+}
+
+/// Like [`discover_fields`], keeping each leaf's JSON type.
+pub fn discover_typed(message: &str, mut visit: impl FnMut(&str, Leaf<'_>)) {
     let trimmed = message.trim();
     if !trimmed.starts_with('{') {
         return;
@@ -39,7 +64,7 @@ fn flatten(
     path: &mut String,
     value: &Value,
     budget: &mut usize,
-    visit: &mut impl FnMut(&str, &str),
+    visit: &mut impl FnMut(&str, Leaf<'_>),
 ) {
     if *budget == 0 {
         return;
@@ -55,15 +80,15 @@ fn flatten(
         Value::Null => {}
         Value::Bool(b) => {
             *budget -= 1;
-            visit(path, if *b { "true" } else { "false" });
+            visit(path, Leaf::Bool(*b));
         }
         Value::Number(n) => {
             *budget -= 1;
-            visit(path, &n.to_string());
+            visit(path, Leaf::Num(&n.to_string()));
         }
         Value::String(s) => {
             *budget -= 1;
-            visit(path, s);
+            visit(path, Leaf::Str(s));
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {

@@ -27,6 +27,7 @@ mod error;
 mod event;
 mod names;
 mod scan;
+pub mod segment;
 pub mod wal;
 
 use std::fs::OpenOptions;

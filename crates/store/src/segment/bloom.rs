@@ -1,0 +1,123 @@
+//! The per-block token filter over `@message`: a Bloom filter of byte trigrams.
+//!
+//! Trigrams rather than words because Insights' `like "x"` and filter-pattern terms are
+//! substring matches: every substring of three or more bytes of a message has all its trigrams
+//! in the message's set, so "no trigram of the needle may be present" proves the block holds no
+//! match, whatever the needle's word boundaries. Needles shorter than three bytes prune nothing.
+
+use std::collections::HashSet;
+
+/// Hash functions per trigram.
+const K: u32 = 3;
+/// Bits per distinct trigram; about 1.5% false positives per trigram at `K = 3`.
+const BITS_PER_ITEM: usize = 10;
+const MIN_LOG2_BITS: u8 = 9;
+pub(crate) const MAX_LOG2_BITS: u8 = 24;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Bloom {
+    log2_bits: u8,
+    bits: Vec<u8>,
+}
+
+fn trigram(b: &[u8]) -> u32 {
+    u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16
+}
+
+fn hashes(t: u32) -> (u32, u32) {
+    // splitmix64 finaliser: cheap and well mixed.
+    let mut z = u64::from(t).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    (z as u32, ((z >> 32) as u32) | 1)
+}
+
+impl Bloom {
+    pub fn build<'a>(messages: impl Iterator<Item = &'a [u8]>) -> Bloom {
+        let mut set = HashSet::new();
+        for m in messages {
+            for w in m.windows(3) {
+                set.insert(trigram(w));
+            }
+        }
+        let want = (set.len() * BITS_PER_ITEM).max(1);
+        let log2_bits = (usize::BITS - (want - 1).leading_zeros()) as u8;
+        let log2_bits = log2_bits.clamp(MIN_LOG2_BITS, MAX_LOG2_BITS);
+        let mut bloom = Bloom {
+            log2_bits,
+            bits: vec![0; (1usize << log2_bits) / 8],
+        };
+        for t in set {
+            let mask = (1u32 << log2_bits) - 1;
+            let (h1, h2) = hashes(t);
+            for i in 0..K {
+                let bit = h1.wrapping_add(i.wrapping_mul(h2)) & mask;
+                bloom.bits[(bit / 8) as usize] |= 1 << (bit % 8);
+            }
+        }
+        bloom
+    }
+
+    /// Whether a message of this block may contain `needle`.
+    pub fn may_contain(&self, needle: &[u8]) -> bool {
+        let mask = (1u32 << self.log2_bits) - 1;
+        needle.windows(3).all(|w| {
+            let (h1, h2) = hashes(trigram(w));
+            (0..K).all(|i| {
+                let bit = h1.wrapping_add(i.wrapping_mul(h2)) & mask;
+                self.bits
+                    .get((bit / 8) as usize)
+                    .is_some_and(|b| b & (1 << (bit % 8)) != 0)
+            })
+        })
+    }
+
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.push(self.log2_bits);
+        out.extend_from_slice(&self.bits);
+    }
+
+    pub fn decode(bytes: &[u8]) -> Option<Bloom> {
+        let (&log2_bits, bits) = bytes.split_first()?;
+        if !(MIN_LOG2_BITS..=MAX_LOG2_BITS).contains(&log2_bits)
+            || bits.len() != (1usize << log2_bits) / 8
+        {
+            return None;
+        }
+        Some(Bloom {
+            log2_bits,
+            bits: bits.to_vec(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_every_substring_and_rejects_most_others() {
+        let msgs = ["2026-11-01 ERROR payment failed for order 42", "INFO ok"];
+        let bloom = Bloom::build(msgs.iter().map(|m| m.as_bytes()));
+        for m in msgs {
+            for i in 0..m.len() {
+                for j in i..=m.len() {
+                    assert!(bloom.may_contain(&m.as_bytes()[i..j]), "{}", &m[i..j]);
+                }
+            }
+        }
+        assert!(bloom.may_contain(b"ab"), "short needles prune nothing");
+        let absent = ["WARNING", "timeout", "xyzzy", "Exception"];
+        assert!(
+            absent
+                .iter()
+                .filter(|n| bloom.may_contain(n.as_bytes()))
+                .count()
+                <= 1
+        );
+        let mut buf = Vec::new();
+        bloom.encode(&mut buf);
+        assert_eq!(Bloom::decode(&buf), Some(bloom));
+    }
+}

@@ -1,0 +1,256 @@
+//! Segment files: immutable, columnar, zstd-compressed, read through mmap.
+//!
+//! A segment holds the events of one log group sealed from its write-ahead log (or merged by
+//! compaction), sorted by `@timestamp` (ties keep arrival order) and cut into blocks of at most
+//! [`WriteConfig::block_rows`] rows.
+//!
+//! ```text
+//! file    := MAGIC:8 VERSION:u32le chunk* footer footer_len:u32le crc32(footer):u32le MAGIC:8
+//! chunk   := zstd(column payload) | bloom       -- located, sized and checksummed by the footer
+//! footer  := rows:u64 min_ts:i64 max_ts:i64 flags:u8
+//!            n:uv stream_name:bytes{n}           -- the stream dictionary
+//!            n:uv (name:bytes kind:u8){n}        -- columns: the 4 system columns, then fields
+//!            n:uv block{n}
+//! block   := rows:uv min_ts:i64 max_ts:i64 bloom:chunkref (present:u8 chunkref?){columns}
+//! chunkref:= offset:uv len:uv raw_len:uv crc32:u32le present:uv stats
+//! stats   := integer: min:i64 max:i64 | float: min:f64 max:f64
+//!          | string: min:bytes has_max:u8 max:bytes? | otherwise nothing
+//! ```
+//!
+//! (`uv` is an unsigned LEB128 varint, `bytes` a `uv` length then the bytes.) Column payloads,
+//! before zstd: `@timestamp` as zigzag varint deltas from the block's `min_ts` then from the
+//! previous row; `@ingestionTime` as zigzag varint deltas from the previous row; the stream as
+//! varint indexes into the stream dictionary; `@message` as varint lengths then the bytes,
+//! byte-exact. A discovered field column holds the values of one field *of one type*; a field
+//! seen as two types has two columns. Its payload is a presence byte (0: every row has a value,
+//! 1: a bitmap of rows follows) and the present values: integers as zigzag varint deltas,
+//! floats as 8 bytes, booleans as a bitmap, strings plain (lengths then bytes) or, where it
+//! pays, as a dictionary. The bloom chunk is the block's trigram filter over `@message` (see
+//! [`bloom`]). A JSON number is stored as an integer or float only when printing the parsed
+//! value gives back its exact text; otherwise (`1.50`, `1e3`) it is a string, so text always
+//! round-trips byte-exactly.
+//!
+//! Readers check the magic, version and footer checksum, bound every count by the bytes that
+//! remain, check every chunk lies inside the file and its checksum before decompressing into a
+//! buffer of the recorded (bounded) size: a corrupt segment is an error naming the file.
+
+pub(crate) mod bloom;
+pub(crate) mod codec;
+mod read;
+#[cfg(test)]
+mod tests;
+mod write;
+
+pub use read::{ColumnData, Segment};
+pub use write::{SegmentRow, WriteConfig, encode_segment, write_segment};
+
+pub(crate) const MAGIC: &[u8; 8] = b"LOUPESEG";
+pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const HEADER_LEN: usize = 12;
+pub(crate) const TAIL_LEN: usize = 16;
+/// No column chunk decompresses to more than this; a bigger recorded size is corruption.
+pub const MAX_CHUNK_RAW_BYTES: usize = 64 << 20;
+/// No block has more rows than this.
+pub const MAX_BLOCK_ROWS: usize = 1 << 20;
+/// The system columns every segment starts with, in this order.
+pub(crate) const SYSTEM_COLUMNS: usize = 4;
+pub(crate) const COL_TIMESTAMP: usize = 0;
+pub(crate) const COL_INGESTION: usize = 1;
+pub(crate) const COL_STREAM: usize = 2;
+pub(crate) const COL_MESSAGE: usize = 3;
+
+/// The type of a discovered field's values in one column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FieldType {
+    Integer,
+    Float,
+    Boolean,
+    String,
+}
+
+impl FieldType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::Integer => "integer",
+            FieldType::Float => "float",
+            FieldType::Boolean => "boolean",
+            FieldType::String => "string",
+        }
+    }
+}
+
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ColumnKind {
+    Timestamp,
+    Ingestion,
+    Stream,
+    Message,
+    Field(FieldType),
+}
+
+impl ColumnKind {
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            ColumnKind::Timestamp => 1,
+            ColumnKind::Ingestion => 2,
+            ColumnKind::Stream => 3,
+            ColumnKind::Message => 4,
+            ColumnKind::Field(FieldType::Integer) => 10,
+            ColumnKind::Field(FieldType::Float) => 11,
+            ColumnKind::Field(FieldType::Boolean) => 12,
+            ColumnKind::Field(FieldType::String) => 13,
+        }
+    }
+
+    pub(crate) fn from_code(c: u8) -> Option<ColumnKind> {
+        Some(match c {
+            1 => ColumnKind::Timestamp,
+            2 => ColumnKind::Ingestion,
+            3 => ColumnKind::Stream,
+            4 => ColumnKind::Message,
+            10 => ColumnKind::Field(FieldType::Integer),
+            11 => ColumnKind::Field(FieldType::Float),
+            12 => ColumnKind::Field(FieldType::Boolean),
+            13 => ColumnKind::Field(FieldType::String),
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnDesc {
+    pub name: String,
+    pub kind: ColumnKind,
+}
+
+/// Per-chunk statistics, used to skip blocks for field predicates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stats {
+    None,
+    Int {
+        min: i64,
+        max: i64,
+    },
+    Float {
+        min: f64,
+        max: f64,
+    },
+    /// `min` is a prefix of the true minimum (so a lower bound); `max` is absent when the true
+    /// maximum was too long to keep.
+    Str {
+        min: Vec<u8>,
+        max: Option<Vec<u8>>,
+    },
+}
+
+/// Where a chunk lives and what it holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChunkRef {
+    pub offset: u64,
+    pub len: u64,
+    pub raw_len: u64,
+    pub crc: u32,
+    /// Rows of the block with a value in this column.
+    pub present: u64,
+    pub stats: Stats,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockMeta {
+    pub rows: u32,
+    pub min_ts: i64,
+    pub max_ts: i64,
+    pub bloom: ChunkRef,
+    /// One entry per column of the segment; `None` where no row of the block has a value.
+    pub chunks: Vec<Option<ChunkRef>>,
+}
+
+/// A segment's footer: everything needed to plan a read without touching the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Footer {
+    pub rows: u64,
+    pub min_ts: i64,
+    pub max_ts: i64,
+    /// False when the writer hit its cap on distinct field names: a field missing from
+    /// `columns` may then still be in some messages, and readers must discover it themselves.
+    pub fields_complete: bool,
+    pub streams: Vec<String>,
+    pub columns: Vec<ColumnDesc>,
+    pub blocks: Vec<BlockMeta>,
+}
+
+impl Footer {
+    /// Column indexes holding field `name`, with their types.
+    pub fn field_columns<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = (usize, FieldType)> + 'a {
+        self.columns
+            .iter()
+            .enumerate()
+            .skip(SYSTEM_COLUMNS)
+            .filter_map(move |(i, c)| match c.kind {
+                ColumnKind::Field(t) if c.name == name => Some((i, t)),
+                _ => None,
+            })
+    }
+}
+
+/// A discovered value after typing: what a field column stores.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Str(String),
+}
+
+impl Value {
+    pub fn field_type(&self) -> FieldType {
+        match self {
+            Value::Int(_) => FieldType::Integer,
+            Value::Float(_) => FieldType::Float,
+            Value::Bool(_) => FieldType::Boolean,
+            Value::Str(_) => FieldType::String,
+        }
+    }
+
+    /// Types a discovered leaf; numbers keep a numeric type only when it reproduces their text.
+    pub fn from_leaf(leaf: crate::discover::Leaf<'_>) -> Value {
+        use crate::discover::Leaf;
+        match leaf {
+            Leaf::Bool(b) => Value::Bool(b),
+            Leaf::Str(s) => Value::Str(s.to_owned()),
+            Leaf::Num(s) => {
+                if let Ok(i) = s.parse::<i64>()
+                    && i.to_string() == s
+                {
+                    return Value::Int(i);
+                }
+                if let Ok(f) = s.parse::<f64>()
+                    && f.is_finite()
+                    && format_float(f) == s
+                {
+                    return Value::Float(f);
+                }
+                Value::Str(s.to_owned())
+            }
+        }
+    }
+
+    /// The value's original text.
+    pub fn to_text(&self) -> String {
+        match self {
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => format_float(*f),
+            Value::Bool(b) => b.to_string(),
+            Value::Str(s) => s.clone(),
+        }
+    }
+}
+
+/// Floats print as Rust's shortest round-trip form (`0.1`, `2.5`, `-3.75`).
+pub fn format_float(f: f64) -> String {
+    format!("{f}")
+}

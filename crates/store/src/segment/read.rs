@@ -1,0 +1,488 @@
+//! Decoding a segment through mmap, trusting nothing the file says until it is checked.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
+
+use super::bloom::Bloom;
+use super::codec::Cursor;
+use super::{
+    BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
+    ColumnKind, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
+    MAX_CHUNK_RAW_BYTES, SYSTEM_COLUMNS, SegmentRow, Stats, TAIL_LEN, Value,
+};
+use crate::error::{Result, StoreError};
+use crate::event::Event;
+
+/// An open segment file.
+#[derive(Debug)]
+pub struct Segment {
+    path: PathBuf,
+    map: Mmap,
+    footer: Footer,
+}
+
+/// The decoded values of one field column in one block, one entry per row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnData {
+    Int(Vec<Option<i64>>),
+    Float(Vec<Option<f64>>),
+    Bool(Vec<Option<bool>>),
+    Str(Vec<Option<String>>),
+}
+
+impl ColumnData {
+    pub fn value(&self, row: usize) -> Option<Value> {
+        match self {
+            ColumnData::Int(v) => v.get(row).copied().flatten().map(Value::Int),
+            ColumnData::Float(v) => v.get(row).copied().flatten().map(Value::Float),
+            ColumnData::Bool(v) => v.get(row).copied().flatten().map(Value::Bool),
+            ColumnData::Str(v) => v.get(row).cloned().flatten().map(Value::Str),
+        }
+    }
+}
+
+#[allow(unsafe_code)]
+fn map_file(path: &Path, file: &File) -> Result<Mmap> {
+    // SAFETY: segment files are immutable once renamed into place: the store never writes to or
+    // truncates them, only deletes them (which keeps the mapping valid on Unix). Another process
+    // modifying the file behind the store's back could change the bytes under us; every read
+    // below is bounds-checked against the mapping's length and every chunk is checksummed, so
+    // such bytes give errors, not undefined reads past the mapping.
+    unsafe { Mmap::map(file) }.map_err(StoreError::io(path))
+}
+
+impl Segment {
+    pub fn open(path: &Path) -> Result<Segment> {
+        let file = File::open(path).map_err(StoreError::io(path))?;
+        let len = file.metadata().map_err(StoreError::io(path))?.len();
+        let corrupt = |reason: &str| StoreError::corrupt(path, format!("segment {reason}"));
+        if len < (HEADER_LEN + TAIL_LEN) as u64 {
+            return Err(corrupt("is too short"));
+        }
+        let map = map_file(path, &file)?;
+        let bytes: &[u8] = &map;
+        if &bytes[..8] != MAGIC || &bytes[bytes.len() - 8..] != MAGIC {
+            return Err(corrupt("has a bad magic number (not a Loupe segment)"));
+        }
+        let mut c = Cursor::new(&bytes[8..12]);
+        let version = c.u32().ok_or_else(|| corrupt("header"))?;
+        if version != FORMAT_VERSION {
+            return Err(corrupt(&format!(
+                "has format version {version}; this build reads version {FORMAT_VERSION}"
+            )));
+        }
+        let tail = bytes.len() - TAIL_LEN;
+        let mut c = Cursor::new(&bytes[tail..tail + 8]);
+        let footer_len = c.u32().ok_or_else(|| corrupt("tail"))? as usize;
+        let crc = c.u32().ok_or_else(|| corrupt("tail"))?;
+        if footer_len > tail - HEADER_LEN {
+            return Err(corrupt("footer length runs past the file"));
+        }
+        let footer_start = tail - footer_len;
+        let footer_bytes = &bytes[footer_start..tail];
+        if crc32fast::hash(footer_bytes) != crc {
+            return Err(corrupt("footer checksum mismatch"));
+        }
+        let footer = decode_footer(footer_bytes, footer_start as u64)
+            .ok_or_else(|| corrupt("footer does not decode"))?;
+        Ok(Segment {
+            path: path.to_owned(),
+            map,
+            footer,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn footer(&self) -> &Footer {
+        &self.footer
+    }
+
+    fn corrupt(&self, block: usize, what: &str) -> StoreError {
+        StoreError::corrupt(&self.path, format!("segment block {block}: {what}"))
+    }
+
+    fn raw_chunk(&self, block: usize, c: &ChunkRef) -> Result<&[u8]> {
+        // Offsets were checked against the footer start when the footer was decoded.
+        let data = self
+            .map
+            .get(c.offset as usize..(c.offset + c.len) as usize)
+            .ok_or_else(|| self.corrupt(block, "chunk outside the file"))?;
+        if crc32fast::hash(data) != c.crc {
+            return Err(self.corrupt(block, "chunk checksum mismatch"));
+        }
+        Ok(data)
+    }
+
+    fn chunk(&self, block: usize, col: usize) -> Result<Option<Vec<u8>>> {
+        let meta = self.block(block)?;
+        let Some(c) = meta.chunks.get(col).and_then(Option::as_ref) else {
+            return Ok(None);
+        };
+        let data = self.raw_chunk(block, c)?;
+        let raw = zstd::bulk::decompress(data, c.raw_len as usize)
+            .map_err(|e| self.corrupt(block, &format!("chunk does not decompress: {e}")))?;
+        if raw.len() as u64 != c.raw_len {
+            return Err(self.corrupt(block, "chunk has the wrong decompressed size"));
+        }
+        Ok(Some(raw))
+    }
+
+    fn block(&self, block: usize) -> Result<&BlockMeta> {
+        self.footer
+            .blocks
+            .get(block)
+            .ok_or_else(|| self.corrupt(block, "no such block"))
+    }
+
+    fn system_chunk(&self, block: usize, col: usize) -> Result<(Vec<u8>, usize)> {
+        let rows = self.block(block)?.rows as usize;
+        let raw = self
+            .chunk(block, col)?
+            .ok_or_else(|| self.corrupt(block, "system column missing"))?;
+        Ok((raw, rows))
+    }
+
+    pub fn timestamps(&self, block: usize) -> Result<Vec<i64>> {
+        let (raw, rows) = self.system_chunk(block, COL_TIMESTAMP)?;
+        let meta = self.block(block)?;
+        let mut c = Cursor::new(&raw);
+        let mut out = Vec::with_capacity(rows);
+        let mut prev = meta.min_ts;
+        for _ in 0..rows {
+            let d = c
+                .ivarint()
+                .ok_or_else(|| self.corrupt(block, "timestamps"))?;
+            prev = prev.wrapping_add(d);
+            out.push(prev);
+        }
+        let ok = c.at_end()
+            && out.first().is_none_or(|&t| t == meta.min_ts)
+            && out.last().is_none_or(|&t| t == meta.max_ts)
+            && out.windows(2).all(|w| w[0] <= w[1]);
+        if !ok {
+            return Err(self.corrupt(block, "timestamps disagree with the block's bounds"));
+        }
+        Ok(out)
+    }
+
+    pub fn ingestion_times(&self, block: usize) -> Result<Vec<i64>> {
+        let (raw, rows) = self.system_chunk(block, COL_INGESTION)?;
+        let mut c = Cursor::new(&raw);
+        let mut out = Vec::with_capacity(rows);
+        let mut prev = 0i64;
+        for _ in 0..rows {
+            let d = c
+                .ivarint()
+                .ok_or_else(|| self.corrupt(block, "ingestion times"))?;
+            prev = prev.wrapping_add(d);
+            out.push(prev);
+        }
+        if !c.at_end() {
+            return Err(self.corrupt(block, "ingestion times: trailing bytes"));
+        }
+        Ok(out)
+    }
+
+    /// Indexes into `footer().streams`, one per row.
+    pub fn stream_ids(&self, block: usize) -> Result<Vec<u32>> {
+        let (raw, rows) = self.system_chunk(block, COL_STREAM)?;
+        let mut c = Cursor::new(&raw);
+        let mut out = Vec::with_capacity(rows);
+        let n = self.footer.streams.len();
+        for _ in 0..rows {
+            let id = c
+                .len(n.saturating_sub(1))
+                .filter(|_| n > 0)
+                .ok_or_else(|| self.corrupt(block, "stream ids"))?;
+            out.push(id as u32);
+        }
+        if !c.at_end() {
+            return Err(self.corrupt(block, "stream ids: trailing bytes"));
+        }
+        Ok(out)
+    }
+
+    pub fn messages(&self, block: usize) -> Result<Vec<String>> {
+        let (raw, rows) = self.system_chunk(block, COL_MESSAGE)?;
+        let bad = || self.corrupt(block, "messages");
+        let mut c = Cursor::new(&raw);
+        let mut lens = Vec::with_capacity(rows);
+        for _ in 0..rows {
+            lens.push(c.len(raw.len()).ok_or_else(bad)?);
+        }
+        let mut out = Vec::with_capacity(rows);
+        for len in lens {
+            let b = c.take(len).ok_or_else(bad)?;
+            out.push(String::from_utf8(b.to_vec()).map_err(|_| bad())?);
+        }
+        if !c.at_end() {
+            return Err(bad());
+        }
+        Ok(out)
+    }
+
+    /// Whether a message of `block` may contain `needle` (false proves it cannot).
+    pub fn may_contain(&self, block: usize, needle: &[u8]) -> Result<bool> {
+        if needle.len() < 3 {
+            return Ok(true);
+        }
+        let meta = self.block(block)?;
+        let raw = self.raw_chunk(block, &meta.bloom)?;
+        let bloom = Bloom::decode(raw).ok_or_else(|| self.corrupt(block, "token filter"))?;
+        Ok(bloom.may_contain(needle))
+    }
+
+    /// The values of field column `col` in `block`, one entry per row.
+    pub fn field(&self, block: usize, col: usize) -> Result<ColumnData> {
+        let rows = self.block(block)?.rows as usize;
+        let ty = match self.footer.columns.get(col).map(|c| c.kind) {
+            Some(ColumnKind::Field(t)) => t,
+            _ => return Err(self.corrupt(block, "not a field column")),
+        };
+        let Some(raw) = self.chunk(block, col)? else {
+            return Ok(match ty {
+                FieldType::Integer => ColumnData::Int(vec![None; rows]),
+                FieldType::Float => ColumnData::Float(vec![None; rows]),
+                FieldType::Boolean => ColumnData::Bool(vec![None; rows]),
+                FieldType::String => ColumnData::Str(vec![None; rows]),
+            });
+        };
+        decode_field(&raw, rows, ty).ok_or_else(|| self.corrupt(block, "field column"))
+    }
+
+    /// Every event of the segment with its stream, in segment order.
+    pub fn read_rows(&self) -> Result<Vec<SegmentRow>> {
+        let mut out = Vec::with_capacity(self.footer.rows as usize);
+        for b in 0..self.footer.blocks.len() {
+            let ts = self.timestamps(b)?;
+            let ing = self.ingestion_times(b)?;
+            let streams = self.stream_ids(b)?;
+            let msgs = self.messages(b)?;
+            for (((timestamp, ingestion_time), s), message) in
+                ts.into_iter().zip(ing).zip(streams).zip(msgs)
+            {
+                out.push(SegmentRow {
+                    stream: self.footer.streams[s as usize].clone(),
+                    event: Event {
+                        timestamp,
+                        ingestion_time,
+                        message,
+                    },
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn decode_field(raw: &[u8], rows: usize, ty: FieldType) -> Option<ColumnData> {
+    let mut c = Cursor::new(raw);
+    let present: Vec<bool> = match c.u8()? {
+        0 => vec![true; rows],
+        1 => {
+            let bitmap = c.take(rows.div_ceil(8))?;
+            (0..rows)
+                .map(|i| bitmap[i / 8] & (1 << (i % 8)) != 0)
+                .collect()
+        }
+        _ => return None,
+    };
+    let n = present.iter().filter(|p| **p).count();
+    fn spread<T>(present: &[bool], vals: Vec<T>) -> Vec<Option<T>> {
+        let mut it = vals.into_iter();
+        present
+            .iter()
+            .map(|&p| if p { it.next() } else { None })
+            .collect()
+    }
+    let out = match ty {
+        FieldType::Integer => {
+            let mut vals = Vec::with_capacity(n);
+            let mut prev = 0i64;
+            for _ in 0..n {
+                prev = prev.wrapping_add(c.ivarint()?);
+                vals.push(prev);
+            }
+            ColumnData::Int(spread(&present, vals))
+        }
+        FieldType::Float => {
+            let mut vals = Vec::with_capacity(n);
+            for _ in 0..n {
+                vals.push(c.f64()?);
+            }
+            ColumnData::Float(spread(&present, vals))
+        }
+        FieldType::Boolean => {
+            let bitmap = c.take(n.div_ceil(8))?;
+            let vals = (0..n)
+                .map(|i| bitmap[i / 8] & (1 << (i % 8)) != 0)
+                .collect();
+            ColumnData::Bool(spread(&present, vals))
+        }
+        FieldType::String => ColumnData::Str(spread(&present, decode_strings(&mut c, n)?)),
+    };
+    c.at_end().then_some(out)
+}
+
+fn decode_strings(c: &mut Cursor<'_>, n: usize) -> Option<Vec<String>> {
+    let mut out = Vec::with_capacity(n);
+    match c.u8()? {
+        0 => {
+            let mut lens = Vec::with_capacity(n);
+            for _ in 0..n {
+                lens.push(c.len(c.remaining())?);
+            }
+            for len in lens {
+                out.push(std::str::from_utf8(c.take(len)?).ok()?.to_owned());
+            }
+        }
+        1 => {
+            let dict_len = c.len(c.remaining())?;
+            let mut dict = Vec::with_capacity(dict_len);
+            for _ in 0..dict_len {
+                dict.push(c.str()?);
+            }
+            for _ in 0..n {
+                let id = c.len(dict_len.checked_sub(1)?)?;
+                out.push(dict[id].to_owned());
+            }
+        }
+        _ => return None,
+    }
+    Some(out)
+}
+
+fn get_chunkref(c: &mut Cursor<'_>, kind: Option<ColumnKind>, data_end: u64) -> Option<ChunkRef> {
+    let offset = c.uvarint()?;
+    let len = c.uvarint()?;
+    let raw_len = c.uvarint()?;
+    let crc = c.u32()?;
+    let present = c.uvarint()?;
+    if offset < HEADER_LEN as u64
+        || offset.checked_add(len)? > data_end
+        || raw_len > MAX_CHUNK_RAW_BYTES as u64
+    {
+        return None;
+    }
+    let stats = match kind {
+        Some(ColumnKind::Field(FieldType::Integer)) => Stats::Int {
+            min: c.i64()?,
+            max: c.i64()?,
+        },
+        Some(ColumnKind::Field(FieldType::Float)) => Stats::Float {
+            min: c.f64()?,
+            max: c.f64()?,
+        },
+        Some(ColumnKind::Field(FieldType::String)) => {
+            let min = c.bytes()?.to_vec();
+            let max = match c.u8()? {
+                0 => None,
+                1 => Some(c.bytes()?.to_vec()),
+                _ => return None,
+            };
+            Stats::Str { min, max }
+        }
+        _ => Stats::None,
+    };
+    Some(ChunkRef {
+        offset,
+        len,
+        raw_len,
+        crc,
+        present,
+        stats,
+    })
+}
+
+/// Decodes a footer; `data_end` is where chunk data must end (the footer's own offset).
+pub(crate) fn decode_footer(bytes: &[u8], data_end: u64) -> Option<Footer> {
+    let mut c = Cursor::new(bytes);
+    let rows = c.u64()?;
+    let min_ts = c.i64()?;
+    let max_ts = c.i64()?;
+    let fields_complete = match c.u8()? {
+        0 => false,
+        1 => true,
+        _ => return None,
+    };
+    let n = c.len(c.remaining())?;
+    let mut streams = Vec::with_capacity(n);
+    for _ in 0..n {
+        streams.push(c.str()?.to_owned());
+    }
+    let n = c.len(c.remaining())?;
+    let mut columns = Vec::with_capacity(n);
+    for _ in 0..n {
+        let name = c.str()?.to_owned();
+        let kind = ColumnKind::from_code(c.u8()?)?;
+        columns.push(ColumnDesc { name, kind });
+    }
+    let system = [
+        (COL_TIMESTAMP, ColumnKind::Timestamp),
+        (COL_INGESTION, ColumnKind::Ingestion),
+        (COL_STREAM, ColumnKind::Stream),
+        (COL_MESSAGE, ColumnKind::Message),
+    ];
+    if columns.len() < SYSTEM_COLUMNS
+        || system.iter().any(|&(i, k)| columns[i].kind != k)
+        || columns[SYSTEM_COLUMNS..]
+            .iter()
+            .any(|c| !matches!(c.kind, ColumnKind::Field(_)))
+    {
+        return None;
+    }
+    // Each block takes at least 18 bytes plus one per column: that bounds the allocation.
+    let n = c.len(c.remaining() / (18 + columns.len()))?;
+    let mut blocks = Vec::with_capacity(n);
+    let mut total = 0u64;
+    for _ in 0..n {
+        let block_rows = u32::try_from(c.uvarint()?).ok()?;
+        let bmin = c.i64()?;
+        let bmax = c.i64()?;
+        let bloom = get_chunkref(&mut c, None, data_end)?;
+        let mut chunks = Vec::with_capacity(columns.len());
+        for col in &columns {
+            chunks.push(match c.u8()? {
+                0 => None,
+                1 => Some(get_chunkref(&mut c, Some(col.kind), data_end)?),
+                _ => return None,
+            });
+        }
+        if bmin > bmax
+            || block_rows == 0
+            || block_rows as usize > MAX_BLOCK_ROWS
+            || chunks[..SYSTEM_COLUMNS].iter().any(Option::is_none)
+            || chunks
+                .iter()
+                .flatten()
+                .any(|ch| ch.present > u64::from(block_rows))
+        {
+            return None;
+        }
+        total += u64::from(block_rows);
+        blocks.push(BlockMeta {
+            rows: block_rows,
+            min_ts: bmin,
+            max_ts: bmax,
+            bloom,
+            chunks,
+        });
+    }
+    if !c.at_end() || total != rows {
+        return None;
+    }
+    Some(Footer {
+        rows,
+        min_ts,
+        max_ts,
+        fields_complete,
+        streams,
+        columns,
+        blocks,
+    })
+}

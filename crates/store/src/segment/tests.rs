@@ -1,0 +1,336 @@
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::event::Event;
+
+/// xorshift64*: a seeded RNG, so failures reproduce.
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.max(1))
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    pub fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.below(xs.len() as u64) as usize]
+    }
+}
+
+pub(crate) fn random_rows(rng: &mut Rng, n: usize) -> Vec<SegmentRow> {
+    let words = [
+        "GET",
+        "POST",
+        "ünïcode",
+        "timeout",
+        "ok",
+        "user=alice",
+        "42",
+        "-7",
+        "3.25",
+        "x\ty",
+    ];
+    (0..n)
+        .map(|i| {
+            let timestamp = 1_700_000_000_000 + rng.below(100_000) as i64 - 50_000;
+            let message = match rng.below(5) {
+                0 => format!(
+                    r#"{{"level":"{}","status":{},"lat":{},"ok":{},"req":{{"id":"r{}","path":"/{}"}},"tags":["a","{}"]}}"#,
+                    rng.pick(&["INFO", "WARN", "ERROR"]),
+                    200 + rng.below(4) * 100,
+                    rng.pick(&["1.5", "0.25", "2", "1.50", "1e3"]),
+                    rng.pick(&["true", "false"]),
+                    rng.below(1000),
+                    rng.pick(&words),
+                    rng.pick(&words),
+                ),
+                1 => format!(
+                    r#"{{"status":"{}","n":null,"@ts":{}}}"#,
+                    rng.pick(&words),
+                    rng.below(10)
+                ),
+                2 => String::new(),
+                _ => (0..rng.below(12))
+                    .map(|_| rng.pick(&words))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            };
+            SegmentRow {
+                stream: format!("stream-{}", rng.below(3)),
+                event: Event {
+                    timestamp,
+                    ingestion_time: timestamp + 5 + (i as i64 % 3),
+                    message,
+                },
+            }
+        })
+        .collect()
+}
+
+fn small_config() -> WriteConfig {
+    WriteConfig {
+        block_rows: 64,
+        ..WriteConfig::default()
+    }
+}
+
+fn write_tmp(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// Every field value of every row, as `(row, name, value)`, read back through the columns.
+fn field_values(seg: &Segment) -> Vec<(usize, String, Value)> {
+    let f = seg.footer();
+    let mut out = Vec::new();
+    let mut base = 0;
+    for b in 0..f.blocks.len() {
+        for (col, desc) in f.columns.iter().enumerate().skip(SYSTEM_COLUMNS) {
+            let data = seg.field(b, col).unwrap();
+            for row in 0..f.blocks[b].rows as usize {
+                if let Some(v) = data.value(row) {
+                    out.push((base + row, desc.name.clone(), v));
+                }
+            }
+        }
+        base += f.blocks[b].rows as usize;
+    }
+    out.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    out
+}
+
+fn expected_fields(rows: &[SegmentRow]) -> Vec<(usize, String, Value)> {
+    let mut out = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let mut seen = std::collections::BTreeMap::new();
+        crate::discover::discover_typed(&r.event.message, |name, leaf| {
+            seen.insert(name.to_owned(), Value::from_leaf(leaf));
+        });
+        out.extend(seen.into_iter().map(|(k, v)| (i, k, v)));
+    }
+    out
+}
+
+#[test]
+fn random_events_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng::new(0x5eed);
+    for n in [1, 2, 63, 64, 65, 500] {
+        let mut rows = random_rows(&mut rng, n);
+        let bytes = encode_segment(&mut rows, &small_config()).unwrap();
+        let path = write_tmp(dir.path(), "rt.lseg", &bytes);
+        let seg = Segment::open(&path).unwrap();
+        assert_eq!(seg.footer().rows, n as u64);
+        assert_eq!(
+            seg.read_rows().unwrap(),
+            rows,
+            "rows (sorted by the writer)"
+        );
+        assert_eq!(field_values(&seg), expected_fields(&rows));
+        for (b, block) in seg.footer().blocks.iter().enumerate() {
+            let ts = seg.timestamps(b).unwrap();
+            assert_eq!(ts.len(), block.rows as usize);
+            for m in seg.messages(b).unwrap() {
+                assert!(seg.may_contain(b, m.as_bytes()).unwrap());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_field_with_two_types_keeps_both() {
+    let mut rows: Vec<SegmentRow> = [
+        r#"{"a":1}"#,
+        r#"{"a":"x"}"#,
+        r#"{"a":1.50}"#,
+        r#"{"a":true}"#,
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, m)| SegmentRow {
+        stream: "s".into(),
+        event: Event {
+            timestamp: i as i64,
+            ingestion_time: 0,
+            message: (*m).into(),
+        },
+    })
+    .collect();
+    let bytes = encode_segment(&mut rows, &WriteConfig::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let seg = Segment::open(&write_tmp(dir.path(), "t.lseg", &bytes)).unwrap();
+    let types: Vec<FieldType> = seg.footer().field_columns("a").map(|(_, t)| t).collect();
+    assert_eq!(
+        types,
+        [
+            FieldType::Integer,
+            FieldType::String,
+            FieldType::Float,
+            FieldType::Boolean
+        ]
+    );
+    let vals: Vec<String> = field_values(&seg)
+        .into_iter()
+        .map(|v| v.2.to_text())
+        .collect();
+    assert_eq!(vals, ["1", "x", "1.5", "true"]);
+}
+
+#[test]
+fn byte_flips_give_errors_or_equal_data_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng::new(0xf11b);
+    let mut rows = random_rows(&mut rng, 200);
+    let good = encode_segment(&mut rows, &small_config()).unwrap();
+    let path = dir.path().join("flip.lseg");
+    let mut errors = 0;
+    for i in 0..400 {
+        let mut bytes = good.clone();
+        let at = if i < 40 {
+            // Always hit the header and the tail.
+            if i < 20 { i } else { bytes.len() - (i - 19) }
+        } else {
+            rng.below(bytes.len() as u64) as usize
+        };
+        bytes[at] ^= 1 << rng.below(8);
+        std::fs::write(&path, &bytes).unwrap();
+        let read =
+            Segment::open(&path).and_then(|s| Ok((s.read_rows()?, field_values_checked(&s)?)));
+        match read {
+            Ok((got, fields)) => {
+                assert_eq!(got, rows, "flip at {at} changed the data silently");
+                assert_eq!(fields, expected_fields(&rows), "flip at {at}");
+            }
+            Err(e) => {
+                errors += 1;
+                assert!(e.to_string().contains("flip.lseg"), "{e}");
+            }
+        }
+    }
+    assert!(errors > 300, "{errors}");
+    // Truncations and garbage.
+    for len in [0, 1, 11, 12, 27, 28, good.len() / 2, good.len() - 1] {
+        std::fs::write(&path, &good[..len]).unwrap();
+        assert!(Segment::open(&path).and_then(|s| s.read_rows()).is_err());
+    }
+}
+
+fn field_values_checked(seg: &Segment) -> crate::Result<Vec<(usize, String, Value)>> {
+    let f = seg.footer();
+    for b in 0..f.blocks.len() {
+        for col in SYSTEM_COLUMNS..f.columns.len() {
+            seg.field(b, col)?;
+        }
+    }
+    Ok(field_values(seg))
+}
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/segments/v1")
+}
+
+fn golden_rows() -> Vec<SegmentRow> {
+    let msgs = [
+        ("web-1", 1_767_225_600_000, "GET /index.html 200 12ms"),
+        ("web-1", 1_767_225_600_005, "GET /missing 404 3ms"),
+        (
+            "web-2",
+            1_767_225_600_001,
+            r#"{"level":"ERROR","status":503,"latency":0.25,"ok":false,"user":{"id":"u1"},"@ts":"x"}"#,
+        ),
+        (
+            "web-2",
+            1_767_225_600_010,
+            r#"{"level":"INFO","status":"200","latency":1.50,"items":[1,2]}"#,
+        ),
+        ("web-1", 1_767_225_600_010, "ünïcode\tand a tab"),
+        ("web-3", 1_767_225_601_000, ""),
+    ];
+    msgs.iter()
+        .enumerate()
+        .map(|(i, (s, ts, m))| SegmentRow {
+            stream: (*s).into(),
+            event: Event {
+                timestamp: *ts,
+                ingestion_time: 1_767_225_700_000 + i as i64,
+                message: (*m).into(),
+            },
+        })
+        .collect()
+}
+
+/// Writes the golden files. Run once per format version:
+/// `cargo test -p loupe-store write_golden_v1 -- --ignored`.
+#[test]
+#[ignore]
+fn write_golden_v1() {
+    let mut rows = golden_rows();
+    let config = WriteConfig {
+        block_rows: 4,
+        ..WriteConfig::default()
+    };
+    let bytes = encode_segment(&mut rows, &config).unwrap();
+    std::fs::create_dir_all(golden_dir()).unwrap();
+    std::fs::write(golden_dir().join("basic.lseg"), bytes).unwrap();
+}
+
+/// The v1 golden file decodes forever. If this fails, the format changed: bump
+/// `FORMAT_VERSION`, keep reading v1, and add `testdata/segments/v2/`.
+#[test]
+fn golden_v1_decodes() {
+    let path = golden_dir().join("basic.lseg");
+    let seg = Segment::open(&path).unwrap();
+    let mut want = golden_rows();
+    want.sort_by_key(|r| r.event.timestamp);
+    assert_eq!(seg.read_rows().unwrap(), want);
+    let f = seg.footer();
+    assert_eq!(f.blocks.len(), 2);
+    assert_eq!((f.min_ts, f.max_ts), (1_767_225_600_000, 1_767_225_601_000));
+    assert_eq!(f.streams, ["web-1", "web-2", "web-3"]);
+    let fields: Vec<(String, String)> = field_values(&seg)
+        .into_iter()
+        .map(|(r, n, v)| (format!("{r}:{n}"), format!("{v:?}")))
+        .collect();
+    let want_fields = [
+        ("1:@@ts", "Str(\"x\")"),
+        ("1:latency", "Float(0.25)"),
+        ("1:level", "Str(\"ERROR\")"),
+        ("1:ok", "Bool(false)"),
+        ("1:status", "Int(503)"),
+        ("1:user.id", "Str(\"u1\")"),
+        ("3:items.0", "Int(1)"),
+        ("3:items.1", "Int(2)"),
+        ("3:latency", "Float(1.5)"),
+        ("3:level", "Str(\"INFO\")"),
+        ("3:status", "Str(\"200\")"),
+    ];
+    let want_fields: Vec<(String, String)> = want_fields
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(fields, want_fields);
+    assert!(!seg.may_contain(0, b"Exception").unwrap());
+    assert!(seg.may_contain(0, b"INFO").unwrap());
+    assert!(seg.may_contain(1, "ünïcode".as_bytes()).unwrap());
+    assert!(!seg.may_contain(1, b"INFO").unwrap());
+    // The writer is deterministic: the same rows give the same bytes.
+    let mut rows = golden_rows();
+    let config = WriteConfig {
+        block_rows: 4,
+        ..WriteConfig::default()
+    };
+    let bytes = encode_segment(&mut rows, &config).unwrap();
+    assert_eq!(
+        bytes,
+        std::fs::read(&path).unwrap(),
+        "segment encoding changed"
+    );
+}

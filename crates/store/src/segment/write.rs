@@ -1,0 +1,443 @@
+//! Encoding a segment.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+
+use super::bloom::Bloom;
+use super::codec::{put_bytes, put_uvarint, zigzag};
+use super::{
+    BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
+    ColumnKind, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
+    MAX_CHUNK_RAW_BYTES, Stats, Value,
+};
+use crate::discover::discover_typed;
+use crate::error::{Result, StoreError};
+use crate::event::Event;
+use crate::scan::{INGESTION_TIME, LOG_STREAM, MESSAGE, TIMESTAMP};
+
+/// One event to seal, with its stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentRow {
+    pub stream: String,
+    pub event: Event,
+}
+
+/// How a segment is cut and compressed.
+#[derive(Debug, Clone)]
+pub struct WriteConfig {
+    /// Rows per block at most.
+    pub block_rows: usize,
+    /// A block closes once its messages reach this many bytes.
+    pub block_message_bytes: usize,
+    pub zstd_level: i32,
+    /// Distinct discovered field names kept as columns; later names stay in `@message` only.
+    pub max_field_names: usize,
+}
+
+impl Default for WriteConfig {
+    fn default() -> Self {
+        Self {
+            block_rows: 8192,
+            block_message_bytes: 4 << 20,
+            zstd_level: 9,
+            max_field_names: 1000,
+        }
+    }
+}
+
+/// Longest string statistic kept.
+const STAT_BYTES: usize = 64;
+
+/// Writes `bytes` to `path` durably: a temporary file, fsync, rename, fsync of the directory.
+pub fn write_segment(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut file = File::create(&tmp).map_err(StoreError::io(&tmp))?;
+    file.write_all(bytes).map_err(StoreError::io(&tmp))?;
+    file.sync_all().map_err(StoreError::io(&tmp))?;
+    drop(file);
+    std::fs::rename(&tmp, path).map_err(StoreError::io(path))?;
+    if let Some(dir) = path.parent() {
+        crate::catalog::sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+/// Sorts `rows` by timestamp (stable) and encodes them as a segment file.
+pub fn encode_segment(rows: &mut [SegmentRow], config: &WriteConfig) -> Result<Vec<u8>> {
+    rows.sort_by_key(|r| r.event.timestamp);
+    let mut w = Writer::new(config);
+    let mut start = 0;
+    while start < rows.len() {
+        let mut end = start;
+        let mut bytes = 0;
+        while end < rows.len()
+            && end - start < config.block_rows.clamp(1, MAX_BLOCK_ROWS)
+            && (end == start || bytes < config.block_message_bytes)
+        {
+            bytes += rows[end].event.message.len();
+            end += 1;
+        }
+        w.block(&rows[start..end])?;
+        start = end;
+    }
+    w.finish(rows)
+}
+
+struct Writer<'c> {
+    config: &'c WriteConfig,
+    out: Vec<u8>,
+    streams: Vec<String>,
+    stream_ids: HashMap<String, u64>,
+    columns: Vec<ColumnDesc>,
+    column_ids: HashMap<(String, FieldType), usize>,
+    names: HashSet<String>,
+    fields_complete: bool,
+    blocks: Vec<BlockMeta>,
+}
+
+impl<'c> Writer<'c> {
+    fn new(config: &'c WriteConfig) -> Self {
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        debug_assert_eq!(out.len(), HEADER_LEN);
+        let sys = |name: &str, kind| ColumnDesc {
+            name: name.into(),
+            kind,
+        };
+        Self {
+            config,
+            out,
+            streams: Vec::new(),
+            stream_ids: HashMap::new(),
+            columns: vec![
+                sys(TIMESTAMP, ColumnKind::Timestamp),
+                sys(INGESTION_TIME, ColumnKind::Ingestion),
+                sys(LOG_STREAM, ColumnKind::Stream),
+                sys(MESSAGE, ColumnKind::Message),
+            ],
+            column_ids: HashMap::new(),
+            names: HashSet::new(),
+            fields_complete: true,
+            blocks: Vec::new(),
+        }
+    }
+
+    fn chunk(&mut self, raw: &[u8], present: u64, stats: Stats) -> Result<ChunkRef> {
+        if raw.len() > MAX_CHUNK_RAW_BYTES {
+            return Err(StoreError::corrupt(
+                "<segment>",
+                "column chunk exceeds the maximum size",
+            ));
+        }
+        let data = zstd::bulk::compress(raw, self.config.zstd_level)
+            .map_err(StoreError::io(Path::new("<zstd>")))?;
+        Ok(self.raw_chunk(&data, raw.len() as u64, present, stats))
+    }
+
+    fn raw_chunk(&mut self, data: &[u8], raw_len: u64, present: u64, stats: Stats) -> ChunkRef {
+        let r = ChunkRef {
+            offset: self.out.len() as u64,
+            len: data.len() as u64,
+            raw_len,
+            crc: crc32fast::hash(data),
+            present,
+            stats,
+        };
+        self.out.extend_from_slice(data);
+        r
+    }
+
+    fn block(&mut self, rows: &[SegmentRow]) -> Result<()> {
+        let n = rows.len() as u64;
+        let min_ts = rows.first().map_or(0, |r| r.event.timestamp);
+        let max_ts = rows.last().map_or(0, |r| r.event.timestamp);
+
+        let mut raw = Vec::new();
+        let mut prev = min_ts;
+        for r in rows {
+            put_uvarint(&mut raw, zigzag(r.event.timestamp.wrapping_sub(prev)));
+            prev = r.event.timestamp;
+        }
+        let mut chunks = vec![None; self.columns.len()];
+        chunks[COL_TIMESTAMP] = Some(self.chunk(&raw, n, Stats::None)?);
+
+        raw.clear();
+        let mut prev = 0i64;
+        for r in rows {
+            put_uvarint(&mut raw, zigzag(r.event.ingestion_time.wrapping_sub(prev)));
+            prev = r.event.ingestion_time;
+        }
+        chunks[COL_INGESTION] = Some(self.chunk(&raw, n, Stats::None)?);
+
+        raw.clear();
+        for r in rows {
+            let next = self.stream_ids.len() as u64;
+            let id = *self.stream_ids.entry(r.stream.clone()).or_insert_with(|| {
+                self.streams.push(r.stream.clone());
+                next
+            });
+            put_uvarint(&mut raw, id);
+        }
+        chunks[COL_STREAM] = Some(self.chunk(&raw, n, Stats::None)?);
+
+        raw.clear();
+        for r in rows {
+            put_uvarint(&mut raw, r.event.message.len() as u64);
+        }
+        for r in rows {
+            raw.extend_from_slice(r.event.message.as_bytes());
+        }
+        chunks[COL_MESSAGE] = Some(self.chunk(&raw, n, Stats::None)?);
+
+        let bloom = Bloom::build(rows.iter().map(|r| r.event.message.as_bytes()));
+        raw.clear();
+        bloom.encode(&mut raw);
+        let bloom = self.raw_chunk(&raw, raw.len() as u64, n, Stats::None);
+
+        // Discovered fields, sparse: per column, (row, value).
+        let mut values: HashMap<usize, Vec<(usize, Value)>> = HashMap::new();
+        let mut leaves: Vec<(String, Value)> = Vec::new();
+        for (row, r) in rows.iter().enumerate() {
+            leaves.clear();
+            discover_typed(&r.event.message, |name, leaf| {
+                leaves.push((name.to_owned(), Value::from_leaf(leaf)));
+            });
+            // A name seen twice in one event (`{"a.b":1,"a":{"b":2}}`): the last one wins.
+            let mut seen = HashSet::new();
+            for (name, value) in leaves.iter().rev() {
+                if !seen.insert(name.as_str()) {
+                    continue;
+                }
+                if !self.names.contains(name) {
+                    if self.names.len() >= self.config.max_field_names {
+                        self.fields_complete = false;
+                        continue;
+                    }
+                    self.names.insert(name.clone());
+                }
+                let key = (name.clone(), value.field_type());
+                let col = match self.column_ids.get(&key) {
+                    Some(&c) => c,
+                    None => {
+                        let c = self.columns.len();
+                        self.columns.push(ColumnDesc {
+                            name: name.clone(),
+                            kind: ColumnKind::Field(value.field_type()),
+                        });
+                        self.column_ids.insert(key, c);
+                        chunks.push(None);
+                        c
+                    }
+                };
+                values.entry(col).or_default().push((row, value.clone()));
+            }
+        }
+        let mut cols: Vec<_> = values.into_iter().collect();
+        cols.sort_by_key(|(c, _)| *c);
+        for (col, mut vals) in cols {
+            vals.sort_by_key(|(row, _)| *row);
+            let (raw, stats) = encode_field(rows.len(), &vals);
+            chunks[col] = Some(self.chunk(&raw, vals.len() as u64, stats)?);
+        }
+        self.blocks.push(BlockMeta {
+            rows: rows.len() as u32,
+            min_ts,
+            max_ts,
+            bloom,
+            chunks,
+        });
+        Ok(())
+    }
+
+    fn finish(mut self, rows: &[SegmentRow]) -> Result<Vec<u8>> {
+        let columns = self.columns.len();
+        for b in &mut self.blocks {
+            b.chunks.resize(columns, None);
+        }
+        let footer = Footer {
+            rows: rows.len() as u64,
+            min_ts: rows.first().map_or(0, |r| r.event.timestamp),
+            max_ts: rows.last().map_or(0, |r| r.event.timestamp),
+            fields_complete: self.fields_complete,
+            streams: self.streams,
+            columns: self.columns,
+            blocks: self.blocks,
+        };
+        let bytes = encode_footer(&footer);
+        let mut out = self.out;
+        out.extend_from_slice(&bytes);
+        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        out.extend_from_slice(&crc32fast::hash(&bytes).to_le_bytes());
+        out.extend_from_slice(MAGIC);
+        Ok(out)
+    }
+}
+
+fn encode_field(rows: usize, vals: &[(usize, Value)]) -> (Vec<u8>, Stats) {
+    let mut raw = Vec::new();
+    if vals.len() == rows {
+        raw.push(0);
+    } else {
+        raw.push(1);
+        let mut bitmap = vec![0u8; rows.div_ceil(8)];
+        for (row, _) in vals {
+            bitmap[row / 8] |= 1 << (row % 8);
+        }
+        raw.extend_from_slice(&bitmap);
+    }
+    let stats = match vals.first().map(|(_, v)| v.field_type()) {
+        Some(FieldType::Integer) => {
+            let ints: Vec<i64> = vals
+                .iter()
+                .filter_map(|(_, v)| match v {
+                    Value::Int(i) => Some(*i),
+                    _ => None,
+                })
+                .collect();
+            let mut prev = 0i64;
+            for &i in &ints {
+                put_uvarint(&mut raw, zigzag(i.wrapping_sub(prev)));
+                prev = i;
+            }
+            Stats::Int {
+                min: ints.iter().copied().min().unwrap_or(0),
+                max: ints.iter().copied().max().unwrap_or(0),
+            }
+        }
+        Some(FieldType::Float) => {
+            let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+            for (_, v) in vals {
+                if let Value::Float(f) = v {
+                    raw.extend_from_slice(&f.to_bits().to_le_bytes());
+                    min = min.min(*f);
+                    max = max.max(*f);
+                }
+            }
+            Stats::Float { min, max }
+        }
+        Some(FieldType::Boolean) => {
+            let mut bitmap = vec![0u8; vals.len().div_ceil(8)];
+            for (i, (_, v)) in vals.iter().enumerate() {
+                if matches!(v, Value::Bool(true)) {
+                    bitmap[i / 8] |= 1 << (i % 8);
+                }
+            }
+            raw.extend_from_slice(&bitmap);
+            Stats::None
+        }
+        Some(FieldType::String) => {
+            let strs: Vec<&str> = vals
+                .iter()
+                .filter_map(|(_, v)| match v {
+                    Value::Str(s) => Some(s.as_str()),
+                    _ => None,
+                })
+                .collect();
+            encode_strings(&mut raw, &strs);
+            let min = strs.iter().min().copied().unwrap_or("").as_bytes();
+            let max = strs.iter().max().copied().unwrap_or("").as_bytes();
+            Stats::Str {
+                min: min[..min.len().min(STAT_BYTES)].to_vec(),
+                max: (max.len() <= STAT_BYTES).then(|| max.to_vec()),
+            }
+        }
+        None => Stats::None,
+    };
+    (raw, stats)
+}
+
+/// Strings as a dictionary when there are few distinct values, else plain.
+fn encode_strings(raw: &mut Vec<u8>, strs: &[&str]) {
+    let mut ids: HashMap<&str, u64> = HashMap::new();
+    let mut dict: Vec<&str> = Vec::new();
+    for s in strs {
+        if !ids.contains_key(s) {
+            ids.insert(s, dict.len() as u64);
+            dict.push(s);
+        }
+    }
+    if dict.len() * 2 <= strs.len() {
+        raw.push(1);
+        put_uvarint(raw, dict.len() as u64);
+        for s in &dict {
+            put_bytes(raw, s.as_bytes());
+        }
+        for s in strs {
+            put_uvarint(raw, ids.get(s).copied().unwrap_or(0));
+        }
+    } else {
+        raw.push(0);
+        for s in strs {
+            put_uvarint(raw, s.len() as u64);
+        }
+        for s in strs {
+            raw.extend_from_slice(s.as_bytes());
+        }
+    }
+}
+
+fn put_chunkref(out: &mut Vec<u8>, c: &ChunkRef) {
+    put_uvarint(out, c.offset);
+    put_uvarint(out, c.len);
+    put_uvarint(out, c.raw_len);
+    out.extend_from_slice(&c.crc.to_le_bytes());
+    put_uvarint(out, c.present);
+    match &c.stats {
+        Stats::None => {}
+        Stats::Int { min, max } => {
+            out.extend_from_slice(&min.to_le_bytes());
+            out.extend_from_slice(&max.to_le_bytes());
+        }
+        Stats::Float { min, max } => {
+            out.extend_from_slice(&min.to_bits().to_le_bytes());
+            out.extend_from_slice(&max.to_bits().to_le_bytes());
+        }
+        Stats::Str { min, max } => {
+            put_bytes(out, min);
+            match max {
+                Some(m) => {
+                    out.push(1);
+                    put_bytes(out, m);
+                }
+                None => out.push(0),
+            }
+        }
+    }
+}
+
+pub(crate) fn encode_footer(f: &Footer) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&f.rows.to_le_bytes());
+    out.extend_from_slice(&f.min_ts.to_le_bytes());
+    out.extend_from_slice(&f.max_ts.to_le_bytes());
+    out.push(u8::from(f.fields_complete));
+    put_uvarint(&mut out, f.streams.len() as u64);
+    for s in &f.streams {
+        put_bytes(&mut out, s.as_bytes());
+    }
+    put_uvarint(&mut out, f.columns.len() as u64);
+    for c in &f.columns {
+        put_bytes(&mut out, c.name.as_bytes());
+        out.push(c.kind.code());
+    }
+    put_uvarint(&mut out, f.blocks.len() as u64);
+    for b in &f.blocks {
+        put_uvarint(&mut out, u64::from(b.rows));
+        out.extend_from_slice(&b.min_ts.to_le_bytes());
+        out.extend_from_slice(&b.max_ts.to_le_bytes());
+        put_chunkref(&mut out, &b.bloom);
+        for c in &b.chunks {
+            match c {
+                Some(c) => {
+                    out.push(1);
+                    put_chunkref(&mut out, c);
+                }
+                None => out.push(0),
+            }
+        }
+    }
+    out
+}
