@@ -49,7 +49,9 @@ impl From<loupe_store::StoreError> for ServiceError {
         match e {
             S::GroupNotFound(_) => ServiceError::ResourceNotFound(e.to_string()),
             S::GroupExists(_) => ServiceError::ResourceAlreadyExists(e.to_string()),
-            S::InvalidName { .. } => ServiceError::InvalidParameter(e.to_string()),
+            S::InvalidName { .. } | S::InvalidRetention(_) => {
+                ServiceError::InvalidParameter(e.to_string())
+            }
             S::Io { .. } | S::Corrupt { .. } => ServiceError::Internal(e.to_string()),
         }
     }

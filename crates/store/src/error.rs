@@ -20,6 +20,10 @@ pub enum StoreError {
     GroupNotFound(String),
     #[error("The specified log group already exists: {0}")]
     GroupExists(String),
+    #[error(
+        "invalid retention {0} days: allowed values are 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 and 3653"
+    )]
+    InvalidRetention(u32),
     #[error("invalid {what} name {name:?}: {reason}")]
     InvalidName {
         what: &'static str,

@@ -17,17 +17,39 @@
 //! # Ok::<(), loupe_store::StoreError>(())
 //! ```
 //!
-//! Layout of a store directory: `catalog.json` (replaced atomically), `store.lock` (serialises
-//! writers), and `groups/<id>/wal.log` per log group. Group directories are named by a number
-//! that is never reused, so a deleted and re-created group never sees old files.
+//! Layout of a store directory:
+//!
+//! ```text
+//! catalog.json            groups, streams, retention (replaced atomically)
+//! store.lock              serialises writers (appends, seals, compactions, retention)
+//! groups/<id>/
+//!   manifest.json         live segments + the live WAL (replaced atomically; see `manifest`)
+//!   wal-<n>.log           write-ahead log of unsealed batches (`wal.log` before the first seal)
+//!   seg-<n>.lseg          immutable columnar segments (format: [`segment`])
+//! ```
+//!
+//! Group directories and segment/WAL files are numbered with numbers never reused, so a deleted
+//! and re-created group never sees old files. Readers take no lock: each scan reads a group's
+//! manifest once and sees exactly the segments it names plus the WAL's complete frames
+//! (read-your-writes for acknowledged batches). An append fsyncs its frame before returning and
+//! seals the WAL into a segment once it passes [`StoreConfig::seal_threshold_bytes`]; sealing
+//! compacts small segments; [`Store::apply_retention`] drops expired segments.
+//!
+//! Not here: validating PutLogEvents calls (the service's `put_log_events`), query planning
+//! (the engine), AWS API shapes.
 
 mod catalog;
 pub mod discover;
 mod error;
 mod event;
+mod fields;
+mod manifest;
 mod names;
 mod scan;
 pub mod segment;
+mod snapshot;
+#[cfg(test)]
+mod store_tests;
 pub mod wal;
 
 use std::fs::OpenOptions;
@@ -35,23 +57,58 @@ use std::path::{Path, PathBuf};
 
 pub use error::{Result, StoreError};
 pub use event::Event;
+pub use fields::FieldInfo;
 pub use names::{validate_group_name, validate_stream_name};
 pub use scan::{
-    BATCH_ROWS, INGESTION_TIME, LOG_GROUP, LOG_STREAM, MESSAGE, ScanOutput, ScanRequest, TIMESTAMP,
-    is_system_column,
+    BATCH_ROWS, INGESTION_TIME, LOG_GROUP, LOG_STREAM, MESSAGE, ScanHints, ScanOrder, ScanOutput,
+    ScanRequest, TIMESTAMP, is_system_column,
 };
+pub use segment::{FieldType, WriteConfig};
 
 use catalog::{Catalog, GroupMeta, StreamMeta};
-use scan::BatchBuilder;
+use manifest::{Manifest, SegmentEntry, remove_unnamed, segment_file, wal_file};
+use segment::{Segment, SegmentRow, encode_segment, write_segment};
 use wal::WalWriter;
 
 /// AWS counts 26 bytes of overhead per event in batch sizes and scanned bytes.
 pub const EVENT_OVERHEAD_BYTES: u64 = 26;
 
+/// The retention periods AWS allows, in days (`PutRetentionPolicy`).
+pub const RETENTION_DAYS: [u32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Tuning of sealing, segments and compaction.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// An append that leaves the group's WAL larger than this seals it into a segment.
+    pub seal_threshold_bytes: u64,
+    /// Segments smaller than this are merged by compaction.
+    pub compact_below_bytes: u64,
+    /// A seal that leaves this many small segments compacts them.
+    pub compact_min_segments: usize,
+    pub segment: WriteConfig,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            seal_threshold_bytes: 16 << 20,
+            compact_below_bytes: 8 << 20,
+            compact_min_segments: 8,
+            segment: WriteConfig::default(),
+        }
+    }
+}
+
 /// A store rooted at one directory. Cheap to open; holds no file open between calls.
 #[derive(Debug, Clone)]
 pub struct Store {
     root: PathBuf,
+    config: StoreConfig,
 }
 
 /// A log group as `describe` shows it.
@@ -65,12 +122,42 @@ pub struct GroupInfo {
     pub stored_bytes: u64,
 }
 
+/// A point in sealing at which a test makes the sealer stop, as a crash would.
+#[cfg(test)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CrashPoint {
+    SegmentWritten,
+    WalCreated,
+    ManifestSwapped,
+}
+
+#[cfg(not(test))]
+type CrashPoint = std::convert::Infallible;
+
+fn crash_at(_at: Option<CrashPoint>, _here: &str) -> Result<()> {
+    #[cfg(test)]
+    if let Some(at) = _at
+        && format!("{at:?}") == _here
+    {
+        return Err(StoreError::corrupt(
+            "<test>",
+            format!("simulated crash after {_here}"),
+        ));
+    }
+    Ok(())
+}
+
 impl Store {
     /// Opens the store at `root`, creating the directory if needed.
     pub fn open(root: &Path) -> Result<Store> {
+        Self::open_with(root, StoreConfig::default())
+    }
+
+    pub fn open_with(root: &Path, config: StoreConfig) -> Result<Store> {
         std::fs::create_dir_all(root.join("groups")).map_err(StoreError::io(root))?;
         Ok(Store {
             root: root.to_owned(),
+            config,
         })
     }
 
@@ -102,6 +189,13 @@ impl Store {
         self.root.join("groups").join(meta.id.to_string())
     }
 
+    fn group_meta<'c>(catalog: &'c Catalog, group: &str) -> Result<&'c GroupMeta> {
+        catalog
+            .groups
+            .get(group)
+            .ok_or_else(|| StoreError::GroupNotFound(group.into()))
+    }
+
     /// Creates a log group; an existing name is [`StoreError::GroupExists`].
     pub fn create_group(&self, name: &str, now_ms: i64) -> Result<()> {
         validate_group_name(name)?;
@@ -121,6 +215,26 @@ impl Store {
             std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
             catalog.groups.insert(name.into(), meta);
             Ok(((), true))
+        })
+    }
+
+    /// Deletes a log group and all its events.
+    pub fn delete_group(&self, name: &str) -> Result<()> {
+        self.write(|catalog| {
+            let meta = catalog
+                .groups
+                .remove(name)
+                .ok_or_else(|| StoreError::GroupNotFound(name.into()))?;
+            // The catalog is saved first: a crash before the files go leaves an unnamed
+            // directory (ids are never reused), not a group with missing data.
+            catalog.save(&self.root)?;
+            let dir = self.group_dir(&meta);
+            match std::fs::remove_dir_all(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(StoreError::io(&dir)(e)),
+            }
+            Ok(((), false))
         })
     }
 
@@ -149,13 +263,36 @@ impl Store {
         Ok(Catalog::load(&self.root)?.groups.contains_key(name))
     }
 
-    /// Appends a batch of events to a stream and fsyncs it before returning.
-    pub fn append(&self, group: &str, stream: &str, events: &[Event]) -> Result<()> {
+    /// The group's retention in days (`None`: never expire).
+    pub fn retention(&self, group: &str) -> Result<Option<u32>> {
+        let catalog = Catalog::load(&self.root)?;
+        Ok(Self::group_meta(&catalog, group)?.retention_days)
+    }
+
+    /// Sets (or with `None` removes) a group's retention; only [`RETENTION_DAYS`] values are
+    /// allowed.
+    pub fn set_retention(&self, group: &str, days: Option<u32>) -> Result<()> {
+        if let Some(d) = days
+            && !RETENTION_DAYS.contains(&d)
+        {
+            return Err(StoreError::InvalidRetention(d));
+        }
         self.write(|catalog| {
             let meta = catalog
                 .groups
-                .get(group)
+                .get_mut(group)
                 .ok_or_else(|| StoreError::GroupNotFound(group.into()))?;
+            let changed = meta.retention_days != days;
+            meta.retention_days = days;
+            Ok(((), changed))
+        })
+    }
+
+    /// Appends a batch of events to a stream and fsyncs it before returning. When the group's
+    /// WAL has grown past [`StoreConfig::seal_threshold_bytes`], seals it first-hand.
+    pub fn append(&self, group: &str, stream: &str, events: &[Event]) -> Result<()> {
+        self.write(|catalog| {
+            let meta = Self::group_meta(catalog, group)?;
             if !meta.streams.contains_key(stream) {
                 return Err(StoreError::InvalidName {
                     what: "log stream",
@@ -163,9 +300,166 @@ impl Store {
                     reason: "does not exist in this log group",
                 });
             }
-            let mut wal = WalWriter::open(&self.group_dir(meta).join("wal.log"))?;
+            let dir = self.group_dir(meta);
+            let manifest = Manifest::load(&dir)?;
+            let mut wal = WalWriter::open(&dir.join(&manifest.wal))?;
             wal.append(stream, events)?;
+            if wal.file_len()? > self.config.seal_threshold_bytes {
+                drop(wal);
+                self.seal_dir(&dir, None)?;
+            }
             Ok(((), false))
+        })
+    }
+
+    /// Seals the group's unsealed events into a segment; returns how many were sealed.
+    pub fn seal(&self, group: &str) -> Result<u64> {
+        self.write(|catalog| {
+            let dir = self.group_dir(Self::group_meta(catalog, group)?);
+            Ok((self.seal_dir(&dir, None)?, false))
+        })
+    }
+
+    #[cfg(test)]
+    pub(crate) fn seal_crashing(&self, group: &str, at: CrashPoint) -> Result<u64> {
+        self.write(|catalog| {
+            let dir = self.group_dir(Self::group_meta(catalog, group)?);
+            Ok((self.seal_dir(&dir, Some(at))?, false))
+        })
+    }
+
+    /// Sealing, under the writer lock: new segment, new empty WAL, manifest swap, old WAL
+    /// deleted (see [`manifest`] for why this order loses nothing at any crash point).
+    fn seal_dir(&self, dir: &Path, crash: Option<CrashPoint>) -> Result<u64> {
+        let mut m = Manifest::load(dir)?;
+        remove_unnamed(dir, &m)?;
+        let wal_path = dir.join(&m.wal);
+        let mut rows = Vec::new();
+        let sealed = m.wal_sealed;
+        wal::read_frames(&wal_path, |frame| {
+            if frame.offset < sealed {
+                return Ok(());
+            }
+            let batch = frame.decode(&wal_path)?;
+            rows.extend(batch.events.into_iter().map(|event| SegmentRow {
+                stream: batch.stream.clone(),
+                event,
+            }));
+            Ok(())
+        })?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let count = rows.len() as u64;
+        let file = segment_file(m.take_file_number());
+        let bytes = encode_segment(&mut rows, &self.config.segment)?;
+        write_segment(&dir.join(&file), &bytes)?;
+        crash_at(crash, "SegmentWritten")?;
+        let new_wal = wal_file(m.take_file_number());
+        WalWriter::open(&dir.join(&new_wal))?;
+        catalog::sync_dir(dir)?;
+        crash_at(crash, "WalCreated")?;
+        m.segments.push(SegmentEntry {
+            file,
+            rows: count,
+            min_ts: rows.first().map_or(0, |r| r.event.timestamp),
+            max_ts: rows.last().map_or(0, |r| r.event.timestamp),
+            bytes: bytes.len() as u64,
+        });
+        m.wal = new_wal;
+        m.wal_sealed = 0;
+        m.generation += 1;
+        m.save(dir)?;
+        crash_at(crash, "ManifestSwapped")?;
+        remove_unnamed(dir, &m)?;
+        let small = m
+            .segments
+            .iter()
+            .filter(|s| s.bytes < self.config.compact_below_bytes)
+            .count();
+        if small >= self.config.compact_min_segments.max(2) {
+            self.compact_dir(dir)?;
+        }
+        Ok(count)
+    }
+
+    /// Merges the group's small segments into one; returns how many segments were merged.
+    pub fn compact(&self, group: &str) -> Result<usize> {
+        self.write(|catalog| {
+            let dir = self.group_dir(Self::group_meta(catalog, group)?);
+            Ok((self.compact_dir(&dir)?, false))
+        })
+    }
+
+    fn compact_dir(&self, dir: &Path) -> Result<usize> {
+        let mut m = Manifest::load(dir)?;
+        remove_unnamed(dir, &m)?;
+        let limit = self.config.compact_below_bytes.saturating_mul(8);
+        let mut picked = Vec::new();
+        let mut total = 0;
+        for (i, s) in m.segments.iter().enumerate() {
+            if s.bytes < self.config.compact_below_bytes && total + s.bytes <= limit {
+                picked.push(i);
+                total += s.bytes;
+            }
+        }
+        if picked.len() < 2 {
+            return Ok(0);
+        }
+        let mut rows = Vec::new();
+        for &i in &picked {
+            rows.extend(Segment::open(&dir.join(&m.segments[i].file))?.read_rows()?);
+        }
+        let file = segment_file(m.take_file_number());
+        let bytes = encode_segment(&mut rows, &self.config.segment)?;
+        write_segment(&dir.join(&file), &bytes)?;
+        let entry = SegmentEntry {
+            file,
+            rows: rows.len() as u64,
+            min_ts: rows.first().map_or(0, |r| r.event.timestamp),
+            max_ts: rows.last().map_or(0, |r| r.event.timestamp),
+            bytes: bytes.len() as u64,
+        };
+        let first = picked[0];
+        let mut kept = Vec::with_capacity(m.segments.len() - picked.len() + 1);
+        for (i, s) in m.segments.drain(..).enumerate() {
+            if i == first {
+                kept.push(entry.clone());
+            }
+            if !picked.contains(&i) {
+                kept.push(s);
+            }
+        }
+        m.segments = kept;
+        m.generation += 1;
+        m.save(dir)?;
+        remove_unnamed(dir, &m)?;
+        Ok(picked.len())
+    }
+
+    /// Drops the segments of every group whose events are all older than the group's retention
+    /// at `now_ms`; returns how many segments went. Unsealed events are dropped once sealed.
+    /// As in AWS, expiry is lazy: scans do not hide expired events still stored.
+    pub fn apply_retention(&self, now_ms: i64) -> Result<usize> {
+        self.write(|catalog| {
+            let mut dropped = 0;
+            for meta in catalog.groups.values() {
+                let Some(days) = meta.retention_days else {
+                    continue;
+                };
+                let cutoff = now_ms.saturating_sub(i64::from(days) * DAY_MS);
+                let dir = self.group_dir(meta);
+                let mut m = Manifest::load(&dir)?;
+                let before = m.segments.len();
+                m.segments.retain(|s| s.max_ts >= cutoff);
+                if m.segments.len() != before {
+                    dropped += before - m.segments.len();
+                    m.generation += 1;
+                    m.save(&dir)?;
+                    remove_unnamed(&dir, &m)?;
+                }
+            }
+            Ok((dropped, false))
         })
     }
 
@@ -177,10 +471,12 @@ impl Store {
             .iter()
             .map(|(name, meta)| {
                 let dir = self.group_dir(meta);
-                let wal = dir.join("wal.log");
-                let mut event_count = 0;
-                wal::read_frames(&wal, |frame| {
-                    event_count += u64::from(frame.count);
+                let snap = snapshot::Snapshot::load(&dir, None, None)?;
+                let mut event_count: u64 = snap.manifest.segments.iter().map(|s| s.rows).sum();
+                wal::read_frames_in(&snap.wal_path, &snap.wal, |frame| {
+                    if frame.offset >= snap.manifest.wal_sealed {
+                        event_count += u64::from(frame.count);
+                    }
                     Ok(())
                 })?;
                 Ok(GroupInfo {
@@ -195,42 +491,33 @@ impl Store {
             .collect()
     }
 
+    fn group_dirs(&self, groups: &[String]) -> Result<Vec<(String, PathBuf)>> {
+        let catalog = Catalog::load(&self.root)?;
+        groups
+            .iter()
+            .map(|g| Ok((g.clone(), self.group_dir(Self::group_meta(&catalog, g)?))))
+            .collect()
+    }
+
     /// Reads the events of `request.groups` in the request's time range.
     pub fn scan(&self, request: &ScanRequest) -> Result<ScanOutput> {
-        let catalog = Catalog::load(&self.root)?;
-        let schema = request.schema();
-        let mut builder = BatchBuilder::new(schema.clone());
-        let (mut records_scanned, mut bytes_scanned) = (0, 0);
-        for group in &request.groups {
-            let meta = catalog
-                .groups
-                .get(group)
-                .ok_or_else(|| StoreError::GroupNotFound(group.clone()))?;
-            let path = self.group_dir(meta).join("wal.log");
-            wal::read_frames(&path, |frame| {
-                if !request.overlaps(frame.min_timestamp, frame.max_timestamp) {
-                    return Ok(());
-                }
-                let batch = frame.decode(&path)?;
-                for event in batch
-                    .events
-                    .iter()
-                    .filter(|e| request.contains(e.timestamp))
-                {
-                    records_scanned += 1;
-                    bytes_scanned += event.message.len() as u64 + EVENT_OVERHEAD_BYTES;
-                    builder.push(group, &batch.stream, event)?;
-                }
-                Ok(())
-            })?;
-        }
-        builder.flush()?;
-        Ok(ScanOutput {
-            schema,
-            batches: builder.batches,
-            records_scanned,
-            bytes_scanned,
-        })
+        self.scan_with(request, &ScanHints::default())
+    }
+
+    /// Like [`Store::scan`], with predicates that let the scan skip data, and an order.
+    pub fn scan_with(&self, request: &ScanRequest, hints: &ScanHints) -> Result<ScanOutput> {
+        scan::scan(&self.group_dirs(&request.groups)?, request, hints)
+    }
+
+    /// The discovered fields of `groups` in `[start_ms, end_ms]`, with their types and the
+    /// percentage of events carrying each (`GetLogGroupFields`).
+    pub fn fields(
+        &self,
+        groups: &[String],
+        start_ms: Option<i64>,
+        end_ms: Option<i64>,
+    ) -> Result<Vec<FieldInfo>> {
+        fields::fields(&self.group_dirs(groups)?, start_ms, end_ms)
     }
 }
 

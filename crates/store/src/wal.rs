@@ -72,6 +72,15 @@ impl WalWriter {
         })
     }
 
+    /// The file's length in bytes.
+    pub fn file_len(&self) -> Result<u64> {
+        Ok(self
+            .file
+            .metadata()
+            .map_err(StoreError::io(&self.path))?
+            .len())
+    }
+
     /// Appends one batch and fsyncs it; when this returns `Ok`, the batch is durable.
     pub fn append(&mut self, stream: &str, events: &[Event]) -> Result<u64> {
         let frame = encode_frame(stream, events)?;
@@ -115,6 +124,8 @@ fn encode_frame(stream: &str, events: &[Event]) -> Result<Vec<u8>> {
 /// A frame whose header was read but whose events are not decoded yet.
 #[derive(Debug, Clone, Copy)]
 pub struct RawFrame<'a> {
+    /// Byte offset of the frame in the file.
+    pub offset: u64,
     pub count: u32,
     pub min_timestamp: i64,
     pub max_timestamp: i64,
@@ -143,6 +154,18 @@ pub fn read_frames(path: &Path, visit: impl FnMut(RawFrame<'_>) -> Result<()>) -
         return Ok(());
     }
     scan_frames(path, &bytes, visit).map(|_| ())
+}
+
+/// Like [`read_frames`], over the bytes of a log already read into memory.
+pub fn read_frames_in(
+    path: &Path,
+    bytes: &[u8],
+    visit: impl FnMut(RawFrame<'_>) -> Result<()>,
+) -> Result<()> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    scan_frames(path, bytes, visit).map(|_| ())
 }
 
 /// Walks the frames in `bytes` and returns the length of the valid prefix.
@@ -194,6 +217,7 @@ fn scan_frames(
             ));
         }
         visit(RawFrame {
+            offset: pos as u64,
             count: u32_at(payload, 1),
             min_timestamp: i64_at(payload, 5),
             max_timestamp: i64_at(payload, 13),

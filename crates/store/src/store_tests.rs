@@ -1,0 +1,350 @@
+//! Store-level tests: sealing, crashes, snapshots, pruning, retention, compaction, fields.
+
+use std::path::Path;
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{DataType, Int64Type};
+
+use super::*;
+
+fn ev(ts: i64, msg: &str) -> Event {
+    Event {
+        timestamp: ts,
+        ingestion_time: ts + 1,
+        message: msg.into(),
+    }
+}
+
+fn store(dir: &Path, config: StoreConfig) -> Store {
+    let s = Store::open_with(dir, config).unwrap();
+    if !s.group_exists("g").unwrap() {
+        s.create_group("g", 0).unwrap();
+        for st in ["a", "b"] {
+            s.create_stream("g", st, 0).unwrap();
+        }
+    }
+    s
+}
+
+fn all(req_fields: &[&str]) -> ScanRequest {
+    ScanRequest {
+        groups: vec!["g".into()],
+        fields: req_fields.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    }
+}
+
+/// Every returned `(timestamp, stream, message)`, sorted.
+fn rows(out: &ScanOutput) -> Vec<(i64, String, String)> {
+    let mut v = Vec::new();
+    for b in &out.batches {
+        let ts = b
+            .column(0)
+            .as_primitive::<arrow::datatypes::TimestampMillisecondType>();
+        let st = b.column(3).as_string::<i32>();
+        let msg = b.column(4).as_string::<i32>();
+        for i in 0..b.num_rows() {
+            v.push((ts.value(i), st.value(i).to_owned(), msg.value(i).to_owned()));
+        }
+    }
+    v.sort();
+    v
+}
+
+fn batch(start: i64, n: i64) -> Vec<Event> {
+    (start..start + n)
+        .map(|i| ev(1000 + i, &format!("{{\"n\":{i},\"level\":\"L{}\"}}", i % 3)))
+        .collect()
+}
+
+fn manifest(s: &Store) -> Manifest {
+    let catalog = Catalog::load(s.root()).unwrap();
+    Manifest::load(&s.group_dir(&catalog.groups["g"])).unwrap()
+}
+
+#[test]
+fn sealed_and_unsealed_events_read_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), StoreConfig::default());
+    s.append("g", "a", &batch(0, 50)).unwrap();
+    s.append("g", "b", &batch(50, 50)).unwrap();
+    let before = rows(&s.scan(&all(&[])).unwrap());
+    assert_eq!(before.len(), 100);
+    assert_eq!(s.seal("g").unwrap(), 100);
+    assert_eq!(s.seal("g").unwrap(), 0, "nothing left to seal");
+    assert_eq!(rows(&s.scan(&all(&[])).unwrap()), before);
+    s.append("g", "a", &batch(100, 5)).unwrap();
+    let out = s.scan(&all(&["n", "level"])).unwrap();
+    assert_eq!(out.records_scanned, 105);
+    assert_eq!(
+        out.schema.field_with_name("n").unwrap().data_type(),
+        &DataType::Int64
+    );
+    let sum: i64 = out
+        .batches
+        .iter()
+        .map(|b| {
+            b.column(5)
+                .as_primitive::<Int64Type>()
+                .iter()
+                .flatten()
+                .sum::<i64>()
+        })
+        .sum();
+    assert_eq!(sum, (0..105i64).sum::<i64>());
+    assert_eq!(s.groups().unwrap()[0].event_count, 105);
+    let m = manifest(&s);
+    assert_eq!(m.segments.len(), 1);
+    let files: Vec<String> = std::fs::read_dir(dir.path().join("groups/0"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        !files.contains(&"wal.log".to_string()),
+        "sealed WAL removed: {files:?}"
+    );
+}
+
+#[test]
+fn a_crash_at_any_point_of_a_seal_loses_and_duplicates_nothing() {
+    for at in [
+        CrashPoint::SegmentWritten,
+        CrashPoint::WalCreated,
+        CrashPoint::ManifestSwapped,
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(dir.path(), StoreConfig::default());
+        s.append("g", "a", &batch(0, 30)).unwrap();
+        s.seal("g").unwrap();
+        s.append("g", "b", &batch(30, 30)).unwrap();
+        assert!(s.seal_crashing("g", at).is_err());
+        // "Reboot": a fresh handle on the same directory.
+        let s = store(dir.path(), StoreConfig::default());
+        let got = rows(&s.scan(&all(&[])).unwrap());
+        assert_eq!(got.len(), 60, "{at:?}");
+        s.append("g", "a", &batch(60, 10)).unwrap();
+        s.seal("g").unwrap();
+        let got = rows(&s.scan(&all(&[])).unwrap());
+        let want: Vec<i64> = (0..70).map(|i| 1000 + i).collect();
+        assert_eq!(got.iter().map(|r| r.0).collect::<Vec<_>>(), want, "{at:?}");
+        // Leftovers are gone.
+        let m = manifest(&s);
+        for e in std::fs::read_dir(dir.path().join("groups/0")).unwrap() {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            assert!(m.names(&name), "{at:?}: leftover {name}");
+        }
+    }
+}
+
+#[test]
+fn appends_seal_automatically_and_seals_compact() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = StoreConfig {
+        seal_threshold_bytes: 2000,
+        compact_below_bytes: 1 << 20,
+        compact_min_segments: 4,
+        ..StoreConfig::default()
+    };
+    let s = store(dir.path(), config);
+    for i in 0..40 {
+        s.append("g", if i % 2 == 0 { "a" } else { "b" }, &batch(i * 10, 10))
+            .unwrap();
+    }
+    let m = manifest(&s);
+    assert!(!m.segments.is_empty());
+    assert!(m.segments.len() < 4, "compacted: {}", m.segments.len());
+    let got = rows(&s.scan(&all(&[])).unwrap());
+    assert_eq!(got.len(), 400);
+    assert_eq!(s.groups().unwrap()[0].event_count, 400);
+    s.seal("g").unwrap();
+    s.compact("g").unwrap();
+    assert_eq!(manifest(&s).segments.len(), 1);
+    assert_eq!(rows(&s.scan(&all(&[])).unwrap()), got);
+}
+
+#[test]
+fn retention_drops_expired_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), StoreConfig::default());
+    assert!(matches!(
+        s.set_retention("g", Some(2)),
+        Err(StoreError::InvalidRetention(2))
+    ));
+    s.append("g", "a", &[ev(0, "old")]).unwrap();
+    s.seal("g").unwrap();
+    s.append("g", "a", &[ev(10 * DAY_MS, "new")]).unwrap();
+    s.seal("g").unwrap();
+    s.set_retention("g", Some(7)).unwrap();
+    assert_eq!(s.retention("g").unwrap(), Some(7));
+    assert_eq!(s.apply_retention(12 * DAY_MS).unwrap(), 1);
+    let got = rows(&s.scan(&all(&[])).unwrap());
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].2, "new");
+    s.set_retention("g", None).unwrap();
+    assert_eq!(s.apply_retention(100 * DAY_MS).unwrap(), 0);
+}
+
+#[test]
+fn a_field_with_different_types_comes_back_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), StoreConfig::default());
+    s.append("g", "a", &[ev(1, r#"{"x":5,"y":true}"#)]).unwrap();
+    s.seal("g").unwrap();
+    s.append("g", "a", &[ev(2, r#"{"x":"five","y":false}"#)])
+        .unwrap();
+    let out = s.scan(&all(&["x", "y", "missing"])).unwrap();
+    let types: Vec<_> = out
+        .schema
+        .fields()
+        .iter()
+        .skip(5)
+        .map(|f| f.data_type().clone())
+        .collect();
+    assert_eq!(types, [DataType::Utf8, DataType::Boolean, DataType::Utf8]);
+    let mut xs: Vec<String> = out
+        .batches
+        .iter()
+        .flat_map(|b| {
+            b.column(5)
+                .as_string::<i32>()
+                .iter()
+                .map(|v| v.unwrap_or("-").to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    xs.sort();
+    assert_eq!(xs, ["5", "five"]);
+    assert_eq!(
+        out.batches[0].column(7).null_count(),
+        out.batches[0].num_rows()
+    );
+}
+
+#[test]
+fn hints_prune_and_newest_first_stops_early() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = StoreConfig {
+        segment: WriteConfig {
+            block_rows: 10,
+            ..WriteConfig::default()
+        },
+        ..StoreConfig::default()
+    };
+    let s = store(dir.path(), config);
+    let events: Vec<Event> = (0..100)
+        .map(|i| {
+            let word = if i == 42 { "needle" } else { "hay" };
+            ev(
+                i,
+                &format!("{{\"msg\":\"{word} {i}\",\"code\":{}}}", i / 10),
+            )
+        })
+        .collect();
+    s.append("g", "a", &events[..50]).unwrap();
+    s.append("g", "b", &events[50..]).unwrap();
+    s.seal("g").unwrap();
+    let scan = |hints: ScanHints| s.scan_with(&all(&["code"]), &hints).unwrap();
+
+    let out = scan(ScanHints {
+        message_contains: vec!["needle".into()],
+        ..Default::default()
+    });
+    assert!(out.records_scanned <= 20, "{}", out.records_scanned);
+    assert!(rows(&out).iter().any(|r| r.2.contains("needle 42")));
+
+    let out = scan(ScanHints {
+        field_equals: vec![("code".into(), "7".into())],
+        ..Default::default()
+    });
+    assert_eq!(out.records_scanned, 10);
+
+    let out = scan(ScanHints {
+        streams: vec!["b".into()],
+        ..Default::default()
+    });
+    assert!(rows(&out).iter().all(|r| r.1 == "b"));
+    assert_eq!(out.records_scanned, 50);
+
+    let out = scan(ScanHints {
+        order: ScanOrder::NewestFirst,
+        limit: Some(5),
+        ..Default::default()
+    });
+    assert!(out.records_scanned < 30, "{}", out.records_scanned);
+    let got = rows(&out);
+    let newest: Vec<i64> = got.iter().rev().take(5).map(|r| r.0).collect();
+    assert_eq!(newest, [99, 98, 97, 96, 95]);
+
+    let out = scan(ScanHints {
+        limit: Some(3),
+        ..Default::default()
+    });
+    assert_eq!(
+        rows(&out).iter().take(3).map(|r| r.0).collect::<Vec<_>>(),
+        [0, 1, 2]
+    );
+    assert!(out.records_scanned < 30);
+}
+
+#[test]
+fn fields_lists_types_and_percentages() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), StoreConfig::default());
+    s.append(
+        "g",
+        "a",
+        &[ev(1, r#"{"a":1,"b":"x"}"#), ev(2, r#"{"a":2}"#)],
+    )
+    .unwrap();
+    s.seal("g").unwrap();
+    s.append("g", "a", &[ev(3, r#"{"a":"three"}"#), ev(4, "plain")])
+        .unwrap();
+    let f = s.fields(&["g".into()], None, None).unwrap();
+    assert_eq!(
+        f,
+        [
+            FieldInfo {
+                name: "a".into(),
+                types: vec![FieldType::Integer, FieldType::String],
+                percent: 75
+            },
+            FieldInfo {
+                name: "b".into(),
+                types: vec![FieldType::String],
+                percent: 25
+            },
+        ]
+    );
+    let f = s.fields(&["g".into()], Some(2), Some(3)).unwrap();
+    assert_eq!(f.len(), 1);
+    assert_eq!((f[0].percent, f[0].types.len()), (100, 2));
+}
+
+#[test]
+fn readers_see_whole_batches_while_writers_seal_and_compact() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = StoreConfig {
+        seal_threshold_bytes: 3000,
+        compact_below_bytes: 1 << 20,
+        compact_min_segments: 3,
+        ..StoreConfig::default()
+    };
+    let s = store(dir.path(), config);
+    let writer = {
+        let s = s.clone();
+        std::thread::spawn(move || {
+            for i in 0..60 {
+                s.append("g", "a", &batch(i * 10, 10)).unwrap();
+            }
+        })
+    };
+    let mut last = 0;
+    while !writer.is_finished() {
+        let n = s.scan(&all(&["n"])).unwrap().records_scanned;
+        assert_eq!(n % 10, 0, "a scan saw part of a batch");
+        assert!(n >= last, "a scan went back in time: {n} < {last}");
+        last = n;
+    }
+    writer.join().unwrap();
+    assert_eq!(s.scan(&all(&[])).unwrap().records_scanned, 600);
+}
