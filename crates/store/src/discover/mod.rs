@@ -4,6 +4,15 @@
 //! positions as path segments (`items.0.id`); a top-level key that starts with `@` gets a second
 //! `@` (`@@key`) so it cannot shadow a system field; at most [`MAX_FIELDS_PER_EVENT`] leaves are
 //! exposed, in document order, depth first; JSON `null` is a missing field.
+//!
+//! A message that is not a JSON object but has the Lambda text shape
+//! (`timestamp\trequestId\tLEVEL\t... {...}`) exposes its first balanced `{...}` fragment the
+//! same way (spec §2.4). Messages in AWS service formats get their documented fields from the
+//! recognizers in [`aws`]: Lambda platform lines (`START`/`END`/`REPORT`, with the `XRAY`
+//! line), VPC flow logs (default version 2 format) and Route 53 public DNS query logs.
+//! CloudTrail records are JSON and flatten as such.
+
+pub mod aws;
 
 use serde_json::Value;
 
@@ -39,10 +48,16 @@ pub fn discover_fields(message: &str, mut visit: impl FnMut(&str, &str)) {
 /// Like [`discover_fields`], keeping each leaf's JSON type.
 pub fn discover_typed(message: &str, mut visit: impl FnMut(&str, Leaf<'_>)) {
     let trimmed = message.trim();
-    if !trimmed.starts_with('{') {
+    let json = if trimmed.starts_with('{') {
+        trimmed
+    } else if aws::recognize(message, &mut visit) {
         return;
-    }
-    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(trimmed) else {
+    } else if let Some(fragment) = lambda_json_fragment(message) {
+        fragment
+    } else {
+        return;
+    };
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(json) else {
         return;
     };
     let mut budget = MAX_FIELDS_PER_EVENT;
@@ -58,6 +73,43 @@ pub fn discover_typed(message: &str, mut visit: impl FnMut(&str, Leaf<'_>)) {
             break;
         }
     }
+}
+
+/// The first balanced `{...}` of a Lambda-format text line
+/// (`2026-01-01T00:00:00.000Z\t<request id>\tINFO\t... {...}`), if it has that shape.
+fn lambda_json_fragment(message: &str) -> Option<&str> {
+    let open = message.find('{')?;
+    let prefix = &message[..open];
+    let mut parts = prefix.split('\t');
+    let first = parts.next()?;
+    if !first.as_bytes().first().is_some_and(u8::is_ascii_digit) || parts.count() < 3 {
+        return None;
+    }
+    let bytes = message.as_bytes();
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, &b) in bytes.iter().enumerate().skip(open) {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(&message[open..=i]);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn flatten(
@@ -131,6 +183,18 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn lambda_text_lines_expose_their_first_json_fragment() {
+        let got =
+            fields("2026-01-01T00:00:00.000Z\tc0ffee\tINFO\tdone {\"a\":{\"b\":\"}\"}} {\"c\":2}");
+        assert_eq!(got, [("a.b".to_string(), "}".to_string())]);
+        let got = fields("2026-01-01T00:00:00.000Z\tc0ffee\tERROR\t{\"err\":1}");
+        assert_eq!(got, [("err".to_string(), "1".to_string())]);
+        // Not Lambda-shaped: the JSON inside text stays undiscovered.
+        assert!(fields("note {\"a\":1}").is_empty());
+        assert!(fields("2026-01-01T00:00:00Z\tx\tINFO\t{unbalanced").is_empty());
     }
 
     #[test]
