@@ -17,14 +17,25 @@ use crate::functions::sort_key::sort_key;
 
 const TIMESTAMP_MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
 
+/// What functions may ask about the query as a whole.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QueryContext {
+    /// When the query started, epoch ms (`now()`).
+    pub now_ms: i64,
+    /// The query's time range, epoch ms (`queryStartTime()` and friends).
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+}
+
 /// Translates expressions against the schema of the plan they will sit on.
 pub(crate) struct ExprPlanner<'a> {
     pub schema: &'a DFSchema,
+    pub ctx: &'a QueryContext,
 }
 
 /// How a value behaves in Insights' lenient typing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Number,
     Text,
     Bool,
@@ -44,7 +55,7 @@ fn kind_of(t: &DataType) -> Kind {
 }
 
 impl ExprPlanner<'_> {
-    fn kind(&self, e: &Expr) -> Result<Kind> {
+    pub fn kind(&self, e: &Expr) -> Result<Kind> {
         Ok(kind_of(&e.get_type(self.schema)?))
     }
 
@@ -130,8 +141,13 @@ impl ExprPlanner<'_> {
             )
             .with_label("not allowed here")
             .into()),
-            ExprKind::Call { name, .. } => {
-                Err(Diagnostic::unsupported(format!("function `{}`", name.name), name.span).into())
+            ExprKind::Call { name, args } => {
+                // After `stats`, `count(*)` and friends name the columns stats produced.
+                let text = loupe_lang::expr_text(e);
+                if self.schema.columns().iter().any(|c| c.name == text) {
+                    return Ok(self.field(&text));
+                }
+                crate::functions::plan_scalar(self, name, args, e.span)
             }
             _ => Err(Diagnostic::unsupported("this expression", e.span).into()),
         }
@@ -205,7 +221,7 @@ impl ExprPlanner<'_> {
 
     /// Compares two values the lenient way: when either side is a number (or boolean), both
     /// sides compare as numbers and text that does not parse makes the comparison false.
-    fn compare(&self, op: Operator, l: Expr, r: Expr) -> Result<Expr> {
+    pub fn compare(&self, op: Operator, l: Expr, r: Expr) -> Result<Expr> {
         let (lk, rk) = (self.kind(&l)?, self.kind(&r)?);
         let numeric = |k| matches!(k, Kind::Number | Kind::Bool);
         let (l, r) = match (lk, rk) {
@@ -220,7 +236,7 @@ impl ExprPlanner<'_> {
     }
 
     /// The numeric value of `e` as Float64: text that does not parse is null.
-    fn number(&self, e: Expr) -> Result<Expr> {
+    pub fn number(&self, e: Expr) -> Result<Expr> {
         Ok(match self.kind(&e)? {
             Kind::Number => cast(e, DataType::Float64),
             Kind::Bool => cast(cast(e, DataType::Int64), DataType::Float64),
@@ -240,7 +256,7 @@ impl ExprPlanner<'_> {
     }
 
     /// The text of `e`, for substring and regex tests.
-    fn text(&self, e: Expr) -> Result<Expr> {
+    pub fn text(&self, e: Expr) -> Result<Expr> {
         Ok(match self.kind(&e)? {
             Kind::Text => e,
             _ => cast(e, DataType::Utf8),

@@ -36,6 +36,7 @@ use loupe_lang::ast::Query;
 use loupe_store::{ScanRequest, Store};
 
 pub use error::{EngineError, Result};
+pub use expr::QueryContext;
 pub use referenced::referenced_fields;
 pub use result::ResultField;
 
@@ -45,6 +46,8 @@ pub struct QueryRequest {
     pub groups: Vec<String>,
     pub start_ms: Option<i64>,
     pub end_ms: Option<i64>,
+    /// When the query starts, epoch ms: what `now()` answers (in seconds).
+    pub now_ms: i64,
 }
 
 /// What a query costs, as GetQueryResults reports it.
@@ -89,13 +92,18 @@ pub async fn run_query(
     let scan = store.scan(&scan_request)?;
     let table = MemTable::try_new(scan.schema.clone(), vec![scan.batches])?;
     let builder = LogicalPlanBuilder::scan(TABLE_NAME, provider_as_source(Arc::new(table)), None)?;
-    let planned = plan::plan_query(query, builder)?;
+    let ctx = QueryContext {
+        now_ms: request.now_ms,
+        start_ms: request.start_ms,
+        end_ms: request.end_ms,
+    };
+    let planned = plan::plan_query(query, builder, ctx)?;
 
     let ctx = session();
     let physical = ctx.state().create_physical_plan(&planned.plan).await?;
     let batches = collect(physical.clone(), ctx.task_ctx()).await?;
     let rows = result::render_rows(&batches, &planned.output);
-    let records_matched = matched_rows(physical.as_ref()).unwrap_or(scan.records_scanned);
+    let records_matched = matched_rows(physical.as_ref(), scan.records_scanned);
     Ok(QueryOutput {
         fields: planned.output,
         rows,
@@ -107,15 +115,36 @@ pub async fn run_query(
     })
 }
 
-/// Rows that passed the last filter of an executed plan, or `None` when it has no filter.
-fn matched_rows(plan: &dyn ExecutionPlan) -> Option<u64> {
-    if plan.name() == "FilterExec" {
-        return plan
-            .metrics()
+/// Events that matched the query: the rows flowing into the first aggregation (all scanned
+/// rows when nothing filters them first), or else the rows that passed the last filter.
+fn matched_rows(plan: &dyn ExecutionPlan, scanned: u64) -> u64 {
+    fn rows(plan: &dyn ExecutionPlan) -> Option<u64> {
+        plan.metrics()
             .and_then(|m| m.output_rows())
-            .map(|n| n as u64);
+            .map(|n| n as u64)
     }
-    plan.children()
-        .into_iter()
-        .find_map(|child| matched_rows(child.as_ref()))
+    /// The deepest aggregation on the path to the scan.
+    fn deepest_aggregate(plan: &dyn ExecutionPlan) -> Option<&dyn ExecutionPlan> {
+        let deeper = plan
+            .children()
+            .into_iter()
+            .find_map(|c| deepest_aggregate(c.as_ref()));
+        deeper.or((plan.name() == "AggregateExec").then_some(plan))
+    }
+    fn last_filter(plan: &dyn ExecutionPlan) -> Option<u64> {
+        if plan.name() == "FilterExec" {
+            return rows(plan);
+        }
+        plan.children()
+            .into_iter()
+            .find_map(|child| last_filter(child.as_ref()))
+    }
+    match deepest_aggregate(plan) {
+        Some(agg) => agg
+            .children()
+            .first()
+            .and_then(|c| rows(c.as_ref()))
+            .unwrap_or(scanned),
+        None => last_filter(plan).unwrap_or(scanned),
+    }
 }

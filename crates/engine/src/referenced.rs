@@ -13,6 +13,10 @@ pub fn referenced_fields(query: &Query) -> Vec<String> {
             }
             CommandKind::Filter { condition, .. } => walk(condition, &mut out),
             CommandKind::Sort(keys) => keys.iter().for_each(|k| walk(&k.expr, &mut out)),
+            CommandKind::Stats { aggregates, by, .. } => aggregates
+                .iter()
+                .chain(by)
+                .for_each(|p| walk(&p.expr, &mut out)),
             _ => {}
         }
     }
@@ -36,7 +40,19 @@ fn walk(expr: &Expr, out: &mut Vec<String>) {
             walk(expr, out);
             walk(list, out);
         }
-        ExprKind::Call { args, .. } => args.iter().for_each(|e| walk(e, out)),
+        ExprKind::Call { name, args } => {
+            // `bin(5m)` reads @timestamp implicitly, and so do `earliest`/`latest`.
+            let lower = name.name.to_ascii_lowercase();
+            if matches!(lower.as_str(), "bin" | "earliest" | "latest") {
+                crate::plan::push_unique(out, loupe_store::TIMESTAMP);
+            }
+            args.iter().for_each(|e| walk(e, out))
+        }
+        ExprKind::Member { base, .. } => walk(base, out),
+        ExprKind::Index { base, index } => {
+            walk(base, out);
+            walk(index, out);
+        }
         _ => {}
     }
 }

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use loupe_engine::{QueryRequest, run_query};
+use loupe_engine::{EngineError, QueryOutput, QueryRequest, run_query};
 use loupe_store::{Event, Store};
 
 struct Fixture {
@@ -30,18 +30,24 @@ fn fixture(messages: &[&str]) -> Fixture {
     Fixture { _dir: dir, store }
 }
 
-fn run(f: &Fixture, query: &str) -> Vec<Vec<(String, String)>> {
-    let query = loupe_lang::parse(query).unwrap();
+/// The injected "now": 2026-11-01T01:00:00Z.
+const NOW_MS: i64 = 1_793_494_800_000;
+
+fn output(f: &Fixture, query: &str) -> Result<QueryOutput, EngineError> {
+    let query = loupe_lang::parse(query).unwrap_or_else(|d| panic!("{query}: {d}"));
     let request = QueryRequest {
         groups: vec!["g".into()],
+        now_ms: NOW_MS,
         ..Default::default()
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let out = runtime
-        .block_on(run_query(&f.store, &query, &request))
-        .unwrap();
+    runtime.block_on(run_query(&f.store, &query, &request))
+}
+
+fn run(f: &Fixture, query: &str) -> Vec<Vec<(String, String)>> {
+    let out = output(f, query).unwrap_or_else(|e| panic!("{query}: {e}"));
     out.rows
         .into_iter()
         .map(|row| row.into_iter().map(|c| (c.field, c.value)).collect())
@@ -56,18 +62,7 @@ fn column(rows: &[Vec<(String, String)>], field: &str) -> Vec<String> {
 }
 
 fn error(f: &Fixture, query: &str) -> String {
-    let query = loupe_lang::parse(query).unwrap();
-    let request = QueryRequest {
-        groups: vec!["g".into()],
-        ..Default::default()
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    runtime
-        .block_on(run_query(&f.store, &query, &request))
-        .unwrap_err()
-        .to_string()
+    output(f, query).unwrap_err().to_string()
 }
 
 #[test]
@@ -255,6 +250,159 @@ fn display_restricts_and_the_last_display_wins() {
 #[test]
 fn out_of_range_limits_and_unsupported_pieces_are_diagnostics() {
     let f = fixture(&["x"]);
-    assert!(error(&f, "limit 100001").contains("between 1 and 100000"));
-    assert!(error(&f, "fields nosuchfunction(@message)").contains("not supported yet"));
+    let too_big = loupe_lang::parse("limit 100001").unwrap_err();
+    assert!(
+        too_big.message.contains("between 1 and 100000"),
+        "{too_big}"
+    );
+    assert!(error(&f, "fields haversine(1, 2, 3, 4)").contains("not supported yet"));
+}
+
+/// Rows as `field=value` strings joined by spaces, for compact assertions.
+fn lines(rows: &[Vec<(String, String)>]) -> Vec<String> {
+    rows.iter()
+        .map(|r| {
+            r.iter()
+                .map(|(f, v)| format!("{f}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+fn requests() -> Fixture {
+    fixture(&[
+        r#"{"svc":"a","ms":10,"user":"u1"}"#,
+        r#"{"svc":"b","ms":"20","user":"u2"}"#,
+        r#"{"svc":"a","ms":30,"user":"u1"}"#,
+        r#"{"svc":"a","ms":"oops","user":"u3"}"#,
+        r#"{"svc":"c","user":"u1"}"#,
+    ])
+}
+
+#[test]
+fn stats_groups_in_order_with_group_columns_first() {
+    let f = requests();
+    let rows = run(&f, "stats count(*), count(ms), sum(ms), avg(ms) by svc");
+    assert_eq!(
+        lines(&rows),
+        [
+            "svc=a count(*)=3 count(ms)=3 sum(ms)=40 avg(ms)=20",
+            "svc=b count(*)=1 count(ms)=1 sum(ms)=20 avg(ms)=20",
+            "svc=c count(*)=1 count(ms)=0",
+        ]
+    );
+    let out = output(&f, "filter svc != \"c\" | stats count(*)").unwrap();
+    assert_eq!(out.statistics.records_matched, 4);
+    assert_eq!(out.statistics.records_scanned, 5);
+}
+
+#[test]
+fn stats_expressions_combine_aggregates_and_chain_aliases() {
+    let f = requests();
+    let rows = run(
+        &f,
+        "stats sum(ms) as total, count(*) as n, total / n * 2 as x, count_distinct(user) as users",
+    );
+    assert_eq!(lines(&rows), ["total=60 n=5 x=24 users=3"]);
+    let rows = run(&f, "stats count(*) as n by svc | sort n desc | limit 1");
+    assert_eq!(lines(&rows), ["svc=a n=3"]);
+    let rows = run(
+        &f,
+        "stats count(*) by svc | sort count(*) asc, svc desc | limit 2",
+    );
+    assert_eq!(lines(&rows), ["svc=c count(*)=1", "svc=b count(*)=1"]);
+    let rows = run(
+        &f,
+        "stats count(*) as n by svc | stats max(n) as most, sum(n) as all",
+    );
+    assert_eq!(lines(&rows), ["most=3 all=5"]);
+    let rows = run(&f, "stats count(*) as n by svc | filter n > 1");
+    assert_eq!(lines(&rows), ["svc=a n=3"]);
+}
+
+#[test]
+fn min_max_earliest_latest_and_percentiles() {
+    let f = requests();
+    // `ms` mixes numbers and text; in the Insights order all text sorts before all numbers.
+    let rows = run(
+        &f,
+        "stats min(ms), max(ms), earliest(user), latest(user), min(@timestamp)",
+    );
+    assert_eq!(
+        lines(&rows),
+        [
+            "min(ms)=oops max(ms)=30 earliest(user)=u1 latest(user)=u1 min(@timestamp)=2026-11-01 00:00:00.000"
+        ]
+    );
+    let rows = run(
+        &f,
+        "stats pct(ms, 50) as p50, pct(ms, 100) as top, stddev(ms) as sd",
+    );
+    assert_eq!(
+        lines(&rows)[0].split(' ').take(2).collect::<Vec<_>>(),
+        ["p50=20", "top=30"]
+    );
+}
+
+#[test]
+fn bin_floors_timestamps_with_the_documented_caps() {
+    // Events one second apart from 00:00:00, so 0..=4 s.
+    let f = requests();
+    let rows = run(&f, "stats count(*) by bin(2s)");
+    assert_eq!(
+        lines(&rows),
+        [
+            "bin(2s)=2026-11-01 00:00:00.000 count(*)=2",
+            "bin(2s)=2026-11-01 00:00:02.000 count(*)=2",
+            "bin(2s)=2026-11-01 00:00:04.000 count(*)=1",
+        ]
+    );
+    // 300s is capped to 60s: one bucket.
+    assert_eq!(run(&f, "stats count(*) by bin(300s) as t").len(), 1);
+    let rows = run(
+        &f,
+        "fields datefloor(@timestamp, 1h) as lo, dateceil(@timestamp, 1h) as hi | sort @timestamp desc | limit 1",
+    );
+    assert_eq!(
+        lines(&rows),
+        ["lo=2026-11-01 00:00:00.000 hi=2026-11-01 01:00:00.000"]
+    );
+}
+
+#[test]
+fn string_functions_follow_insights_conventions() {
+    let f = fixture(&[r#"{"s":"xyZfooxyZ","n":"7"}"#]);
+    let rows = run(
+        &f,
+        r#"fields substr(s, 3, 3) as a, substr(s, 6) as b, trim(s, "xyZ") as c, ltrim(s, "xyZ") as d, rtrim(s, "xyZ") as e, strlen(s) as f, toupper(s) as g, concat(s, "-", n) as h, replace(s, "xyZ", "_") as i, strcontains(s, "FOO", true) as j, startsWith(s, "xy") as k, isempty(nothing) as l, isblank(s) as m"#,
+    );
+    assert_eq!(
+        lines(&rows),
+        [
+            "a=foo b=xyZ c=foo d=fooxyZ e=xyZfoo f=9 g=XYZFOOXYZ h=xyZfooxyZ-7 i=_foo_ j=1 k=1 l=1 m=0"
+        ]
+    );
+}
+
+#[test]
+fn general_numeric_and_datetime_functions() {
+    let f = fixture(&[r#"{"a":"-2.5","b":"x","ms":1793491200123}"#]);
+    let rows = run(
+        &f,
+        r#"fields abs(a) as abs, ceil(a) as c, floor(a) as fl, round(a) as r, greatest(a, 1, missing) as g, ispresent(a) as p, ispresent(nope) as q, coalesce(nope, b) as co, if(a < 0, "neg", "pos") as sign, isNumeric(b) as isnum, now() as now, fromMillis(ms) as t, toMillis(@timestamp) as back"#,
+    );
+    assert_eq!(
+        lines(&rows),
+        [
+            "abs=2.5 c=-2 fl=-3 r=-3 g=1 p=1 q=0 co=x sign=neg isnum=0 now=1793494800 t=2026-11-01 00:00:00.123 back=1793491200000"
+        ]
+    );
+}
+
+#[test]
+fn aggregates_outside_stats_are_rejected() {
+    let f = requests();
+    assert!(loupe_lang::parse("fields count(*)").is_err());
+    assert!(error(&f, "stats topk(3, svc)").contains("not supported yet"));
 }

@@ -108,7 +108,7 @@ impl Loupe {
                 "the start of the time range is after its end".into(),
             ));
         }
-        let request = start.request();
+        let request = start.request(self.clock.now_ms());
         let output = self
             .runtime
             .block_on(loupe_engine::run_query(&self.store, &query, &request))

@@ -15,11 +15,12 @@ pub struct StartQuery {
 }
 
 impl StartQuery {
-    pub(crate) fn request(&self) -> QueryRequest {
+    pub(crate) fn request(&self, now_ms: i64) -> QueryRequest {
         QueryRequest {
             groups: self.log_group_names.clone(),
             start_ms: self.start_ms,
             end_ms: self.end_ms,
+            now_ms,
         }
     }
 }

@@ -9,15 +9,17 @@ mod fields;
 mod filter;
 mod limit;
 mod sort;
+mod stats;
 
 use datafusion::common::Column;
+use datafusion::error::DataFusionError;
 use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, SortExpr};
 use loupe_lang::Diagnostic;
 use loupe_lang::ast::{CommandKind, Query};
 use loupe_store::{MESSAGE, TIMESTAMP};
 
 use crate::error::Result;
-use crate::expr::ExprPlanner;
+use crate::expr::{ExprPlanner, QueryContext};
 
 /// Rows a query returns when it has no `limit` of its own.
 pub const DEFAULT_LIMIT: usize = 10_000;
@@ -37,14 +39,21 @@ pub(crate) struct PlanState {
     pub fields: Vec<String>,
     /// The last `display`, which wins over `fields`.
     pub display: Option<Vec<String>>,
-    pub sorted: bool,
     pub limited: bool,
+    /// What the result shows when no `fields`/`display` follows: `@timestamp` and `@message`,
+    /// or the output of the last `stats`.
+    pub default_output: Vec<String>,
+    /// An order to apply unless a `sort` comes next (the group order after `stats`).
+    pub pending_order: Option<Vec<SortExpr>>,
+    pub stats_seen: usize,
+    pub ctx: QueryContext,
 }
 
 impl PlanState {
     pub fn exprs(&self) -> ExprPlanner<'_> {
         ExprPlanner {
             schema: self.builder.schema(),
+            ctx: &self.ctx,
         }
     }
 
@@ -58,9 +67,7 @@ impl PlanState {
             .filter(|c| c.name != name)
             .map(Expr::Column)
             .collect();
-        let builder = std::mem::replace(&mut self.builder, LogicalPlanBuilder::empty(false));
-        self.builder = builder.project(keep.into_iter().chain([value.alias(name)]))?;
-        Ok(())
+        self.map(|b| Ok(b.project(keep.into_iter().chain([value.alias(name)]))?))
     }
 
     fn map(
@@ -79,56 +86,96 @@ impl PlanState {
             .iter()
             .any(|c| c.name == name)
     }
+
+    /// A reference to the column `name` of the current plan.
+    pub fn column(&self, name: &str) -> Result<Expr> {
+        self.builder
+            .schema()
+            .columns()
+            .into_iter()
+            .rev()
+            .find(|c| c.name == name)
+            .map(Expr::Column)
+            .ok_or_else(|| DataFusionError::Plan(format!("no column {name}")).into())
+    }
+
+    /// Applies the pending order (if any) before a command that depends on row order.
+    fn settle_order(&mut self) -> Result<()> {
+        if let Some(order) = self.pending_order.take() {
+            self.map(|b| Ok(b.sort(order)?))?;
+        }
+        Ok(())
+    }
 }
 
 /// Plans `query` on top of `scan`, a plan producing the store's columns.
-pub fn plan_query(query: &Query, scan: LogicalPlanBuilder) -> Result<PlannedQuery> {
+pub fn plan_query(
+    query: &Query,
+    scan: LogicalPlanBuilder,
+    ctx: QueryContext,
+) -> Result<PlannedQuery> {
     let mut state = PlanState {
         builder: scan,
         fields: Vec::new(),
         display: None,
-        sorted: false,
         limited: false,
+        default_output: vec![TIMESTAMP.to_owned(), MESSAGE.to_owned()],
+        pending_order: None,
+        stats_seen: 0,
+        ctx,
     };
     // Without a `sort`, Insights returns events newest first; `limit any` opts out of order.
+    // The order is applied lazily: after filters, before anything that depends on it.
     let any_limit = query
         .commands
         .iter()
         .any(|c| matches!(c.kind, CommandKind::Limit { any: true, .. }));
-    let has_sort = query
-        .commands
-        .iter()
-        .any(|c| matches!(c.kind, CommandKind::Sort(_)));
-    if !has_sort && !any_limit {
+    if !any_limit {
         let newest_first = SortExpr::new(
             Expr::Column(Column::new_unqualified(TIMESTAMP)),
             false,
             false,
         );
-        state.map(|b| Ok(b.sort([newest_first])?))?;
+        state.pending_order = Some(vec![newest_first]);
     }
     for command in &query.commands {
         match &command.kind {
+            // These set a new order, so a pending one is moot.
+            CommandKind::Sort(keys) => {
+                state.pending_order = None;
+                sort::plan(&mut state, keys)?
+            }
+            CommandKind::Stats {
+                aggregates,
+                by,
+                offset,
+            } => {
+                state.pending_order = None;
+                stats::plan(&mut state, aggregates, by, offset.as_ref())?
+            }
             CommandKind::Fields(items) => fields::plan(&mut state, items)?,
             CommandKind::Display(items) => display::plan(&mut state, items)?,
             CommandKind::Filter { condition, .. } => filter::plan(&mut state, condition)?,
-            CommandKind::Sort(keys) => sort::plan(&mut state, keys)?,
             CommandKind::Limit {
                 count, count_span, ..
-            } => limit::plan(&mut state, *count, *count_span)?,
+            } => {
+                state.settle_order()?;
+                limit::plan(&mut state, *count, *count_span)?
+            }
             other => {
                 let what = format!("command `{}`", other.name());
                 return Err(Diagnostic::unsupported(what, command.span).into());
             }
         }
     }
+    state.settle_order()?;
     if !state.limited {
         state.map(|b| Ok(b.limit(0, Some(DEFAULT_LIMIT))?))?;
     }
     let wanted = match (&state.display, state.fields.is_empty()) {
         (Some(display), _) => display.clone(),
         (None, false) => state.fields.clone(),
-        (None, true) => vec![TIMESTAMP.to_owned(), MESSAGE.to_owned()],
+        (None, true) => state.default_output.clone(),
     };
     // Fields no event has are simply absent from every row.
     let output: Vec<String> = wanted

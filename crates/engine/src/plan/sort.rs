@@ -19,6 +19,5 @@ pub(crate) fn plan(state: &mut PlanState, keys: &[SortKey]) -> Result<()> {
             Ok(SortExpr::new(exprs.sort_value(&key.expr)?, asc, false))
         })
         .collect::<Result<Vec<_>>>()?;
-    state.sorted = true;
     state.map(|b| Ok(b.sort(sorts)?))
 }

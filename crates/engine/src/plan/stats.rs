@@ -1,0 +1,144 @@
+//! `stats agg [as alias], ... [by expr [as alias], ...]`: aggregates the row set.
+//!
+//! An aggregate expression may combine aggregates with arithmetic and constants
+//! (`sum(bytes) / 1024`, `sum(x) / count(*) * 100`) and may use the alias of an earlier
+//! aggregate of the same command. Planning splits each expression in two: the aggregate calls
+//! inside it become DataFusion aggregates with internal names, and what surrounds them is
+//! computed by a projection after the aggregation, one item at a time so that aliases chain.
+//!
+//! Output: one row per distinct group, columns `by` terms first then aggregates (spec: observed
+//! order), named by alias or by their expression text. Without a later `sort`, groups come in
+//! ascending order of their `by` terms (spec leaves the order open; this keeps it stable).
+
+use datafusion::logical_expr::{Expr, SortExpr};
+use loupe_lang::ast::{self, ExprKind, Ident, Projection};
+use loupe_lang::functions::{FunctionClass, lookup};
+use loupe_lang::{Diagnostic, Span};
+
+use super::PlanState;
+use crate::error::Result;
+use crate::functions::{Call, aggregate};
+
+/// Prefix of the internal names of aggregate columns (never shown).
+const INTERNAL: &str = "__loupe_agg_";
+
+pub(crate) fn plan(
+    state: &mut PlanState,
+    aggregates: &[Projection],
+    by: &[Projection],
+    offset: Option<&ast::Expr>,
+) -> Result<()> {
+    if let Some(offset) = offset {
+        return Err(Diagnostic::unsupported("`offset` in stats", offset.span).into());
+    }
+    let mut group_exprs = Vec::with_capacity(by.len());
+    let mut group_names = Vec::with_capacity(by.len());
+    let mut sort_keys = Vec::with_capacity(by.len());
+    {
+        let exprs = state.exprs();
+        for term in by {
+            let name = output_name(term);
+            group_exprs.push(exprs.plan(&term.expr)?.alias(&name));
+            group_names.push(name);
+        }
+    }
+    let mut agg_exprs = Vec::new();
+    let mut finals = Vec::with_capacity(aggregates.len());
+    {
+        let exprs = state.exprs();
+        for item in aggregates {
+            let rewritten = extract(&item.expr, &mut |name, args, span| {
+                let internal = format!("{INTERNAL}{}", agg_exprs.len());
+                let call = Call {
+                    p: &exprs,
+                    name,
+                    args,
+                    span,
+                };
+                agg_exprs.push(aggregate::plan(&call)?.alias(&internal));
+                Ok(internal)
+            })?;
+            finals.push((output_name(item), rewritten));
+        }
+    }
+    state.map(|b| Ok(b.aggregate(group_exprs, agg_exprs)?))?;
+    for (name, expr) in &finals {
+        let value = state.exprs().plan(expr)?;
+        state.add_column(name, value)?;
+    }
+    // Keep only the stats output, in order.
+    let output: Vec<String> = group_names
+        .iter()
+        .chain(finals.iter().map(|(n, _)| n))
+        .cloned()
+        .collect();
+    let columns: Vec<Expr> = output
+        .iter()
+        .map(|n| state.column(n))
+        .collect::<Result<_>>()?;
+    state.map(|b| Ok(b.project(columns)?))?;
+    if !group_names.is_empty() {
+        let exprs = state.exprs();
+        for name in &group_names {
+            let field = ast::Expr {
+                kind: ExprKind::Field(Ident {
+                    name: name.clone(),
+                    span: Span::default(),
+                }),
+                span: Span::default(),
+            };
+            sort_keys.push(SortExpr::new(exprs.sort_value(&field)?, true, false));
+        }
+        state.pending_order = Some(sort_keys);
+    }
+    state.fields.clear();
+    state.display = None;
+    state.default_output = output;
+    state.stats_seen += 1;
+    Ok(())
+}
+
+fn output_name(p: &Projection) -> String {
+    p.alias
+        .as_ref()
+        .map_or_else(|| loupe_lang::expr_text(&p.expr), |a| a.name.clone())
+}
+
+/// Called for each aggregate call (name, arguments, span); returns the column that stands for it.
+type OnAggregate<'a> = dyn FnMut(&Ident, &[ast::Expr], Span) -> Result<String> + 'a;
+
+/// Replaces every aggregate call in `expr` by a reference to the column `on_aggregate` names.
+fn extract(expr: &ast::Expr, on_aggregate: &mut OnAggregate<'_>) -> Result<ast::Expr> {
+    let kind = match &expr.kind {
+        ExprKind::Call { name, args }
+            if lookup(&name.name).is_some_and(|f| f.class == FunctionClass::Aggregate) =>
+        {
+            let column = on_aggregate(name, args, expr.span)?;
+            ExprKind::Field(Ident {
+                name: column,
+                span: expr.span,
+            })
+        }
+        ExprKind::Call { name, args } => ExprKind::Call {
+            name: name.clone(),
+            args: args
+                .iter()
+                .map(|a| extract(a, on_aggregate))
+                .collect::<Result<_>>()?,
+        },
+        ExprKind::Unary { op, operand } => ExprKind::Unary {
+            op: *op,
+            operand: Box::new(extract(operand, on_aggregate)?),
+        },
+        ExprKind::Binary { op, left, right } => ExprKind::Binary {
+            op: *op,
+            left: Box::new(extract(left, on_aggregate)?),
+            right: Box::new(extract(right, on_aggregate)?),
+        },
+        other => other.clone(),
+    };
+    Ok(ast::Expr {
+        kind,
+        span: expr.span,
+    })
+}
