@@ -23,6 +23,8 @@ mod error;
 mod ingest;
 mod query;
 
+pub mod put_log_events;
+
 use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
@@ -118,5 +120,44 @@ impl Loupe {
                 EngineError::Execution(x) => ServiceError::Internal(x.to_string()),
             })?;
         Ok(GetQueryResults::complete(output))
+    }
+
+    /// PutLogEvents (spec §G.2): validates the batch at the clock's time against the group's
+    /// retention, stores the accepted events with that time as `@ingestionTime`, and reports
+    /// the rejected ones.
+    pub fn put_log_events(
+        &self,
+        group: &str,
+        stream: &str,
+        events: &[put_log_events::InputLogEvent],
+    ) -> Result<put_log_events::PutLogEventsResponse> {
+        if !self.store.group_exists(group)? {
+            return Err(ServiceError::ResourceNotFound(
+                "The specified log group does not exist.".into(),
+            ));
+        }
+        if !self.store.stream_exists(group, stream)? {
+            return Err(ServiceError::ResourceNotFound(
+                "The specified log stream does not exist.".into(),
+            ));
+        }
+        let now = self.clock.now_ms();
+        let checked = put_log_events::validate(events, now, self.store.retention(group)?)?;
+        let batch: Vec<loupe_store::Event> = events[checked.accepted.clone()]
+            .iter()
+            .map(|e| loupe_store::Event {
+                timestamp: e.timestamp,
+                ingestion_time: now,
+                message: e.message.clone(),
+            })
+            .collect();
+        if !batch.is_empty() {
+            self.store.append(group, stream, &batch)?;
+        }
+        Ok(put_log_events::PutLogEventsResponse {
+            next_sequence_token: format!("{:056}", now.max(0)),
+            rejected_log_events_info: checked.rejected,
+            accepted: batch.len(),
+        })
     }
 }

@@ -263,6 +263,14 @@ impl Store {
         Ok(Catalog::load(&self.root)?.groups.contains_key(name))
     }
 
+    /// Whether `stream` exists in `group` ([`StoreError::GroupNotFound`] if the group does not).
+    pub fn stream_exists(&self, group: &str, stream: &str) -> Result<bool> {
+        let catalog = Catalog::load(&self.root)?;
+        Ok(Self::group_meta(&catalog, group)?
+            .streams
+            .contains_key(stream))
+    }
+
     /// The group's retention in days (`None`: never expire).
     pub fn retention(&self, group: &str) -> Result<Option<u32>> {
         let catalog = Catalog::load(&self.root)?;
