@@ -52,8 +52,10 @@ mod snapshot;
 mod store_tests;
 pub mod wal;
 
+use std::collections::HashMap;
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 pub use error::{Result, StoreError};
 pub use event::Event;
@@ -109,6 +111,9 @@ impl Default for StoreConfig {
 pub struct Store {
     root: PathBuf,
     config: StoreConfig,
+    /// WAL lengths this handle left after its own appends, so the next append can skip
+    /// re-reading the log for a torn tail (a different length means someone else wrote).
+    wal_lengths: Arc<Mutex<HashMap<PathBuf, u64>>>,
 }
 
 /// A log group as `describe` shows it.
@@ -158,6 +163,7 @@ impl Store {
         Ok(Store {
             root: root.to_owned(),
             config,
+            wal_lengths: Arc::default(),
         })
     }
 
@@ -310,11 +316,23 @@ impl Store {
             }
             let dir = self.group_dir(meta);
             let manifest = Manifest::load(&dir)?;
-            let mut wal = WalWriter::open(&dir.join(&manifest.wal))?;
+            let path = dir.join(&manifest.wal);
+            let mut lengths = self
+                .wal_lengths
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let known = lengths.remove(&path);
+            let mut wal = WalWriter::open_known(&path, known)?;
             wal.append(stream, events)?;
-            if wal.file_len()? > self.config.seal_threshold_bytes {
-                drop(wal);
-                self.seal_dir(&dir, None)?;
+            let len = wal.file_len()?;
+            drop(wal);
+            if len > self.config.seal_threshold_bytes {
+                drop(lengths);
+                // The batch is durable: a failed seal must not turn into a failed append (the
+                // client would retry and duplicate it). The next append or seal tries again.
+                let _ = self.seal_dir(&dir, None);
+            } else {
+                lengths.insert(path, len);
             }
             Ok(((), false))
         })

@@ -48,6 +48,12 @@ pub struct WalWriter {
 impl WalWriter {
     /// Opens (or creates) the log at `path`, cutting off a torn final frame left by a crash.
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_known(path, None)
+    }
+
+    /// Like [`WalWriter::open`], skipping the scan for a torn tail when the file is exactly
+    /// `known_valid` bytes long (the length this process left after its last fsynced append).
+    pub fn open_known(path: &Path, known_valid: Option<u64>) -> Result<Self> {
         let mut file = OpenOptions::new()
             .read(true)
             .append(true)
@@ -55,7 +61,9 @@ impl WalWriter {
             .open(path)
             .map_err(StoreError::io(path))?;
         let len = file.metadata().map_err(StoreError::io(path))?.len();
-        if len == 0 {
+        if len > 0 && known_valid == Some(len) {
+            // Nothing happened to the file since this process validated and extended it.
+        } else if len == 0 {
             file.write_all(MAGIC).map_err(StoreError::io(path))?;
             file.sync_all().map_err(StoreError::io(path))?;
         } else {

@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! file    := MAGIC:8 VERSION:u32le chunk* footer footer_len:u32le crc32(footer):u32le MAGIC:8
-//! chunk   := zstd(column payload) | bloom       -- located, sized and checksummed by the footer
+//! chunk   := zstd(column payload or bloom)      -- located, sized and checksummed by the footer
 //! footer  := rows:u64 min_ts:i64 max_ts:i64 flags:u8
 //!            n:uv stream_name:bytes{n}           -- the stream dictionary
 //!            n:uv (name:bytes kind:u8){n}        -- columns: the 4 system columns, then fields
@@ -24,8 +24,9 @@
 //! byte-exact. A discovered field column holds the values of one field *of one type*; a field
 //! seen as two types has two columns. Its payload is a presence byte (0: every row has a value,
 //! 1: a bitmap of rows follows) and the present values: integers as zigzag varint deltas,
-//! floats as 8 bytes, booleans as a bitmap, strings plain (lengths then bytes) or, where it
-//! pays, as a dictionary. The bloom chunk is the block's trigram filter over `@message` (see
+//! floats as scaled decimal integers (mode 1, a scale byte, zigzag varint deltas) when every
+//! value round-trips that way or else as 8 raw bytes each (mode 0), booleans as a bitmap, strings plain (lengths then bytes) or, where it
+//! pays, as a dictionary (a mode byte: 0 plain, 1 dictionary). The bloom chunk is the block's trigram filter over `@message` (see
 //! [`bloom`]). A JSON number is stored as an integer or float only when printing the parsed
 //! value gives back its exact text; otherwise (`1.50`, `1e3`) it is a string, so text always
 //! round-trips byte-exactly.

@@ -123,13 +123,17 @@ impl Segment {
         let Some(c) = meta.chunks.get(col).and_then(Option::as_ref) else {
             return Ok(None);
         };
+        self.decompress(block, c).map(Some)
+    }
+
+    fn decompress(&self, block: usize, c: &ChunkRef) -> Result<Vec<u8>> {
         let data = self.raw_chunk(block, c)?;
         let raw = zstd::bulk::decompress(data, c.raw_len as usize)
             .map_err(|e| self.corrupt(block, &format!("chunk does not decompress: {e}")))?;
         if raw.len() as u64 != c.raw_len {
             return Err(self.corrupt(block, "chunk has the wrong decompressed size"));
         }
-        Ok(Some(raw))
+        Ok(raw)
     }
 
     fn block(&self, block: usize) -> Result<&BlockMeta> {
@@ -232,8 +236,8 @@ impl Segment {
             return Ok(true);
         }
         let meta = self.block(block)?;
-        let raw = self.raw_chunk(block, &meta.bloom)?;
-        let bloom = Bloom::decode(raw).ok_or_else(|| self.corrupt(block, "token filter"))?;
+        let raw = self.decompress(block, &meta.bloom)?;
+        let bloom = Bloom::decode(&raw).ok_or_else(|| self.corrupt(block, "token filter"))?;
         Ok(bloom.may_contain(needle))
     }
 
@@ -312,8 +316,25 @@ fn decode_field(raw: &[u8], rows: usize, ty: FieldType) -> Option<ColumnData> {
         }
         FieldType::Float => {
             let mut vals = Vec::with_capacity(n);
-            for _ in 0..n {
-                vals.push(c.f64()?);
+            match c.u8()? {
+                0 => {
+                    for _ in 0..n {
+                        vals.push(c.f64()?);
+                    }
+                }
+                1 => {
+                    let scale = c.u8()?;
+                    if u32::from(scale) > super::write::MAX_FLOAT_SCALE {
+                        return None;
+                    }
+                    let factor = 10f64.powi(i32::from(scale));
+                    let mut prev = 0i64;
+                    for _ in 0..n {
+                        prev = prev.wrapping_add(c.ivarint()?);
+                        vals.push(prev as f64 / factor);
+                    }
+                }
+                _ => return None,
             }
             ColumnData::Float(spread(&present, vals))
         }

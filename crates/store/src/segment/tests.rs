@@ -334,3 +334,128 @@ fn golden_v1_decodes() {
         "segment encoding changed"
     );
 }
+
+/// Seeded JSON application logs, one event per line.
+fn app_log_lines(rng: &mut Rng, n: usize) -> Vec<String> {
+    let paths = [
+        "/api/orders",
+        "/api/users",
+        "/health",
+        "/api/cart",
+        "/login",
+    ];
+    let levels = ["INFO", "INFO", "INFO", "WARN", "ERROR", "DEBUG"];
+    let mut ts = 1_767_225_600_000i64;
+    (0..n)
+        .map(|_| {
+            ts += rng.below(50) as i64;
+            let level = rng.pick(&levels);
+            let status = if level == "ERROR" { 500 } else { 200 };
+            format!(
+                r#"{{"time":{ts},"level":"{level}","service":"shop","host":"ip-10-0-{}-{}","method":"{}","path":"{}","status":{status},"latency_ms":{}.{},"user_id":"u{:05}","request_id":"{:016x}","msg":"request completed"}}"#,
+                rng.below(4),
+                rng.below(256),
+                rng.pick(&["GET", "POST", "PUT"]),
+                rng.pick(&paths),
+                rng.below(900),
+                rng.below(100),
+                rng.below(20_000),
+                rng.next(),
+            )
+        })
+        .collect()
+}
+
+fn ratio_line(name: &str, lines: &[String]) {
+    let raw: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let mut rows: Vec<SegmentRow> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| SegmentRow {
+            stream: "s".into(),
+            event: Event {
+                timestamp: 1_767_225_600_000 + i as i64,
+                ingestion_time: 1_767_225_700_000,
+                message: l.clone(),
+            },
+        })
+        .collect();
+    let seg = encode_segment(&mut rows, &WriteConfig::default()).unwrap();
+    let z3 = zstd::bulk::compress(raw.as_bytes(), 3).unwrap().len();
+    let z19 = zstd::bulk::compress(raw.as_bytes(), 19).unwrap().len();
+    let r = |n: usize| raw.len() as f64 / n as f64;
+    println!(
+        "{name:<28} raw {:>9} B  segment {:>8} B ({:>5.2}x)  zstd-3 {:>5.2}x  zstd-19 {:>5.2}x",
+        raw.len(),
+        seg.len(),
+        r(seg.len()),
+        r(z3),
+        r(z19)
+    );
+}
+
+/// Prints compression figures; run with
+/// `cargo test -p loupe-store compression_report -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn compression_report() {
+    let mut rng = Rng::new(42);
+    ratio_line(
+        "seeded JSON app logs (30k)",
+        &app_log_lines(&mut rng, 30_000),
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/loghub");
+    let Ok(dirs) = std::fs::read_dir(&root) else {
+        println!("SKIPPED: corpus not found at {}", root.display());
+        return;
+    };
+    let mut files: Vec<PathBuf> = dirs
+        .flatten()
+        .filter_map(|d| std::fs::read_dir(d.path()).ok())
+        .flatten()
+        .flatten()
+        .map(|f| f.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+        .collect();
+    files.sort();
+    for f in files {
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
+        let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        ratio_line(&name, &lines);
+    }
+}
+
+#[test]
+#[ignore]
+fn size_breakdown() {
+    let mut rng = Rng::new(42);
+    let lines = app_log_lines(&mut rng, 30_000);
+    let mut rows: Vec<SegmentRow> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| SegmentRow {
+            stream: "s".into(),
+            event: Event {
+                timestamp: 1_767_225_600_000 + i as i64,
+                ingestion_time: 0,
+                message: l.clone(),
+            },
+        })
+        .collect();
+    let bytes = encode_segment(&mut rows, &WriteConfig::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let seg = Segment::open(&write_tmp(dir.path(), "b.lseg", &bytes)).unwrap();
+    let f = seg.footer();
+    let mut per = std::collections::BTreeMap::new();
+    let mut bloom = 0;
+    for b in &f.blocks {
+        bloom += b.bloom.len;
+        for (c, ch) in b.chunks.iter().enumerate() {
+            if let Some(ch) = ch {
+                *per.entry(f.columns[c].name.clone()).or_insert(0u64) += ch.len;
+            }
+        }
+    }
+    println!("total {} bloom {bloom} {per:?}", bytes.len());
+}

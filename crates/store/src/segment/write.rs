@@ -49,6 +49,8 @@ impl Default for WriteConfig {
 
 /// Longest string statistic kept.
 const STAT_BYTES: usize = 64;
+/// Most decimal places a float column stores as a scaled integer.
+pub(crate) const MAX_FLOAT_SCALE: u32 = 9;
 
 /// Writes `bytes` to `path` durably: a temporary file, fsync, rename, fsync of the directory.
 pub fn write_segment(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -195,7 +197,7 @@ impl<'c> Writer<'c> {
         let bloom = Bloom::build(rows.iter().map(|r| r.event.message.as_bytes()));
         raw.clear();
         bloom.encode(&mut raw);
-        let bloom = self.raw_chunk(&raw, raw.len() as u64, n, Stats::None);
+        let bloom = self.chunk(&raw, n, Stats::None)?;
 
         // Discovered fields, sparse: per column, (row, value).
         let mut values: HashMap<usize, Vec<(usize, Value)>> = HashMap::new();
@@ -308,13 +310,18 @@ fn encode_field(rows: usize, vals: &[(usize, Value)]) -> (Vec<u8>, Stats) {
             }
         }
         Some(FieldType::Float) => {
+            let floats: Vec<f64> = vals
+                .iter()
+                .filter_map(|(_, v)| match v {
+                    Value::Float(f) => Some(*f),
+                    _ => None,
+                })
+                .collect();
+            encode_floats(&mut raw, &floats);
             let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-            for (_, v) in vals {
-                if let Value::Float(f) = v {
-                    raw.extend_from_slice(&f.to_bits().to_le_bytes());
-                    min = min.min(*f);
-                    max = max.max(*f);
-                }
+            for f in &floats {
+                min = min.min(*f);
+                max = max.max(*f);
             }
             Stats::Float { min, max }
         }
@@ -347,6 +354,48 @@ fn encode_field(rows: usize, vals: &[(usize, Value)]) -> (Vec<u8>, Stats) {
         None => Stats::None,
     };
     (raw, stats)
+}
+
+/// Floats as scaled decimal integers (`12.34` → 1234 at scale 2, zigzag varint deltas) when
+/// every value round-trips that way, else as raw 8-byte values.
+fn encode_floats(raw: &mut Vec<u8>, floats: &[f64]) {
+    let scale = floats
+        .iter()
+        .map(|f| {
+            let text = super::format_float(*f);
+            if text.contains(['e', 'E']) {
+                u32::MAX
+            } else {
+                text.split_once('.').map_or(0, |(_, d)| d.len() as u32)
+            }
+        })
+        .max()
+        .unwrap_or(0);
+    if scale <= MAX_FLOAT_SCALE {
+        let factor = 10f64.powi(scale as i32);
+        let scaled: Option<Vec<i64>> = floats
+            .iter()
+            .map(|&f| {
+                let m = (f * factor).round();
+                let ok = m.abs() < 9.0e15 && (m / factor).to_bits() == f.to_bits();
+                ok.then_some(m as i64)
+            })
+            .collect();
+        if let Some(scaled) = scaled {
+            raw.push(1);
+            raw.push(scale as u8);
+            let mut prev = 0i64;
+            for m in scaled {
+                put_uvarint(raw, zigzag(m.wrapping_sub(prev)));
+                prev = m;
+            }
+            return;
+        }
+    }
+    raw.push(0);
+    for f in floats {
+        raw.extend_from_slice(&f.to_bits().to_le_bytes());
+    }
 }
 
 /// Strings as a dictionary when there are few distinct values, else plain.
