@@ -20,14 +20,18 @@
 //! (`uv` is an unsigned LEB128 varint, `bytes` a `uv` length then the bytes.) Column payloads,
 //! before zstd: `@timestamp` as zigzag varint deltas from the block's `min_ts` then from the
 //! previous row; `@ingestionTime` as zigzag varint deltas from the previous row; the stream as
-//! varint indexes into the stream dictionary; `@message` as varint lengths then the bytes,
-//! byte-exact. A discovered field column holds the values of one field *of one type*; a field
+//! varint indexes into the stream dictionary; `@message` as a mode byte then either (mode 0)
+//! varint lengths and the bytes, or (mode 1) a dictionary of JSON templates (the text around
+//! the leaf values, and the field name of each slot), a varint code per row (0: raw, k:
+//! template k-1) and the raw messages' lengths and bytes. A templated message is rendered from
+//! the block's field columns; the writer templates a message only when that rendering gives it
+//! back byte for byte (see the `template` module), so `@message` is always byte-exact. A discovered field column holds the values of one field *of one type*; a field
 //! seen as two types has two columns. Its payload is a presence byte (0: every row has a value,
 //! 1: a bitmap of rows follows) and the present values: integers as zigzag varint deltas,
 //! floats as scaled decimal integers (mode 1, a scale byte, zigzag varint deltas) when every
 //! value round-trips that way or else as 8 raw bytes each (mode 0), booleans as a bitmap, strings plain (lengths then bytes) or, where it
 //! pays, as a dictionary (a mode byte: 0 plain, 1 dictionary). The bloom chunk is the block's trigram filter over `@message` (see
-//! [`bloom`]). A JSON number is stored as an integer or float only when printing the parsed
+//! `bloom`). A JSON number is stored as an integer or float only when printing the parsed
 //! value gives back its exact text; otherwise (`1.50`, `1e3`) it is a string, so text always
 //! round-trips byte-exactly.
 //!
@@ -38,6 +42,7 @@
 pub(crate) mod bloom;
 pub(crate) mod codec;
 mod read;
+mod template;
 #[cfg(test)]
 mod tests;
 mod write;

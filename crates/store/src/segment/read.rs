@@ -1,5 +1,6 @@
 //! Decoding a segment through mmap, trusting nothing the file says until it is checked.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -7,6 +8,7 @@ use memmap2::Mmap;
 
 use super::bloom::Bloom;
 use super::codec::Cursor;
+use super::template::render;
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
     ColumnKind, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
@@ -215,14 +217,69 @@ impl Segment {
         let (raw, rows) = self.system_chunk(block, COL_MESSAGE)?;
         let bad = || self.corrupt(block, "messages");
         let mut c = Cursor::new(&raw);
-        let mut lens = Vec::with_capacity(rows);
-        for _ in 0..rows {
+        let mode = c.u8().ok_or_else(bad)?;
+        let mut templates = Vec::new();
+        let mut codes = vec![0usize; rows];
+        match mode {
+            0 => {}
+            1 => {
+                let n = c.len(c.remaining()).ok_or_else(bad)?;
+                for _ in 0..n {
+                    let slots = c.len(c.remaining()).ok_or_else(bad)?;
+                    let mut pieces = Vec::with_capacity(slots + 1);
+                    for _ in 0..=slots {
+                        pieces.push(c.str().ok_or_else(bad)?);
+                    }
+                    let mut names = Vec::with_capacity(slots);
+                    for _ in 0..slots {
+                        names.push(c.str().ok_or_else(bad)?);
+                    }
+                    templates.push((pieces, names));
+                }
+                for code in codes.iter_mut() {
+                    *code = c.len(templates.len()).ok_or_else(bad)?;
+                }
+            }
+            _ => return Err(bad()),
+        }
+        // The field columns the templates draw on, decoded once.
+        let mut columns: HashMap<&str, Vec<ColumnData>> = HashMap::new();
+        for (_, names) in &templates {
+            for name in names {
+                if !columns.contains_key(name) {
+                    let cols = self
+                        .footer
+                        .field_columns(name)
+                        .map(|(col, _)| self.field(block, col))
+                        .collect::<Result<Vec<_>>>()?;
+                    columns.insert(name, cols);
+                }
+            }
+        }
+        let raw_rows = codes.iter().filter(|&&k| k == 0).count();
+        let mut lens = Vec::with_capacity(raw_rows);
+        for _ in 0..raw_rows {
             lens.push(c.len(raw.len()).ok_or_else(bad)?);
         }
+        let mut lens = lens.into_iter();
         let mut out = Vec::with_capacity(rows);
-        for len in lens {
-            let b = c.take(len).ok_or_else(bad)?;
-            out.push(String::from_utf8(b.to_vec()).map_err(|_| bad())?);
+        for (row, &code) in codes.iter().enumerate() {
+            if code == 0 {
+                let len = lens.next().ok_or_else(bad)?;
+                let b = c.take(len).ok_or_else(bad)?;
+                out.push(String::from_utf8(b.to_vec()).map_err(|_| bad())?);
+            } else {
+                let (pieces, names) = templates.get(code - 1).ok_or_else(bad)?;
+                let values: Vec<Option<Value>> = names
+                    .iter()
+                    .map(|n| {
+                        columns
+                            .get(n)
+                            .and_then(|cs| cs.iter().find_map(|c| c.value(row)))
+                    })
+                    .collect();
+                out.push(render(pieces, values.iter().map(Option::as_ref)).ok_or_else(bad)?);
+            }
         }
         if !c.at_end() {
             return Err(bad());

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::bloom::Bloom;
 use super::codec::{put_bytes, put_uvarint, zigzag};
+use super::template::{render, split_json};
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
     ColumnKind, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
@@ -185,15 +186,6 @@ impl<'c> Writer<'c> {
         }
         chunks[COL_STREAM] = Some(self.chunk(&raw, n, Stats::None)?);
 
-        raw.clear();
-        for r in rows {
-            put_uvarint(&mut raw, r.event.message.len() as u64);
-        }
-        for r in rows {
-            raw.extend_from_slice(r.event.message.as_bytes());
-        }
-        chunks[COL_MESSAGE] = Some(self.chunk(&raw, n, Stats::None)?);
-
         let bloom = Bloom::build(rows.iter().map(|r| r.event.message.as_bytes()));
         raw.clear();
         bloom.encode(&mut raw);
@@ -202,6 +194,9 @@ impl<'c> Writer<'c> {
         // Discovered fields, sparse: per column, (row, value).
         let mut values: HashMap<usize, Vec<(usize, Value)>> = HashMap::new();
         let mut leaves: Vec<(String, Value)> = Vec::new();
+        // Per row, the template that renders its message from the stored values, if any.
+        let mut row_templates: Vec<Option<(Vec<&str>, Vec<String>)>> =
+            Vec::with_capacity(rows.len());
         for (row, r) in rows.iter().enumerate() {
             leaves.clear();
             discover_typed(&r.event.message, |name, leaf| {
@@ -236,7 +231,12 @@ impl<'c> Writer<'c> {
                 };
                 values.entry(col).or_default().push((row, value.clone()));
             }
+            row_templates.push(self.template_for(&r.event.message, &leaves));
         }
+        raw.clear();
+        encode_messages(&mut raw, rows, &row_templates);
+        chunks[COL_MESSAGE] = Some(self.chunk(&raw, n, Stats::None)?);
+
         let mut cols: Vec<_> = values.into_iter().collect();
         cols.sort_by_key(|(c, _)| *c);
         for (col, mut vals) in cols {
@@ -252,6 +252,27 @@ impl<'c> Writer<'c> {
             chunks,
         });
         Ok(())
+    }
+
+    /// The template of a JSON message whose leaves (`leaves`, in document order) are all
+    /// stored, when rendering it gives back the message exactly.
+    fn template_for<'m>(
+        &self,
+        message: &'m str,
+        leaves: &[(String, Value)],
+    ) -> Option<(Vec<&'m str>, Vec<String>)> {
+        let pieces = split_json(message)?;
+        if pieces.len() != leaves.len() + 1 {
+            return None;
+        }
+        let mut names = HashSet::new();
+        for (name, _) in leaves {
+            if !names.insert(name.as_str()) || !self.names.contains(name) {
+                return None;
+            }
+        }
+        let rendered = render(&pieces, leaves.iter().map(|(_, v)| Some(v)))?;
+        (rendered == message).then(|| (pieces, leaves.iter().map(|(n, _)| n.clone()).collect()))
     }
 
     fn finish(mut self, rows: &[SegmentRow]) -> Result<Vec<u8>> {
@@ -275,6 +296,67 @@ impl<'c> Writer<'c> {
         out.extend_from_slice(&crc32fast::hash(&bytes).to_le_bytes());
         out.extend_from_slice(MAGIC);
         Ok(out)
+    }
+}
+
+/// The `@message` chunk: mode 0, every message raw; mode 1, a template dictionary, a code per
+/// row (0 raw, k template k-1) and the raw messages.
+fn encode_messages(
+    raw: &mut Vec<u8>,
+    rows: &[SegmentRow],
+    templates: &[Option<(Vec<&str>, Vec<String>)>],
+) {
+    if templates.iter().all(Option::is_none) {
+        raw.push(0);
+        for r in rows {
+            put_uvarint(raw, r.event.message.len() as u64);
+        }
+        for r in rows {
+            raw.extend_from_slice(r.event.message.as_bytes());
+        }
+        return;
+    }
+    raw.push(1);
+    let mut ids: HashMap<(&[&str], &[String]), u64> = HashMap::new();
+    let mut dict: Vec<(&[&str], &[String])> = Vec::new();
+    let mut codes = Vec::with_capacity(rows.len());
+    for t in templates {
+        codes.push(match t {
+            None => 0,
+            Some((pieces, names)) => {
+                let key = (pieces.as_slice(), names.as_slice());
+                let next = dict.len() as u64;
+                *ids.entry(key).or_insert_with(|| {
+                    dict.push(key);
+                    next
+                }) + 1
+            }
+        });
+    }
+    put_uvarint(raw, dict.len() as u64);
+    for (pieces, names) in &dict {
+        put_uvarint(raw, names.len() as u64);
+        for p in pieces.iter() {
+            put_bytes(raw, p.as_bytes());
+        }
+        for n in names.iter() {
+            put_bytes(raw, n.as_bytes());
+        }
+    }
+    for c in &codes {
+        put_uvarint(raw, *c);
+    }
+    let raw_rows: Vec<&SegmentRow> = rows
+        .iter()
+        .zip(&codes)
+        .filter(|(_, c)| **c == 0)
+        .map(|(r, _)| r)
+        .collect();
+    for r in &raw_rows {
+        put_uvarint(raw, r.event.message.len() as u64);
+    }
+    for r in &raw_rows {
+        raw.extend_from_slice(r.event.message.as_bytes());
     }
 }
 
