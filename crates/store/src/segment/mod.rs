@@ -20,20 +20,29 @@
 //! (`uv` is an unsigned LEB128 varint, `bytes` a `uv` length then the bytes.) Column payloads,
 //! before zstd: `@timestamp` as zigzag varint deltas from the block's `min_ts` then from the
 //! previous row; `@ingestionTime` as zigzag varint deltas from the previous row; the stream as
-//! varint indexes into the stream dictionary; `@message` as a mode byte then either (mode 0)
-//! varint lengths and the bytes, or (mode 1) a dictionary of JSON templates (the text around
-//! the leaf values, and the field name of each slot), a varint code per row (0: raw, k:
-//! template k-1) and the raw messages' lengths and bytes. A templated message is rendered from
-//! the block's field columns; the writer templates a message only when that rendering gives it
-//! back byte for byte (see the `template` module), so `@message` is always byte-exact. A discovered field column holds the values of one field *of one type*; a field
-//! seen as two types has two columns. Its payload is a presence byte (0: every row has a value,
-//! 1: a bitmap of rows follows) and the present values: integers as zigzag varint deltas,
-//! floats as scaled decimal integers (mode 1, a scale byte, zigzag varint deltas) when every
-//! value round-trips that way or else as 8 raw bytes each (mode 0), booleans as a bitmap, strings plain (lengths then bytes) or, where it
-//! pays, as a dictionary (a mode byte: 0 plain, 1 dictionary). The bloom chunk is the block's trigram filter over `@message` (see
-//! `bloom`). A JSON number is stored as an integer or float only when printing the parsed
-//! value gives back its exact text; otherwise (`1.50`, `1e3`) it is a string, so text always
-//! round-trips byte-exactly.
+//! varint indexes into the stream dictionary. `@message` is a mode byte, then either (mode 0)
+//! varint lengths and the bytes, or (mode 1): a dictionary of JSON templates (the text around
+//! the leaf values, and the field name of each slot); a dictionary of text templates (the text
+//! around the *variables*, words holding a digit: the CLP idea); a varint code per row (0 raw,
+//! then the JSON templates, then the text templates); the raw messages' lengths and bytes; and
+//! per text template and slot, a column of that slot's values (canonical integers as zigzag
+//! varint deltas, zero-padded integers of one width likewise, else text). A JSON-templated
+//! message is rendered from the block's field columns, and the writer uses a JSON template
+//! only when that rendering gives the message back byte for byte; text templates partition the
+//! message exactly. So `@message` is always byte-exact (see the `template` module).
+//!
+//! A discovered field column holds the values of one field *of one type*; a field seen as two
+//! types has two columns. Its payload is a presence byte (0: every row has a value, 1: a bitmap
+//! of rows follows) and the present values: integers as zigzag varint deltas; floats as scaled
+//! decimal integers (mode 1, a scale byte, zigzag varint deltas) when every value round-trips
+//! that way, else 8 raw bytes each (mode 0); booleans as a bitmap; strings plain (mode 0:
+//! lengths then bytes) or, where it pays, as a dictionary (mode 1). The bloom chunk is the
+//! block's trigram filter over `@message` (see `bloom`).
+//!
+//! A discovered number is typed integer or float only when printing the value gives back the
+//! text discovery produced; otherwise it is a string, so a field's text always round-trips.
+//! (Discovery reads JSON with `serde_json`, which normalises `1.50` to `1.5`: such a message
+//! does not re-render and is stored raw.)
 //!
 //! Readers check the magic, version and footer checksum, bound every count by the bytes that
 //! remain, check every chunk lies inside the file and its checksum before decompressing into a

@@ -8,7 +8,7 @@ use memmap2::Mmap;
 
 use super::bloom::Bloom;
 use super::codec::Cursor;
-use super::template::render;
+use super::template::{decode_slot, render};
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
     ColumnKind, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
@@ -218,7 +218,8 @@ impl Segment {
         let bad = || self.corrupt(block, "messages");
         let mut c = Cursor::new(&raw);
         let mode = c.u8().ok_or_else(bad)?;
-        let mut templates = Vec::new();
+        let mut json = Vec::new();
+        let mut text: Vec<Vec<&str>> = Vec::new();
         let mut codes = vec![0usize; rows];
         match mode {
             0 => {}
@@ -234,17 +235,26 @@ impl Segment {
                     for _ in 0..slots {
                         names.push(c.str().ok_or_else(bad)?);
                     }
-                    templates.push((pieces, names));
+                    json.push((pieces, names));
+                }
+                let n = c.len(c.remaining()).ok_or_else(bad)?;
+                for _ in 0..n {
+                    let slots = c.len(c.remaining()).ok_or_else(bad)?;
+                    let mut pieces = Vec::with_capacity(slots + 1);
+                    for _ in 0..=slots {
+                        pieces.push(c.str().ok_or_else(bad)?);
+                    }
+                    text.push(pieces);
                 }
                 for code in codes.iter_mut() {
-                    *code = c.len(templates.len()).ok_or_else(bad)?;
+                    *code = c.len(json.len() + text.len()).ok_or_else(bad)?;
                 }
             }
             _ => return Err(bad()),
         }
-        // The field columns the templates draw on, decoded once.
+        // The field columns the JSON templates draw on, decoded once.
         let mut columns: HashMap<&str, Vec<ColumnData>> = HashMap::new();
-        for (_, names) in &templates {
+        for (_, names) in &json {
             for name in names {
                 if !columns.contains_key(name) {
                     let cols = self
@@ -261,15 +271,39 @@ impl Segment {
         for _ in 0..raw_rows {
             lens.push(c.len(raw.len()).ok_or_else(bad)?);
         }
-        let mut lens = lens.into_iter();
+        let mut raws = Vec::with_capacity(raw_rows);
+        for len in lens {
+            let b = c.take(len).ok_or_else(bad)?;
+            raws.push(std::str::from_utf8(b).map_err(|_| bad())?);
+        }
+        // Text templates: per template, per slot, the values of its rows in order.
+        let mut text_rows = vec![0usize; text.len()];
+        for &code in &codes {
+            if code > json.len() {
+                text_rows[code - 1 - json.len()] += 1;
+            }
+        }
+        let mut text_vars = Vec::with_capacity(text.len());
+        for (t, pieces) in text.iter().enumerate() {
+            let mut slots = Vec::with_capacity(pieces.len() - 1);
+            for _ in 1..pieces.len() {
+                slots.push(
+                    decode_slot(&mut c, text_rows[t])
+                        .ok_or_else(bad)?
+                        .into_iter(),
+                );
+            }
+            text_vars.push(slots);
+        }
+        if !c.at_end() {
+            return Err(bad());
+        }
+        let mut raws = raws.into_iter();
         let mut out = Vec::with_capacity(rows);
         for (row, &code) in codes.iter().enumerate() {
             if code == 0 {
-                let len = lens.next().ok_or_else(bad)?;
-                let b = c.take(len).ok_or_else(bad)?;
-                out.push(String::from_utf8(b.to_vec()).map_err(|_| bad())?);
-            } else {
-                let (pieces, names) = templates.get(code - 1).ok_or_else(bad)?;
+                out.push(raws.next().ok_or_else(bad)?.to_owned());
+            } else if let Some((pieces, names)) = json.get(code - 1) {
                 let values: Vec<Option<Value>> = names
                     .iter()
                     .map(|n| {
@@ -279,10 +313,18 @@ impl Segment {
                     })
                     .collect();
                 out.push(render(pieces, values.iter().map(Option::as_ref)).ok_or_else(bad)?);
+            } else {
+                let t = code - 1 - json.len();
+                let pieces = &text[t];
+                let mut msg = String::new();
+                for (i, p) in pieces.iter().enumerate() {
+                    msg.push_str(p);
+                    if i + 1 < pieces.len() {
+                        msg.push_str(&text_vars[t][i].next().ok_or_else(bad)?);
+                    }
+                }
+                out.push(msg);
             }
-        }
-        if !c.at_end() {
-            return Err(bad());
         }
         Ok(out)
     }

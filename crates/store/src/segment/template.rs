@@ -183,3 +183,189 @@ mod tests {
         );
     }
 }
+
+/// Bytes that end a word of a text message. Words holding an ASCII digit are *variables*; the
+/// text between them is the template (the CLP idea: a log line is a format string plus values).
+fn is_delimiter(b: u8) -> bool {
+    matches!(
+        b,
+        b' ' | b'\t'
+            | b'\n'
+            | b'\r'
+            | b'['
+            | b']'
+            | b'('
+            | b')'
+            | b'{'
+            | b'}'
+            | b','
+            | b';'
+            | b'='
+            | b':'
+            | b'"'
+            | b'\''
+            | b'/'
+            | b'<'
+            | b'>'
+            | b'|'
+            | b'-'
+            | b'.'
+            | b'#'
+    )
+}
+
+/// Splits a text message into template pieces and variables (`pieces.len() == vars.len() + 1`);
+/// concatenating them in turn gives the message back.
+pub(crate) fn split_text(message: &str) -> (Vec<&str>, Vec<&str>) {
+    let b = message.as_bytes();
+    let (mut pieces, mut vars) = (Vec::new(), Vec::new());
+    let (mut piece_start, mut i) = (0, 0);
+    while i < b.len() {
+        if is_delimiter(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut digit = false;
+        while i < b.len() && !is_delimiter(b[i]) {
+            digit |= b[i].is_ascii_digit();
+            i += 1;
+        }
+        // Delimiters are ASCII, so `start` and `i` are on character boundaries.
+        if digit {
+            pieces.push(&message[piece_start..start]);
+            vars.push(&message[start..i]);
+            piece_start = i;
+        }
+    }
+    pieces.push(&message[piece_start..]);
+    (pieces, vars)
+}
+
+/// A column of one template slot's values: integers when every value is a canonical integer,
+/// zero-padded integers of one width, else text.
+pub(crate) fn encode_slot(out: &mut Vec<u8>, values: &[&str]) {
+    use super::codec::{put_uvarint, zigzag};
+    let ints: Option<Vec<i64>> = values
+        .iter()
+        .map(|v| v.parse::<i64>().ok().filter(|i| i.to_string() == *v))
+        .collect();
+    if let Some(ints) = ints {
+        out.push(0);
+        let mut prev = 0i64;
+        for i in ints {
+            put_uvarint(out, zigzag(i.wrapping_sub(prev)));
+            prev = i;
+        }
+        return;
+    }
+    let width = values.first().map_or(0, |v| v.len());
+    let padded = width > 0
+        && width <= 18
+        && values
+            .iter()
+            .all(|v| v.len() == width && v.bytes().all(|b| b.is_ascii_digit()));
+    if padded {
+        out.push(1);
+        out.push(width as u8);
+        let mut prev = 0i64;
+        for v in values {
+            let i = v.parse::<i64>().unwrap_or(0);
+            put_uvarint(out, zigzag(i.wrapping_sub(prev)));
+            prev = i;
+        }
+        return;
+    }
+    out.push(2);
+    for v in values {
+        put_uvarint(out, v.len() as u64);
+    }
+    for v in values {
+        out.extend_from_slice(v.as_bytes());
+    }
+}
+
+pub(crate) fn decode_slot(
+    c: &mut super::codec::Cursor<'_>,
+    n: usize,
+) -> Option<Vec<std::borrow::Cow<'static, str>>> {
+    use std::borrow::Cow;
+    let mut out = Vec::with_capacity(n.min(c.remaining()));
+    match c.u8()? {
+        0 => {
+            let mut prev = 0i64;
+            for _ in 0..n {
+                prev = prev.wrapping_add(c.ivarint()?);
+                out.push(Cow::Owned(prev.to_string()));
+            }
+        }
+        1 => {
+            let width = usize::from(c.u8()?);
+            if !(1..=18).contains(&width) {
+                return None;
+            }
+            let mut prev = 0i64;
+            for _ in 0..n {
+                prev = prev.wrapping_add(c.ivarint()?);
+                if !(0..10i64.pow(width as u32)).contains(&prev) {
+                    return None;
+                }
+                out.push(Cow::Owned(format!("{prev:0width$}")));
+            }
+        }
+        2 => {
+            let mut lens = Vec::with_capacity(n.min(c.remaining()));
+            for _ in 0..n {
+                lens.push(c.len(c.remaining())?);
+            }
+            for len in lens {
+                out.push(Cow::Owned(
+                    std::str::from_utf8(c.take(len)?).ok()?.to_owned(),
+                ));
+            }
+        }
+        _ => return None,
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    #[test]
+    fn text_splits_and_slots_round_trip() {
+        for msg in [
+            "[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok /etc/httpd/conf/workers2.properties",
+            "081109 203615 148 INFO dfs.DataNode$PacketResponder: Received block blk_-1608999687919862906 of size 91178 from /10.250.10.6",
+            "ünïcode 12ms x=-5 y=0.50 id=f08bb4c8-d6b2",
+            "",
+            "no variables here",
+        ] {
+            let (pieces, vars) = split_text(msg);
+            assert_eq!(pieces.len(), vars.len() + 1);
+            let mut back = String::new();
+            for (i, p) in pieces.iter().enumerate() {
+                back.push_str(p);
+                if let Some(v) = vars.get(i) {
+                    back.push_str(v);
+                }
+            }
+            assert_eq!(back, msg);
+        }
+        for values in [
+            vec!["1", "-20", "300"],
+            vec!["04", "47", "09"],
+            vec!["04", "470", "x"],
+            vec!["007", "7"],
+            vec![],
+        ] {
+            let mut buf = Vec::new();
+            encode_slot(&mut buf, &values);
+            let mut c = super::super::codec::Cursor::new(&buf);
+            let got = decode_slot(&mut c, values.len()).unwrap();
+            assert!(c.at_end());
+            assert_eq!(got, values);
+        }
+    }
+}

@@ -381,14 +381,23 @@ fn ratio_line(name: &str, lines: &[String]) {
         })
         .collect();
     let seg = encode_segment(&mut rows, &WriteConfig::default()).unwrap();
+    let seg19 = encode_segment(
+        &mut rows,
+        &WriteConfig {
+            zstd_level: 19,
+            ..WriteConfig::default()
+        },
+    )
+    .unwrap();
     let z3 = zstd::bulk::compress(raw.as_bytes(), 3).unwrap().len();
     let z19 = zstd::bulk::compress(raw.as_bytes(), 19).unwrap().len();
     let r = |n: usize| raw.len() as f64 / n as f64;
     println!(
-        "{name:<28} raw {:>9} B  segment {:>8} B ({:>5.2}x)  zstd-3 {:>5.2}x  zstd-19 {:>5.2}x",
+        "{name:<28} raw {:>9} B  segment {:>8} B ({:>5.2}x, at level 19 {:>5.2}x)  zstd-3 {:>5.2}x  zstd-19 {:>5.2}x",
         raw.len(),
         seg.len(),
         r(seg.len()),
+        r(seg19.len()),
         r(z3),
         r(z19)
     );

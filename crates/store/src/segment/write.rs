@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::bloom::Bloom;
 use super::codec::{put_bytes, put_uvarint, zigzag};
-use super::template::{render, split_json};
+use super::template::{encode_slot, render, split_json, split_text};
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
     ColumnKind, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
@@ -299,42 +299,60 @@ impl<'c> Writer<'c> {
     }
 }
 
-/// The `@message` chunk: mode 0, every message raw; mode 1, a template dictionary, a code per
-/// row (0 raw, k template k-1) and the raw messages.
+/// Messages longer than this are stored raw: templates pay on repetition, not on one-offs.
+const MAX_TEMPLATED_MESSAGE: usize = 64 << 10;
+
+/// The `@message` chunk (mode 1; see the module docs): JSON templates rendered from field
+/// columns, text templates with their variables in per-slot columns, raw messages.
 fn encode_messages(
     raw: &mut Vec<u8>,
     rows: &[SegmentRow],
-    templates: &[Option<(Vec<&str>, Vec<String>)>],
+    json: &[Option<(Vec<&str>, Vec<String>)>],
 ) {
-    if templates.iter().all(Option::is_none) {
-        raw.push(0);
-        for r in rows {
-            put_uvarint(raw, r.event.message.len() as u64);
-        }
-        for r in rows {
-            raw.extend_from_slice(r.event.message.as_bytes());
-        }
-        return;
+    enum Code {
+        Raw,
+        Json(u64),
+        Text(u64),
     }
-    raw.push(1);
-    let mut ids: HashMap<(&[&str], &[String]), u64> = HashMap::new();
-    let mut dict: Vec<(&[&str], &[String])> = Vec::new();
+    let mut json_ids: HashMap<(&[&str], &[String]), u64> = HashMap::new();
+    let mut json_dict: Vec<(&[&str], &[String])> = Vec::new();
+    let mut text_ids: HashMap<Vec<&str>, u64> = HashMap::new();
+    let mut text_dict: Vec<Vec<&str>> = Vec::new();
+    let mut text_vars: Vec<Vec<Vec<&str>>> = Vec::new();
     let mut codes = Vec::with_capacity(rows.len());
-    for t in templates {
+    for (r, t) in rows.iter().zip(json) {
         codes.push(match t {
-            None => 0,
             Some((pieces, names)) => {
                 let key = (pieces.as_slice(), names.as_slice());
-                let next = dict.len() as u64;
-                *ids.entry(key).or_insert_with(|| {
-                    dict.push(key);
+                let next = json_dict.len() as u64;
+                Code::Json(*json_ids.entry(key).or_insert_with(|| {
+                    json_dict.push(key);
                     next
-                }) + 1
+                }))
+            }
+            None if r.event.message.len() > MAX_TEMPLATED_MESSAGE => Code::Raw,
+            None => {
+                let (pieces, vars) = split_text(&r.event.message);
+                let id = match text_ids.get(&pieces) {
+                    Some(&id) => id,
+                    None => {
+                        let id = text_dict.len() as u64;
+                        text_ids.insert(pieces.clone(), id);
+                        text_vars.push(vec![Vec::new(); vars.len()]);
+                        text_dict.push(pieces);
+                        id
+                    }
+                };
+                for (slot, v) in text_vars[id as usize].iter_mut().zip(vars) {
+                    slot.push(v);
+                }
+                Code::Text(id)
             }
         });
     }
-    put_uvarint(raw, dict.len() as u64);
-    for (pieces, names) in &dict {
+    raw.push(1);
+    put_uvarint(raw, json_dict.len() as u64);
+    for (pieces, names) in &json_dict {
         put_uvarint(raw, names.len() as u64);
         for p in pieces.iter() {
             put_bytes(raw, p.as_bytes());
@@ -343,13 +361,28 @@ fn encode_messages(
             put_bytes(raw, n.as_bytes());
         }
     }
+    put_uvarint(raw, text_dict.len() as u64);
+    for pieces in &text_dict {
+        put_uvarint(raw, pieces.len() as u64 - 1);
+        for p in pieces {
+            put_bytes(raw, p.as_bytes());
+        }
+    }
+    let j = json_dict.len() as u64;
     for c in &codes {
-        put_uvarint(raw, *c);
+        put_uvarint(
+            raw,
+            match c {
+                Code::Raw => 0,
+                Code::Json(id) => 1 + id,
+                Code::Text(id) => 1 + j + id,
+            },
+        );
     }
     let raw_rows: Vec<&SegmentRow> = rows
         .iter()
         .zip(&codes)
-        .filter(|(_, c)| **c == 0)
+        .filter(|(_, c)| matches!(c, Code::Raw))
         .map(|(r, _)| r)
         .collect();
     for r in &raw_rows {
@@ -357,6 +390,11 @@ fn encode_messages(
     }
     for r in &raw_rows {
         raw.extend_from_slice(r.event.message.as_bytes());
+    }
+    for slots in &text_vars {
+        for values in slots {
+            encode_slot(raw, values);
+        }
     }
 }
 
