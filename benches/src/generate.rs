@@ -317,7 +317,7 @@ const ERROR_KINDS: [&str; 5] = [
 
 /// JSON application logs (one object per line after the timestamp prefix).
 pub fn write_json(cfg: &Config, w: impl Write) -> io::Result<Summary> {
-    drive(cfg, 420, 0x4A53_4F4E, w, |out, rng, ms| {
+    drive(cfg, 360, 0x4A53_4F4E, w, |out, rng, ms| {
         let level = LEVELS[rng.weighted(&LEVEL_WEIGHTS)];
         let service = SERVICES[rng.weighted(&SERVICE_WEIGHTS)];
         let status = STATUSES[rng.weighted(&STATUS_WEIGHTS)];
@@ -420,7 +420,7 @@ const USERS: [&str; 10] = [
 
 /// Text logs from templates: syslog/sshd, HDFS, Spark and Apache access styles.
 pub fn write_text(cfg: &Config, w: impl Write) -> io::Result<Summary> {
-    drive(cfg, 130, 0x5445_5854, w, |out, rng, ms| {
+    drive(cfg, 126, 0x5445_5854, w, |out, rng, ms| {
         let needle = rng.one_in(NEEDLE_EVERY);
         match rng.weighted(&[30, 12, 20, 15, 23]) {
             0 => sshd(out, rng),
@@ -628,7 +628,7 @@ fn apache(out: &mut String, rng: &mut Rng, ms: i64) {
 
 /// AWS-shaped logs: Lambda platform lines, VPC flow logs v2, CloudTrail records.
 pub fn write_aws(cfg: &Config, w: impl Write) -> io::Result<Summary> {
-    drive(cfg, 200, 0x4157_5320, w, |out, rng, ms| {
+    drive(cfg, 227, 0x4157_5320, w, |out, rng, ms| {
         match rng.weighted(&[45, 35, 20]) {
             0 => lambda(out, rng),
             1 => vpc_flow(out, rng, ms),
