@@ -11,7 +11,7 @@
 //! ```no_run
 //! # async fn demo(store: &loupe_store::Store) -> Result<(), loupe_engine::EngineError> {
 //! let query = loupe_lang::parse("filter @message like /ERROR/ | limit 5")?;
-//! let request = loupe_engine::QueryRequest { groups: vec!["app".into()], start_ms: None, end_ms: None };
+//! let request = loupe_engine::QueryRequest { groups: vec!["app".into()], ..Default::default() };
 //! let output = loupe_engine::run_query(store, &query, &request).await?;
 //! println!("{} rows", output.rows.len());
 //! # Ok(()) }

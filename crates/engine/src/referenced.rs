@@ -1,31 +1,74 @@
 //! The field names a query reads, so the scan materialises only those columns.
 
-use loupe_lang::ast::{CommandKind, Expr, ExprKind, Query};
+use loupe_lang::ast::{CommandKind, Expr, ExprKind, ParseMode, Projection, Query};
 
-/// Every field name the query mentions, in first-seen order. Aliases are included too: asking
-/// the store for a name no event has costs a column of nulls, nothing more.
+use crate::plan::push_unique;
+
+/// Every field name the query reads from events, in first-seen order. A name that an earlier
+/// command defined (a `parse` target, an alias, a `stats` output) is not read from events.
 pub fn referenced_fields(query: &Query) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut reads = Vec::new();
+    let mut defined: Vec<String> = Vec::new();
     for command in &query.commands {
+        let mut used = Vec::new();
         match &command.kind {
             CommandKind::Fields(items) | CommandKind::Display(items) => {
-                items.iter().for_each(|p| walk(&p.expr, &mut out))
+                items.iter().for_each(|p| walk(&p.expr, &mut used));
             }
-            CommandKind::Filter { condition, .. } => walk(condition, &mut out),
-            CommandKind::Sort(keys) => keys.iter().for_each(|k| walk(&k.expr, &mut out)),
-            CommandKind::Stats { aggregates, by, .. } => aggregates
-                .iter()
-                .chain(by)
-                .for_each(|p| walk(&p.expr, &mut out)),
+            CommandKind::Filter { condition, .. } => walk(condition, &mut used),
+            CommandKind::Sort(keys) => keys.iter().for_each(|k| walk(&k.expr, &mut used)),
+            CommandKind::Stats { aggregates, by, .. } => {
+                aggregates
+                    .iter()
+                    .chain(by)
+                    .for_each(|p| walk(&p.expr, &mut used));
+            }
+            CommandKind::Parse { source, .. } => match source {
+                Some(e) => walk(e, &mut used),
+                None => used.push(loupe_store::MESSAGE.to_owned()),
+            },
             _ => {}
         }
+        for name in used {
+            if !defined.contains(&name) {
+                push_unique(&mut reads, &name);
+            }
+        }
+        defined.extend(defines(&command.kind));
     }
-    out
+    reads
+}
+
+/// The names a command defines.
+fn defines(kind: &CommandKind) -> Vec<String> {
+    let aliases = |items: &[Projection]| -> Vec<String> {
+        items
+            .iter()
+            .filter_map(|p| p.alias.as_ref().map(|a| a.name.clone()))
+            .collect()
+    };
+    match kind {
+        CommandKind::Fields(items) | CommandKind::Display(items) => aliases(items),
+        CommandKind::Stats { aggregates, by, .. } => {
+            let mut names = aliases(aggregates);
+            names.extend(aliases(by));
+            names
+        }
+        CommandKind::Parse {
+            mode: ParseMode::Regex { pattern, .. },
+            targets,
+            ..
+        } if targets.is_empty() => regex::Regex::new(pattern)
+            .map(|re| re.capture_names().flatten().map(str::to_owned).collect())
+            .unwrap_or_default(),
+        CommandKind::Parse { targets, .. } => targets.iter().map(|t| t.name.clone()).collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn walk(expr: &Expr, out: &mut Vec<String>) {
     match &expr.kind {
-        ExprKind::Field(ident) => crate::plan::push_unique(out, &ident.name),
+        ExprKind::Field(ident) => push_unique(out, &ident.name),
         ExprKind::List(items) => items.iter().for_each(|e| walk(e, out)),
         ExprKind::Unary { operand, .. } => walk(operand, out),
         ExprKind::Binary { left, right, .. } => {
@@ -44,7 +87,7 @@ fn walk(expr: &Expr, out: &mut Vec<String>) {
             // `bin(5m)` reads @timestamp implicitly, and so do `earliest`/`latest`.
             let lower = name.name.to_ascii_lowercase();
             if matches!(lower.as_str(), "bin" | "earliest" | "latest") {
-                crate::plan::push_unique(out, loupe_store::TIMESTAMP);
+                push_unique(out, loupe_store::TIMESTAMP);
             }
             args.iter().for_each(|e| walk(e, out))
         }

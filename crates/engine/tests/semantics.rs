@@ -406,3 +406,84 @@ fn aggregates_outside_stats_are_rejected() {
     assert!(loupe_lang::parse("fields count(*)").is_err());
     assert!(error(&f, "stats topk(3, svc)").contains("not supported yet"));
 }
+
+fn sshd() -> Fixture {
+    fixture(&[
+        "sshd[1]: Failed password for root from 10.0.0.1 port 22 ssh2",
+        "sshd[2]: Failed password for bob from 10.0.0.2 port 23 ssh2",
+        "sshd[3]: Connection closed by 10.0.0.1 port 24",
+        "sshd[4]: Failed password for root from 10.0.0.1 port 25 ssh2",
+    ])
+}
+
+#[test]
+fn parse_glob_captures_and_keeps_rows_that_do_not_match() {
+    let f = sshd();
+    let rows = run(
+        &f,
+        r#"parse @message "for * from * port *" as user, ip, port | fields user, ip, port | sort @timestamp asc"#,
+    );
+    assert_eq!(
+        lines(&rows),
+        [
+            "user=root ip=10.0.0.1 port=22 ssh2",
+            "user=bob ip=10.0.0.2 port=23 ssh2",
+            "",
+            "user=root ip=10.0.0.1 port=25 ssh2",
+        ]
+    );
+    let rows = run(
+        &f,
+        r#"parse "from * port *" as ip, port | stats count(*) by ip | sort count(*) desc | limit 1"#,
+    );
+    assert_eq!(lines(&rows), ["ip=10.0.0.1 count(*)=2"]);
+    // A field defined by `parse` shadows nothing from the event and chains into another parse.
+    let rows = run(
+        &f,
+        r#"parse "from * port" as ip | parse ip "10.0.*.*" as net, host | fields host | sort @timestamp asc | limit 2"#,
+    );
+    assert_eq!(lines(&rows), ["host=1", "host=2"]);
+}
+
+#[test]
+fn parse_regex_named_groups_positional_groups_and_csv() {
+    let f = sshd();
+    let rows = run(
+        &f,
+        r"parse /sshd\[(?<pid>\d+)\]: (?<what>\w+)/ | fields pid, what | sort pid desc | limit 2",
+    );
+    assert_eq!(lines(&rows), ["pid=4 what=Failed", "pid=3 what=Connection"]);
+    let rows = run(
+        &f,
+        r"parse @message /port (\d+)/ as port | stats sum(port) as total",
+    );
+    assert_eq!(lines(&rows), ["total=94"]);
+    let g = fixture(&[r#"a,"b, c",d"#]);
+    assert_eq!(
+        lines(&run(&g, "parse csv as x, y, z | fields y, z")),
+        ["y=b, c z=d"]
+    );
+    assert!(error(&f, "parse /(?<bad/ as x").contains("regular expression"));
+}
+
+#[test]
+fn dedup_keeps_the_first_row_in_the_current_order() {
+    let f = fixture(&[
+        r#"{"host":"a","v":1}"#,
+        r#"{"host":"b","v":2}"#,
+        r#"{"host":"a","v":3}"#,
+        r#"{"v":4}"#,
+        r#"{"v":5}"#,
+    ]);
+    // No sort: newest first, so the latest row per host wins; rows without `host` all stay.
+    let rows = run(&f, "fields host, v | dedup host");
+    assert_eq!(lines(&rows), ["v=5", "v=4", "host=a v=3", "host=b v=2"]);
+    let rows = run(&f, "fields host, v | sort v asc | dedup host | limit 2");
+    assert_eq!(lines(&rows), ["host=a v=1", "host=b v=2"]);
+}
+
+#[test]
+fn limit_any_returns_that_many_rows() {
+    let f = requests();
+    assert_eq!(run(&f, "fields svc | limit any 2").len(), 2);
+}

@@ -7,6 +7,7 @@
 
 pub mod aggregate;
 pub mod datetime;
+pub mod extract;
 pub mod general;
 pub mod numeric;
 pub mod sort_key;

@@ -4,10 +4,12 @@
 //! so far plus what Insights tracks beside it (which fields the result shows, whether the query
 //! set its own order or limit). Each command's semantics live in its own module.
 
+mod dedup;
 mod display;
 mod fields;
 mod filter;
 mod limit;
+mod parse;
 mod sort;
 mod stats;
 
@@ -45,6 +47,8 @@ pub(crate) struct PlanState {
     pub default_output: Vec<String>,
     /// An order to apply unless a `sort` comes next (the group order after `stats`).
     pub pending_order: Option<Vec<SortExpr>>,
+    /// The order rows are in once the pending order is settled (what `dedup` keeps the first of).
+    pub order: Vec<SortExpr>,
     pub stats_seen: usize,
     pub ctx: QueryContext,
 }
@@ -102,6 +106,7 @@ impl PlanState {
     /// Applies the pending order (if any) before a command that depends on row order.
     fn settle_order(&mut self) -> Result<()> {
         if let Some(order) = self.pending_order.take() {
+            self.order = order.clone();
             self.map(|b| Ok(b.sort(order)?))?;
         }
         Ok(())
@@ -114,6 +119,18 @@ pub fn plan_query(
     scan: LogicalPlanBuilder,
     ctx: QueryContext,
 ) -> Result<PlannedQuery> {
+    // Unqualify the scan's columns, so that a column a command computes never sits beside a
+    // same-named `events.x` (DataFusion treats that pair as ambiguous).
+    let unqualified: Vec<Expr> = scan
+        .schema()
+        .columns()
+        .into_iter()
+        .map(|c| {
+            let name = c.name.clone();
+            Expr::Column(c).alias(name)
+        })
+        .collect();
+    let scan = scan.project(unqualified)?;
     let mut state = PlanState {
         builder: scan,
         fields: Vec::new(),
@@ -121,6 +138,7 @@ pub fn plan_query(
         limited: false,
         default_output: vec![TIMESTAMP.to_owned(), MESSAGE.to_owned()],
         pending_order: None,
+        order: Vec::new(),
         stats_seen: 0,
         ctx,
     };
@@ -152,6 +170,23 @@ pub fn plan_query(
             } => {
                 state.pending_order = None;
                 stats::plan(&mut state, aggregates, by, offset.as_ref())?
+            }
+            CommandKind::Parse {
+                source,
+                mode,
+                targets,
+                multi,
+            } => parse::plan(
+                &mut state,
+                source.as_ref(),
+                mode,
+                targets,
+                *multi,
+                command.span,
+            )?,
+            CommandKind::Dedup(keys) => {
+                state.settle_order()?;
+                dedup::plan(&mut state, keys)?
             }
             CommandKind::Fields(items) => fields::plan(&mut state, items)?,
             CommandKind::Display(items) => display::plan(&mut state, items)?,

@@ -19,5 +19,6 @@ pub(crate) fn plan(state: &mut PlanState, keys: &[SortKey]) -> Result<()> {
             Ok(SortExpr::new(exprs.sort_value(&key.expr)?, asc, false))
         })
         .collect::<Result<Vec<_>>>()?;
+    state.order = sorts.clone();
     state.map(|b| Ok(b.sort(sorts)?))
 }
