@@ -92,6 +92,8 @@ pub struct StoreConfig {
     pub compact_below_bytes: u64,
     /// A seal that leaves this many small segments compacts them.
     pub compact_min_segments: usize,
+    /// zstd level compaction rewrites segments with (sealing uses `segment.zstd_level`).
+    pub compact_zstd_level: i32,
     pub segment: WriteConfig,
 }
 
@@ -101,6 +103,7 @@ impl Default for StoreConfig {
             seal_threshold_bytes: 16 << 20,
             compact_below_bytes: 8 << 20,
             compact_min_segments: 8,
+            compact_zstd_level: 9,
             segment: WriteConfig::default(),
         }
     }
@@ -437,7 +440,11 @@ impl Store {
             rows.extend(Segment::open(&dir.join(&m.segments[i].file))?.read_rows()?);
         }
         let file = segment_file(m.take_file_number());
-        let bytes = encode_segment(&mut rows, &self.config.segment)?;
+        let config = WriteConfig {
+            zstd_level: self.config.compact_zstd_level,
+            ..self.config.segment.clone()
+        };
+        let bytes = encode_segment(&mut rows, &config)?;
         write_segment(&dir.join(&file), &bytes)?;
         let entry = SegmentEntry {
             file,

@@ -5,8 +5,6 @@
 //! in the message's set, so "no trigram of the needle may be present" proves the block holds no
 //! match, whatever the needle's word boundaries. Needles shorter than three bytes prune nothing.
 
-use std::collections::HashSet;
-
 /// Hash functions per trigram.
 const K: u32 = 2;
 /// Bits per distinct trigram: about 8% false positives per trigram, but a needle passes only if
@@ -37,25 +35,33 @@ fn hashes(t: u32) -> (u32, u32) {
 
 impl Bloom {
     pub fn build<'a>(messages: impl Iterator<Item = &'a [u8]>) -> Bloom {
-        let mut set = HashSet::new();
+        // A trigram is 24 bits: a 2 MiB bitmap collects the distinct ones without hashing.
+        let mut seen = vec![0u64; (1 << 24) / 64];
         for m in messages {
             for w in m.windows(3) {
-                set.insert(trigram(w));
+                let t = trigram(w) as usize;
+                seen[t / 64] |= 1 << (t % 64);
             }
         }
-        let want = (set.len() * BITS_PER_ITEM).max(1);
+        let distinct: usize = seen.iter().map(|w| w.count_ones() as usize).sum();
+        let want = (distinct * BITS_PER_ITEM).max(1);
         let log2_bits = (usize::BITS - (want - 1).leading_zeros()) as u8;
         let log2_bits = log2_bits.clamp(MIN_LOG2_BITS, MAX_LOG2_BITS);
         let mut bloom = Bloom {
             log2_bits,
             bits: vec![0; (1usize << log2_bits) / 8],
         };
-        for t in set {
-            let mask = (1u32 << log2_bits) - 1;
-            let (h1, h2) = hashes(t);
-            for i in 0..K {
-                let bit = h1.wrapping_add(i.wrapping_mul(h2)) & mask;
-                bloom.bits[(bit / 8) as usize] |= 1 << (bit % 8);
+        let mask = (1u32 << log2_bits) - 1;
+        for (i, &word) in seen.iter().enumerate() {
+            let mut w = word;
+            while w != 0 {
+                let t = (i * 64) as u32 + w.trailing_zeros();
+                w &= w - 1;
+                let (h1, h2) = hashes(t);
+                for k in 0..K {
+                    let bit = h1.wrapping_add(k.wrapping_mul(h2)) & mask;
+                    bloom.bits[(bit / 8) as usize] |= 1 << (bit % 8);
+                }
             }
         }
         bloom

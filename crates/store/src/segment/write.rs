@@ -32,6 +32,8 @@ pub struct WriteConfig {
     pub block_rows: usize,
     /// A block closes once its messages reach this many bytes.
     pub block_message_bytes: usize,
+    /// zstd level of the column chunks: sealing uses a fast level, compaction (off the ingest
+    /// path) rewrites with [`StoreConfig::compact_zstd_level`](crate::StoreConfig).
     pub zstd_level: i32,
     /// Distinct discovered field names kept as columns; later names stay in `@message` only.
     pub max_field_names: usize,
@@ -42,7 +44,7 @@ impl Default for WriteConfig {
         Self {
             block_rows: 8192,
             block_message_bytes: 4 << 20,
-            zstd_level: 9,
+            zstd_level: 3,
             max_field_names: 1000,
         }
     }
@@ -94,7 +96,8 @@ struct Writer<'c> {
     streams: Vec<String>,
     stream_ids: HashMap<String, u64>,
     columns: Vec<ColumnDesc>,
-    column_ids: HashMap<(String, FieldType), usize>,
+    /// Per field name, its column for each type (in `FieldType` order).
+    column_ids: HashMap<String, [Option<usize>; 4]>,
     names: HashSet<String>,
     fields_complete: bool,
     blocks: Vec<BlockMeta>,
@@ -215,16 +218,18 @@ impl<'c> Writer<'c> {
                     }
                     self.names.insert(name.clone());
                 }
-                let key = (name.clone(), value.field_type());
-                let col = match self.column_ids.get(&key) {
-                    Some(&c) => c,
+                let ty = value.field_type();
+                let slot = ty as usize;
+                let known = self.column_ids.get(name.as_str()).and_then(|ids| ids[slot]);
+                let col = match known {
+                    Some(c) => c,
                     None => {
                         let c = self.columns.len();
                         self.columns.push(ColumnDesc {
                             name: name.clone(),
-                            kind: ColumnKind::Field(value.field_type()),
+                            kind: ColumnKind::Field(ty),
                         });
-                        self.column_ids.insert(key, c);
+                        self.column_ids.entry(name.clone()).or_default()[slot] = Some(c);
                         chunks.push(None);
                         c
                     }
