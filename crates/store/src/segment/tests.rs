@@ -482,3 +482,43 @@ fn size_breakdown() {
     }
     println!("total {} bloom {bloom} {per:?}", bytes.len());
 }
+
+#[test]
+#[ignore]
+fn encode_profile() {
+    let mut rng = Rng::new(42);
+    let lines = app_log_lines(&mut rng, 30_000);
+    let t = std::time::Instant::now();
+    let mut n = 0;
+    for l in &lines {
+        crate::discover::discover_typed(l, |_, _| n += 1);
+    }
+    println!("discover {:?} ({n} leaves)", t.elapsed());
+    let t = std::time::Instant::now();
+    let b = super::bloom::Bloom::build(lines.iter().map(|l| l.as_bytes()));
+    println!("bloom {:?} {}", t.elapsed(), b.may_contain(b"abc"));
+    let t = std::time::Instant::now();
+    for l in &lines {
+        let _ = super::template::split_json(l);
+    }
+    println!("split_json {:?}", t.elapsed());
+    let raw: Vec<u8> = lines.iter().flat_map(|l| l.bytes()).collect();
+    let t = std::time::Instant::now();
+    let _ = zstd::bulk::compress(&raw, 3).unwrap();
+    println!("zstd3 {:?}", t.elapsed());
+    let mut rows: Vec<SegmentRow> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| SegmentRow {
+            stream: "s".into(),
+            event: Event {
+                timestamp: i as i64,
+                ingestion_time: 0,
+                message: l.clone(),
+            },
+        })
+        .collect();
+    let t = std::time::Instant::now();
+    let _ = encode_segment(&mut rows, &WriteConfig::default()).unwrap();
+    println!("encode {:?}", t.elapsed());
+}

@@ -1,12 +1,11 @@
 //! Encoding a segment.
 
-use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
 use super::bloom::Bloom;
-use super::codec::{put_bytes, put_uvarint, zigzag};
+use super::codec::{FxHashMap as HashMap, FxHashSet as HashSet, put_bytes, put_uvarint, zigzag};
 use super::template::{encode_slot, render, split_json, split_text};
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
@@ -117,15 +116,15 @@ impl<'c> Writer<'c> {
             config,
             out,
             streams: Vec::new(),
-            stream_ids: HashMap::new(),
+            stream_ids: HashMap::default(),
             columns: vec![
                 sys(TIMESTAMP, ColumnKind::Timestamp),
                 sys(INGESTION_TIME, ColumnKind::Ingestion),
                 sys(LOG_STREAM, ColumnKind::Stream),
                 sys(MESSAGE, ColumnKind::Message),
             ],
-            column_ids: HashMap::new(),
-            names: HashSet::new(),
+            column_ids: HashMap::default(),
+            names: HashSet::default(),
             fields_complete: true,
             blocks: Vec::new(),
         }
@@ -195,7 +194,7 @@ impl<'c> Writer<'c> {
         let bloom = self.chunk(&raw, n, Stats::None)?;
 
         // Discovered fields, sparse: per column, (row, value).
-        let mut values: HashMap<usize, Vec<(usize, Value)>> = HashMap::new();
+        let mut values: HashMap<usize, Vec<(usize, Value)>> = HashMap::default();
         let mut leaves: Vec<(String, Value)> = Vec::new();
         // Per row, the template that renders its message from the stored values, if any.
         let mut row_templates: Vec<Option<(Vec<&str>, Vec<String>)>> =
@@ -206,9 +205,9 @@ impl<'c> Writer<'c> {
                 leaves.push((name.to_owned(), Value::from_leaf(leaf)));
             });
             // A name seen twice in one event (`{"a.b":1,"a":{"b":2}}`): the last one wins.
-            let mut seen = HashSet::new();
-            for (name, value) in leaves.iter().rev() {
-                if !seen.insert(name.as_str()) {
+            let superseded = superseded(&leaves);
+            for (i, (name, value)) in leaves.iter().enumerate().rev() {
+                if superseded[i] {
                     continue;
                 }
                 if !self.names.contains(name) {
@@ -270,7 +269,7 @@ impl<'c> Writer<'c> {
         if pieces.len() != leaves.len() + 1 {
             return None;
         }
-        let mut names = HashSet::new();
+        let mut names = HashSet::default();
         for (name, _) in leaves {
             if !names.insert(name.as_str()) || !self.names.contains(name) {
                 return None;
@@ -304,6 +303,21 @@ impl<'c> Writer<'c> {
     }
 }
 
+/// Which leaves a later leaf of the same name overrides.
+fn superseded(leaves: &[(String, Value)]) -> Vec<bool> {
+    if leaves.len() <= 32 {
+        return (0..leaves.len())
+            .map(|i| leaves[i + 1..].iter().any(|(n, _)| *n == leaves[i].0))
+            .collect();
+    }
+    let mut seen = HashSet::default();
+    let mut out = vec![false; leaves.len()];
+    for (i, (name, _)) in leaves.iter().enumerate().rev() {
+        out[i] = !seen.insert(name.as_str());
+    }
+    out
+}
+
 /// Messages longer than this are stored raw: templates pay on repetition, not on one-offs.
 const MAX_TEMPLATED_MESSAGE: usize = 64 << 10;
 
@@ -319,9 +333,9 @@ fn encode_messages(
         Json(u64),
         Text(u64),
     }
-    let mut json_ids: HashMap<(&[&str], &[String]), u64> = HashMap::new();
+    let mut json_ids: HashMap<(&[&str], &[String]), u64> = HashMap::default();
     let mut json_dict: Vec<(&[&str], &[String])> = Vec::new();
-    let mut text_ids: HashMap<Vec<&str>, u64> = HashMap::new();
+    let mut text_ids: HashMap<Vec<&str>, u64> = HashMap::default();
     let mut text_dict: Vec<Vec<&str>> = Vec::new();
     let mut text_vars: Vec<Vec<Vec<&str>>> = Vec::new();
     let mut codes = Vec::with_capacity(rows.len());
@@ -525,7 +539,7 @@ fn encode_floats(raw: &mut Vec<u8>, floats: &[f64]) {
 
 /// Strings as a dictionary when there are few distinct values, else plain.
 fn encode_strings(raw: &mut Vec<u8>, strs: &[&str]) {
-    let mut ids: HashMap<&str, u64> = HashMap::new();
+    let mut ids: HashMap<&str, u64> = HashMap::default();
     let mut dict: Vec<&str> = Vec::new();
     for s in strs {
         if !ids.contains_key(s) {
