@@ -53,7 +53,7 @@ pub(crate) mod codec;
 mod read;
 mod template;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod write;
 
 pub use read::{ColumnData, Segment};
