@@ -83,12 +83,19 @@ pub async fn run_query(
     query: &Query,
     request: &QueryRequest,
 ) -> Result<QueryOutput> {
-    let scan_request = ScanRequest {
+    let mut scan_request = ScanRequest {
         groups: request.groups.clone(),
         start_ms: request.start_ms,
         end_ms: request.end_ms,
         fields: referenced_fields(query),
     };
+    if let Some(source) = plan::source::source_of(query) {
+        let names: Vec<String> = store.groups()?.into_iter().map(|g| g.name).collect();
+        let selection = plan::source::resolve_source(source, &names, request.now_ms)?;
+        scan_request.groups = selection.groups;
+        scan_request.start_ms = selection.start_ms.or(request.start_ms);
+        scan_request.end_ms = selection.end_ms.or(request.end_ms);
+    }
     let scan = store.scan(&scan_request)?;
     let table = MemTable::try_new(scan.schema.clone(), vec![scan.batches])?;
     let builder = LogicalPlanBuilder::scan(TABLE_NAME, provider_as_source(Arc::new(table)), None)?;

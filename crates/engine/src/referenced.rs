@@ -15,7 +15,9 @@ pub fn referenced_fields(query: &Query) -> Vec<String> {
             CommandKind::Fields(items) | CommandKind::Display(items) => {
                 items.iter().for_each(|p| walk(&p.expr, &mut used));
             }
-            CommandKind::Filter { condition, .. } => walk(condition, &mut used),
+            CommandKind::Filter { condition, .. } | CommandKind::FilterIndex { condition } => {
+                walk(condition, &mut used)
+            }
             CommandKind::Sort(keys) => keys.iter().for_each(|k| walk(&k.expr, &mut used)),
             CommandKind::Stats { aggregates, by, .. } => {
                 aggregates

@@ -487,3 +487,64 @@ fn limit_any_returns_that_many_rows() {
     let f = requests();
     assert_eq!(run(&f, "fields svc | limit any 2").len(), 2);
 }
+
+#[test]
+fn source_selects_groups_and_time_bounds_from_the_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    // One event per group at NOW - 2h and NOW - 30m.
+    for group in ["app-1", "app-2", "other"] {
+        store.create_group(group, 0).unwrap();
+        store.create_stream(group, "s", 0).unwrap();
+        let events: Vec<Event> = [7_200_000, 1_800_000]
+            .iter()
+            .map(|ago| Event {
+                timestamp: NOW_MS - ago,
+                ingestion_time: NOW_MS,
+                message: format!("{group} {ago}"),
+            })
+            .collect();
+        store.append(group, "s", &events).unwrap();
+    }
+    let f = Fixture { _dir: dir, store };
+    let run_source = |q: &str| {
+        let query = loupe_lang::parse(q).unwrap();
+        let request = QueryRequest {
+            now_ms: NOW_MS,
+            ..Default::default()
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(run_query(&f.store, &query, &request))
+            .map(|o| o.statistics.records_scanned)
+    };
+    assert_eq!(
+        run_source("SOURCE logGroups() | stats count(*)").unwrap(),
+        6
+    );
+    assert_eq!(
+        run_source(r#"SOURCE logGroups(namePrefix: ["app"]) | limit 10"#).unwrap(),
+        4
+    );
+    assert_eq!(
+        run_source(r#"SOURCE logGroups(namePrefix: ["app"]) start=-1h end=now | limit 10"#)
+            .unwrap(),
+        2
+    );
+    assert_eq!(run_source(r#"SOURCE "other" | limit 10"#).unwrap(), 2);
+    let err =
+        run_source(r#"SOURCE logGroupTags([{key: "team", values: ["a"]}]) | limit 1"#).unwrap_err();
+    assert!(err.to_string().contains("not supported yet"), "{err}");
+}
+
+#[test]
+fn filter_index_filters_and_unmask_is_the_identity() {
+    let f = fixture(&[r#"{"id":"a"}"#, r#"{"id":"b"}"#]);
+    assert_eq!(
+        lines(&run(&f, r#"filterIndex id = "b" | fields id"#)),
+        ["id=b"]
+    );
+    let rows = run(&f, "fields unmask(id) as u | unmask | sort u asc");
+    assert_eq!(lines(&rows), ["u=a", "u=b"]);
+}

@@ -91,9 +91,15 @@ impl Loupe {
             query: start.query_string.clone(),
         };
         let query = loupe_lang::parse(&start.query_string).map_err(malformed)?;
-        if start.log_group_names.is_empty() {
+        let has_source = loupe_engine::plan::source::source_of(&query).is_some();
+        if has_source && !start.log_group_names.is_empty() {
             return Err(ServiceError::InvalidParameter(
-                "at least one log group is required".into(),
+                "the query selects its log groups with SOURCE; do not also name log groups".into(),
+            ));
+        }
+        if !has_source && start.log_group_names.is_empty() {
+            return Err(ServiceError::InvalidParameter(
+                "at least one log group is required (or start the query with SOURCE)".into(),
             ));
         }
         for group in &start.log_group_names {

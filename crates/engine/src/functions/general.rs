@@ -17,6 +17,7 @@ pub(crate) const NAMES: &[&str] = &[
     "messagesize",
     "md5",
     "sha256",
+    "unmask",
 ];
 
 /// Casts the values to one type: their own when they agree, text otherwise.
@@ -94,6 +95,8 @@ pub(crate) fn plan(c: &Call<'_>, name: &str) -> Result<Option<Expr>> {
                 _ => try_cast(v, DataType::Float64).is_not_null(),
             }
         }
+        // Loupe stores no masked data: the value is already unmasked.
+        "unmask" => c.arg(0)?,
         "messagesize" => f::octet_length(c.text(0)?),
         "md5" => f::md5(c.text(0)?),
         "sha256" => f::encode(f::sha256(c.text(0)?), lit("hex")),

@@ -11,6 +11,7 @@ mod filter;
 mod limit;
 mod parse;
 mod sort;
+pub mod source;
 mod stats;
 
 use datafusion::common::Column;
@@ -188,6 +189,12 @@ pub fn plan_query(
                 state.settle_order()?;
                 dedup::plan(&mut state, keys)?
             }
+            // Resolved into the scan's groups before planning (see `source`).
+            CommandKind::Source(_) => {}
+            // Loupe stores no masked data, so unmasking changes nothing.
+            CommandKind::Unmask(_) => {}
+            // A field index only speeds AWS up; the semantics are those of `filter`.
+            CommandKind::FilterIndex { condition } => filter::plan(&mut state, condition)?,
             CommandKind::Fields(items) => fields::plan(&mut state, items)?,
             CommandKind::Display(items) => display::plan(&mut state, items)?,
             CommandKind::Filter { condition, .. } => filter::plan(&mut state, condition)?,
