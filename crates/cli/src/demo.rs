@@ -69,7 +69,7 @@ pub fn run() -> Result<(), CliError> {
             log_group_names: vec![group.into()],
             ..Default::default()
         })?;
-        output::print_results_table(&results);
+        output::print_text(&output::results_table(&results, output::stdout_width()))?;
         output::print_statistics(&results, started.elapsed());
     }
     println!(

@@ -1,24 +1,37 @@
 //! `loupe`: the command-line interface to Loupe.
 //!
 //! Each subcommand is a thin shell over `loupe-service`: it turns flags into a service call and
-//! the answer into a table, JSON or a rendered diagnostic. No engine logic lives here.
+//! the answer into a table, CSV, JSON, a chart or a rendered diagnostic. No engine logic lives
+//! here. `loupe repl` is the interactive prompt; its line handling is `repl::eval`, which the
+//! golden transcripts in `testdata/slt/cli/` also run through.
 
+mod chart;
 mod commands;
 mod demo;
+mod groups;
 mod output;
+mod repl;
+mod run;
 mod time;
+
+#[cfg(test)]
+mod slt;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+
+use crate::output::CliError;
 
 /// Loupe: ask questions of CloudWatch-style logs locally, with the Logs Insights language.
 #[derive(Debug, Parser)]
 #[command(name = "loupe", version, about, long_about = None)]
 #[command(
     after_help = "Start with `loupe demo`, then `loupe ingest --group app app.log` and \
-`loupe query --group app 'filter @message like /ERROR/ | limit 20'`."
+`loupe repl --group app`.\n\n\
+Exit codes: 0 success, 1 the request failed, 2 bad usage, 3 ingest rejected some lines, \
+4 not supported yet, 130 interrupted."
 )]
 pub struct Cli {
     /// The store directory [default: $XDG_DATA_HOME/loupe, i.e. ~/.local/share/loupe].
@@ -33,18 +46,57 @@ pub struct Cli {
 pub enum Command {
     /// Ingest log files (one event per line) into a log group.
     #[command(after_help = "Examples:\n  loupe ingest --group app app.log\n  \
-        journalctl -o cat | loupe ingest --group system -\n\n\
+        loupe ingest --group app logs/*.log\n  \
+        journalctl -o cat | loupe ingest --group system\n\n\
         A line starting with an ISO-8601 timestamp and a space (2026-11-01T00:00:00.000Z msg) \
         takes its @timestamp from it; other lines get the ingestion time.")]
     Ingest(commands::IngestArgs),
     /// Run a Logs Insights query.
     #[command(
         after_help = "Examples:\n  loupe query --group app 'filter @message like /ERROR/ | limit 5'\n  \
-        loupe query --group app --since 1h --output json 'fields @timestamp, @message'"
+        loupe query --group 'app/*' --since 1h --output csv 'fields @timestamp, @message' > out.csv\n  \
+        loupe query --group app --chart 'stats count(*) by bin(5m)'\n  \
+        loupe query --group app --histogram 'filter level = \"ERROR\"'\n  \
+        echo 'stats count(*) by service' | loupe query --group app"
     )]
     Query(commands::QueryArgs),
-    /// List log groups with their event counts and stored bytes.
+    /// The interactive prompt: queries with history, completion, multi-line input and charts.
+    #[command(
+        after_help = "Examples:\n  loupe repl --group app\n  loupe repl --group 'demo/*'\n\n\
+        Inside, \\help lists the meta commands (\\group, \\since, \\output, \\fields, \\chart, ...)."
+    )]
+    Repl(ReplArgs),
+    /// List, create or delete log groups (`loupe groups` lists them).
+    #[command(
+        after_help = "Examples:\n  loupe groups\n  loupe groups create /aws/lambda/orders\n  \
+        loupe groups delete old-app --yes\n  loupe groups --output json"
+    )]
     Groups(commands::GroupsArgs),
+    /// List a log group's streams with their event counts and time spans.
+    #[command(after_help = "Example:\n  loupe streams --group app")]
+    Streams(commands::StreamsArgs),
+    /// The fields discovered in log groups, with the share of events that carry each.
+    #[command(after_help = "Examples:\n  loupe fields --group app\n  \
+        loupe fields --group 'app/*' --since 1d --output json")]
+    Fields(commands::FieldsArgs),
+    /// Set or clear a log group's retention.
+    #[command(subcommand)]
+    Retention(commands::RetentionAction),
+    /// Fetch one log event by its @ptr (not supported yet).
+    #[command(after_help = "Example:\n  loupe record 'CmAKJQoh...'")]
+    Record {
+        /// The event's @ptr, as a query returns it.
+        ptr: String,
+    },
+    /// Manage lookup tables for the `lookup` query command (not supported yet).
+    #[command(subcommand)]
+    Lookup(commands::LookupAction),
+    /// Run one SQL statement over the log groups (not supported yet).
+    #[command(after_help = "Example:\n  loupe sql 'SELECT count(*) FROM \"app\"'")]
+    Sql {
+        /// The statement; `-` or nothing reads it from standard input.
+        statement: Option<String>,
+    },
     /// Print a query in canonical form, or the diagnostic for what is wrong with it.
     #[command(after_help = "Example:\n  loupe fmt 'FIELDS @message|FILTER x>1'")]
     Fmt(commands::FmtArgs),
@@ -52,13 +104,11 @@ pub enum Command {
     Demo,
 }
 
-/// Output formats of commands that print results.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    /// An aligned table for people.
-    Table,
-    /// JSON, in the shape of the AWS API response.
-    Json,
+#[derive(Debug, clap::Args)]
+pub struct ReplArgs {
+    /// Log groups to start with; repeat for several, globs work ('app/*').
+    #[arg(long = "group", short, value_name = "NAME")]
+    groups: Vec<String>,
 }
 
 fn default_store() -> PathBuf {
@@ -76,7 +126,18 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Ingest(args) => commands::ingest(&store, args),
         Command::Query(args) => commands::query(&store, args),
+        Command::Repl(args) => repl::run(&store, &args.groups),
         Command::Groups(args) => commands::groups(&store, args),
+        Command::Streams(args) => commands::streams(&store, args),
+        Command::Fields(args) => commands::fields(&store, args),
+        Command::Retention(action) => commands::retention(&store, action),
+        Command::Record { .. } => Err(CliError::NotSupported(
+            "fetching an event by @ptr (the engine does not produce @ptr yet)".into(),
+        )),
+        Command::Lookup(_) => Err(CliError::NotSupported("lookup tables".into())),
+        Command::Sql { .. } => Err(CliError::NotSupported(
+            "SQL (the engine has no SQL front-end yet; use `loupe query`)".into(),
+        )),
         Command::Fmt(args) => commands::fmt(args),
         Command::Demo => demo::run(),
     };

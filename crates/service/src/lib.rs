@@ -20,6 +20,7 @@
 
 mod clock;
 mod error;
+mod explore;
 mod ingest;
 mod query;
 
