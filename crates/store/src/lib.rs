@@ -1,10 +1,17 @@
 //! Loupe's log store: the bytes on disk behind every query.
 //!
 //! The store keeps a catalog of log groups and streams and, per group, a write-ahead log of
-//! CRC-framed event batches that is fsynced before a batch is acknowledged. It hands events out
-//! as Arrow record batches ([`Store::scan`]), with JSON fields discovered as Insights does
-//! ([`discover`]). It knows nothing of DataFusion, of the Insights language or of AWS API
-//! shapes: validating PutLogEvents calls is the service's job, planning queries the engine's.
+//! CRC-framed event batches (fsynced before a batch is acknowledged) that a sealer turns into
+//! immutable columnar [`segment`]s named by an atomically swapped manifest. It discovers fields
+//! as Insights does ([`discover`]: flattened JSON, AWS service formats) and stores them as typed
+//! columns; JSON and text messages are kept as templates plus values (the CLP idea), so
+//! `@message` stays byte-exact while the store beats general-purpose compressors on logs. It
+//! hands events out as Arrow record batches ([`Store::scan`], [`Store::scan_with`] with pruning
+//! predicates and newest-first early stop) and lists fields per time range ([`Store::fields`]).
+//!
+//! It knows nothing of DataFusion, of the Insights language or of AWS API shapes: validating
+//! PutLogEvents calls is the service's job (`loupe_service::put_log_events`), planning queries
+//! the engine's.
 //!
 //! ```no_run
 //! use loupe_store::{Event, ScanRequest, Store};
@@ -34,9 +41,6 @@
 //! (read-your-writes for acknowledged batches). An append fsyncs its frame before returning and
 //! seals the WAL into a segment once it passes [`StoreConfig::seal_threshold_bytes`]; sealing
 //! compacts small segments; [`Store::apply_retention`] drops expired segments.
-//!
-//! Not here: validating PutLogEvents calls (the service's `put_log_events`), query planning
-//! (the engine), AWS API shapes.
 
 mod catalog;
 pub mod discover;
@@ -128,6 +132,13 @@ pub struct GroupInfo {
     pub stream_count: usize,
     pub event_count: u64,
     pub stored_bytes: u64,
+}
+
+/// A log stream as `describe` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamInfo {
+    pub name: String,
+    pub creation_time: i64,
 }
 
 /// A point in sealing at which a test makes the sealer stop, as a crash would.
@@ -270,6 +281,19 @@ impl Store {
 
     pub fn group_exists(&self, name: &str) -> Result<bool> {
         Ok(Catalog::load(&self.root)?.groups.contains_key(name))
+    }
+
+    /// The streams of `group`, sorted by name.
+    pub fn streams(&self, group: &str) -> Result<Vec<StreamInfo>> {
+        let catalog = Catalog::load(&self.root)?;
+        Ok(Self::group_meta(&catalog, group)?
+            .streams
+            .iter()
+            .map(|(name, meta)| StreamInfo {
+                name: name.clone(),
+                creation_time: meta.creation_time,
+            })
+            .collect())
     }
 
     /// Whether `stream` exists in `group` ([`StoreError::GroupNotFound`] if the group does not).

@@ -223,6 +223,30 @@ fn byte_flips_give_errors_or_equal_data_never_panics() {
     }
 }
 
+/// Decoder totality on garbage framed by valid magic numbers and a valid footer checksum.
+#[test]
+fn garbage_segments_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("garbage.lseg");
+    let mut rng = Rng::new(0x6a7b);
+    for _ in 0..300 {
+        let footer_len = rng.below(200) as usize;
+        let body_len = rng.below(300) as usize;
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        bytes.extend((0..body_len + footer_len).map(|_| rng.next() as u8));
+        let footer = bytes[bytes.len() - footer_len..].to_vec();
+        bytes.extend_from_slice(&(footer_len as u32).to_le_bytes());
+        bytes.extend_from_slice(&crc32fast::hash(&footer).to_le_bytes());
+        bytes.extend_from_slice(MAGIC);
+        std::fs::write(&path, &bytes).unwrap();
+        if let Ok(seg) = Segment::open(&path) {
+            let _ = seg.read_rows();
+            let _ = field_values_checked(&seg);
+        }
+    }
+}
+
 fn field_values_checked(seg: &Segment) -> crate::Result<Vec<(usize, String, Value)>> {
     let f = seg.footer();
     for b in 0..f.blocks.len() {
