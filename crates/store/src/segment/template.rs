@@ -86,7 +86,8 @@ pub(crate) fn split_json(message: &str) -> Option<Vec<&str>> {
                     if escaped {
                         return None;
                     }
-                    slot(message, i, j + 1, &mut pieces, &mut piece_start);
+                    // The quotes stay in the pieces: a slot holds the value's text.
+                    slot(message, i + 1, j, &mut pieces, &mut piece_start);
                 }
                 i = j + 1;
             }
@@ -124,14 +125,10 @@ pub(crate) fn split_json(message: &str) -> Option<Vec<&str>> {
     Some(pieces)
 }
 
-/// A value's token text inside a JSON message.
+/// A value's text inside a JSON message (string quotes belong to the template pieces).
 pub(crate) fn push_token(out: &mut String, v: &Value) {
     match v {
-        Value::Str(s) => {
-            out.push('"');
-            out.push_str(s);
-            out.push('"');
-        }
+        Value::Str(s) => out.push_str(s),
         Value::Int(i) => out.push_str(&i.to_string()),
         Value::Float(f) => out.push_str(&super::format_float(*f)),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -164,8 +161,8 @@ mod tests {
         assert_eq!(
             p,
             [
-                r#" {"a": "#,
-                r#", "b":["#,
+                r#" {"a": ""#,
+                r#"", "b":["#,
                 ", ",
                 ", ",
                 r#"], "c":null, "d":{"e":"#,
@@ -178,7 +175,7 @@ mod tests {
         assert!(split_json(r#"{"a":[1,2"#).is_none());
         let vals = [Value::Str("x".into()), Value::Int(7)];
         assert_eq!(
-            render(&["{\"a\":", ",\"b\":", "}"], vals.iter().map(Some)).as_deref(),
+            render(&["{\"a\":\"", "\",\"b\":", "}"], vals.iter().map(Some)).as_deref(),
             Some(r#"{"a":"x","b":7}"#)
         );
     }
