@@ -495,7 +495,8 @@ impl Store {
     }
 
     /// Drops the segments of every group whose events are all older than the group's retention
-    /// at `now_ms`; returns how many segments went. Unsealed events are dropped once sealed.
+    /// at `now_ms`; returns how many segments went. Unsealed events expire with the segment
+    /// they are sealed into.
     /// As in AWS, expiry is lazy: scans do not hide expired events still stored.
     pub fn apply_retention(&self, now_ms: i64) -> Result<usize> {
         self.write(|catalog| {

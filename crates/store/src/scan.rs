@@ -52,7 +52,8 @@ pub struct ScanRequest {
 ///
 /// `streams` filters exactly. `message_contains` and `field_equals` only *prune*: the scan skips
 /// blocks they prove empty but may still return rows that do not satisfy them, so the caller
-/// keeps its own filter.
+/// keeps its own filter. Batches come in roughly the requested order (unit by unit), not
+/// globally sorted: the caller sorts when it needs to.
 #[derive(Debug, Clone, Default)]
 pub struct ScanHints {
     /// Only events of these streams (all streams when empty).
