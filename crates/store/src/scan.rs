@@ -62,6 +62,9 @@ pub struct ScanHints {
     pub message_contains: Vec<String>,
     /// `(field, text)`: every wanted event has this field with exactly this original text.
     pub field_equals: Vec<(String, String)>,
+    /// `(field, min, max)`: every wanted event has this field with a numeric value (a number,
+    /// a boolean as 1/0, or text that parses as a number) in `[min, max]`.
+    pub field_ranges: Vec<(String, f64, f64)>,
     pub order: ScanOrder,
     /// The caller needs only the first `limit` rows in `order` (by `@timestamp`); the scan
     /// returns at least those and may stop reading early.
@@ -287,6 +290,7 @@ pub(crate) fn scan(
             for (b, meta) in footer.blocks.iter().enumerate() {
                 if !request.overlaps(meta.min_ts, meta.max_ts)
                     || !fields_may_match(seg, b, &hints.field_equals)
+                    || !ranges_may_match(seg, b, &hints.field_ranges)
                 {
                     continue;
                 }
@@ -469,6 +473,32 @@ fn fields_may_match(seg: &Segment, block: usize, equals: &[(String, String)]) ->
                     let t = text.as_bytes();
                     t >= min.as_slice() && max.as_ref().is_none_or(|m| t <= m.as_slice())
                 }
+                _ => true,
+            }
+        })
+    })
+}
+
+/// False when the block's statistics prove no row has a field value in one of the ranges.
+fn ranges_may_match(seg: &Segment, block: usize, ranges: &[(String, f64, f64)]) -> bool {
+    let footer = seg.footer();
+    let Some(meta) = footer.blocks.get(block) else {
+        return true;
+    };
+    ranges.iter().all(|(name, lo, hi)| {
+        let cols: Vec<_> = footer.field_columns(name).collect();
+        if cols.is_empty() {
+            return !footer.fields_complete;
+        }
+        cols.iter().any(|&(c, t)| {
+            let Some(Some(chunk)) = meta.chunks.get(c) else {
+                return false;
+            };
+            match (&chunk.stats, t) {
+                (Stats::Int { min, max }, _) => (*max as f64) >= *lo && (*min as f64) <= *hi,
+                (Stats::Float { min, max }, _) => *max >= *lo && *min <= *hi,
+                (_, FieldType::Boolean) => (*lo <= 1.0 && *hi >= 1.0) || (*lo <= 0.0 && *hi >= 0.0),
+                // Text may hold any number.
                 _ => true,
             }
         })

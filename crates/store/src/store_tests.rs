@@ -259,6 +259,12 @@ fn hints_prune_and_newest_first_stops_early() {
     assert_eq!(out.records_scanned, 10);
 
     let out = scan(ScanHints {
+        field_ranges: vec![("code".into(), 2.5, 4.0)],
+        ..Default::default()
+    });
+    assert_eq!(out.records_scanned, 20, "blocks with code 3 and 4");
+
+    let out = scan(ScanHints {
         streams: vec!["b".into()],
         ..Default::default()
     });
