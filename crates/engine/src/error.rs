@@ -13,4 +13,15 @@ pub enum EngineError {
     Execution(#[from] datafusion::error::DataFusionError),
 }
 
+impl EngineError {
+    /// Whether the query failed because it needed more memory than its limit.
+    pub fn is_out_of_memory(&self) -> bool {
+        matches!(
+            self,
+            EngineError::Execution(e)
+                if matches!(e.find_root(), datafusion::error::DataFusionError::ResourcesExhausted(_))
+        )
+    }
+}
+
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;

@@ -29,6 +29,9 @@ use std::sync::Arc;
 use datafusion::catalog::MemTable;
 use datafusion::datasource::provider_as_source;
 use datafusion::execution::context::SessionContext;
+use datafusion::execution::disk_manager::DiskManagerBuilder;
+use datafusion::execution::memory_pool::GreedyMemoryPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::LogicalPlanBuilder;
 use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::prelude::SessionConfig;
@@ -48,6 +51,9 @@ pub struct QueryRequest {
     pub end_ms: Option<i64>,
     /// When the query starts, epoch ms: what `now()` answers (in seconds).
     pub now_ms: i64,
+    /// The most memory the query's operators may hold; large sorts and aggregations spill to
+    /// temporary files beyond it. `None`: no limit.
+    pub memory_limit: Option<usize>,
 }
 
 /// What a query costs, as GetQueryResults reports it.
@@ -69,12 +75,22 @@ pub struct QueryOutput {
 /// The name of the table a query's scan appears as in plans.
 pub const TABLE_NAME: &str = "events";
 
-/// A DataFusion session configured for Insights queries.
-pub fn session() -> SessionContext {
+/// A DataFusion session configured for Insights queries, with an optional memory limit past
+/// which sorts and aggregations spill to disk.
+pub fn session(memory_limit: Option<usize>) -> Result<SessionContext> {
     let config = SessionConfig::new()
         .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()))
         .with_information_schema(false);
-    SessionContext::new_with_config(config)
+    let mut runtime = RuntimeEnvBuilder::new();
+    if let Some(limit) = memory_limit {
+        runtime = runtime
+            .with_memory_pool(Arc::new(GreedyMemoryPool::new(limit)))
+            .with_disk_manager_builder(DiskManagerBuilder::default());
+    }
+    Ok(SessionContext::new_with_config_rt(
+        config,
+        runtime.build_arc()?,
+    ))
 }
 
 /// Plans and runs `query` over the events `request` selects.
@@ -106,7 +122,7 @@ pub async fn run_query(
     };
     let planned = plan::plan_query(query, builder, ctx)?;
 
-    let ctx = session();
+    let ctx = session(request.memory_limit)?;
     let physical = ctx.state().create_physical_plan(&planned.plan).await?;
     let batches = collect(physical.clone(), ctx.task_ctx()).await?;
     let rows = result::render_rows(&batches, &planned.output);

@@ -20,6 +20,9 @@ pub enum ServiceError {
     /// `InvalidParameterException`.
     #[error("{0}")]
     InvalidParameter(String),
+    /// `LimitExceededException`: a query needed more than a configured limit allows.
+    #[error("{0}")]
+    LimitExceeded(String),
     /// Reading an input the caller named failed (a file to ingest, say).
     #[error("{0}")]
     Input(String),
@@ -35,6 +38,7 @@ impl ServiceError {
             ServiceError::MalformedQuery { .. } => "MalformedQueryException",
             ServiceError::ResourceNotFound(_) => "ResourceNotFoundException",
             ServiceError::ResourceAlreadyExists(_) => "ResourceAlreadyExistsException",
+            ServiceError::LimitExceeded(_) => "LimitExceededException",
             ServiceError::InvalidParameter(_) | ServiceError::Input(_) => {
                 "InvalidParameterException"
             }

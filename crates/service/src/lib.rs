@@ -22,6 +22,7 @@ mod clock;
 mod error;
 mod explore;
 mod ingest;
+mod queries;
 mod query;
 
 pub mod put_log_events;
@@ -34,9 +35,9 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Result, ServiceError};
 pub use ingest::{IngestReport, split_timestamp};
 pub use loupe_store::GroupInfo;
+pub use queries::{QueryInfo, QueryLimits};
 pub use query::{GetQueryResults, QueryStatistics, QueryStatus, ResultField, StartQuery};
 
-use loupe_engine::EngineError;
 use loupe_store::Store;
 
 /// A Loupe instance over one store directory.
@@ -45,6 +46,8 @@ pub struct Loupe {
     store: Store,
     clock: Arc<dyn Clock>,
     runtime: tokio::runtime::Runtime,
+    queries: Arc<queries::Registry>,
+    limits: QueryLimits,
 }
 
 impl Loupe {
@@ -63,6 +66,8 @@ impl Loupe {
             store,
             clock,
             runtime,
+            queries: Arc::default(),
+            limits: QueryLimits::default(),
         })
     }
 
@@ -83,50 +88,6 @@ impl Loupe {
     /// Every log group with its event count and stored bytes.
     pub fn groups(&self) -> Result<Vec<GroupInfo>> {
         Ok(self.store.groups()?)
-    }
-
-    /// Runs a Logs Insights query to completion.
-    pub fn query(&self, start: &StartQuery) -> Result<GetQueryResults> {
-        let malformed = |diagnostic| ServiceError::MalformedQuery {
-            diagnostic,
-            query: start.query_string.clone(),
-        };
-        let query = loupe_lang::parse(&start.query_string).map_err(malformed)?;
-        let has_source = loupe_engine::plan::source::source_of(&query).is_some();
-        if has_source && !start.log_group_names.is_empty() {
-            return Err(ServiceError::InvalidParameter(
-                "the query selects its log groups with SOURCE; do not also name log groups".into(),
-            ));
-        }
-        if !has_source && start.log_group_names.is_empty() {
-            return Err(ServiceError::InvalidParameter(
-                "at least one log group is required (or start the query with SOURCE)".into(),
-            ));
-        }
-        for group in &start.log_group_names {
-            if !self.store.group_exists(group)? {
-                return Err(ServiceError::ResourceNotFound(format!(
-                    "The specified log group does not exist: {group}"
-                )));
-            }
-        }
-        if let (Some(s), Some(e)) = (start.start_ms, start.end_ms)
-            && s > e
-        {
-            return Err(ServiceError::InvalidParameter(
-                "the start of the time range is after its end".into(),
-            ));
-        }
-        let request = start.request(self.clock.now_ms());
-        let output = self
-            .runtime
-            .block_on(loupe_engine::run_query(&self.store, &query, &request))
-            .map_err(|e| match e {
-                EngineError::Query(d) => malformed(d),
-                EngineError::Store(s) => s.into(),
-                EngineError::Execution(x) => ServiceError::Internal(x.to_string()),
-            })?;
-        Ok(GetQueryResults::complete(output))
     }
 
     /// PutLogEvents (spec §G.2): validates the batch at the clock's time against the group's
