@@ -447,7 +447,8 @@ impl Store {
     fn compact_dir(&self, dir: &Path) -> Result<usize> {
         let mut m = Manifest::load(dir)?;
         remove_unnamed(dir, &m)?;
-        let limit = self.config.compact_below_bytes.saturating_mul(8);
+        // The merge holds its rows in memory: cap its input (compressed) size.
+        let limit = self.config.compact_below_bytes.saturating_mul(2);
         let mut picked = Vec::new();
         let mut total = 0;
         for (i, s) in m.segments.iter().enumerate() {

@@ -476,3 +476,39 @@ fn sigkill_at_random_points_loses_nothing_acknowledged() {
         acked.len()
     );
 }
+
+/// Prints append throughput (1 MiB batches of seeded JSON lines, sealing included); run with
+/// `cargo test --release -p loupe-store append_throughput -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn append_throughput() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), StoreConfig::default());
+    let mut rng = crate::segment::tests::Rng::new(9);
+    let lines = crate::segment::tests::app_log_lines(&mut rng, 200_000);
+    let mut batches = Vec::new();
+    let (mut batch, mut size) = (Vec::new(), 0);
+    for (i, l) in lines.iter().enumerate() {
+        size += l.len() + 26;
+        batch.push(ev(1_767_225_600_000 + i as i64, l));
+        if size > 1_000_000 {
+            batches.push(std::mem::take(&mut batch));
+            size = 0;
+        }
+    }
+    let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+    let started = std::time::Instant::now();
+    for b in &batches {
+        s.append("g", "a", b).unwrap();
+    }
+    s.seal("g").unwrap();
+    let secs = started.elapsed().as_secs_f64();
+    let stored = s.groups().unwrap()[0].stored_bytes;
+    println!(
+        "appended {} MB in {secs:.2}s: {:.1} MB/s; stored {} bytes ({:.1}x)",
+        bytes / 1_000_000,
+        bytes as f64 / 1e6 / secs,
+        stored,
+        bytes as f64 / stored as f64
+    );
+}

@@ -358,7 +358,7 @@ fn golden_v1_decodes() {
 }
 
 /// Seeded JSON application logs, one event per line.
-fn app_log_lines(rng: &mut Rng, n: usize) -> Vec<String> {
+pub(crate) fn app_log_lines(rng: &mut Rng, n: usize) -> Vec<String> {
     let paths = [
         "/api/orders",
         "/api/users",
