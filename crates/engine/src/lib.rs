@@ -20,6 +20,7 @@
 mod error;
 mod expr;
 pub mod functions;
+pub mod hints;
 pub mod plan;
 mod referenced;
 pub mod result;
@@ -112,7 +113,7 @@ pub async fn run_query(
         scan_request.start_ms = selection.start_ms.or(request.start_ms);
         scan_request.end_ms = selection.end_ms.or(request.end_ms);
     }
-    let scan = store.scan(&scan_request)?;
+    let scan = store.scan_with(&scan_request, &hints::scan_hints(query))?;
     let table = MemTable::try_new(scan.schema.clone(), vec![scan.batches])?;
     let builder = LogicalPlanBuilder::scan(TABLE_NAME, provider_as_source(Arc::new(table)), None)?;
     let ctx = QueryContext {

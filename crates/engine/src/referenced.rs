@@ -42,7 +42,7 @@ pub fn referenced_fields(query: &Query) -> Vec<String> {
 }
 
 /// The names a command defines.
-fn defines(kind: &CommandKind) -> Vec<String> {
+pub(crate) fn defines(kind: &CommandKind) -> Vec<String> {
     let aliases = |items: &[Projection]| -> Vec<String> {
         items
             .iter()
