@@ -195,17 +195,16 @@ impl<'c> Writer<'c> {
 
         // Discovered fields, sparse: per column, (row, value).
         let mut values: HashMap<usize, Vec<(usize, Value)>> = HashMap::default();
-        let mut leaves: Vec<(String, Value)> = Vec::new();
         // Per row, the template that renders its message from the stored values, if any.
         let mut row_templates: Vec<Option<(Vec<&str>, Vec<String>)>> =
             Vec::with_capacity(rows.len());
-        for (row, r) in rows.iter().enumerate() {
-            leaves.clear();
-            discover_typed(&r.event.message, |name, leaf| {
-                leaves.push((name.to_owned(), Value::from_leaf(leaf)));
-            });
-            // A name seen twice in one event (`{"a.b":1,"a":{"b":2}}`): the last one wins.
-            let superseded = superseded(&leaves);
+        for (row, a) in analyze(rows).into_iter().enumerate() {
+            let Analyzed {
+                leaves,
+                superseded,
+                pieces,
+            } = a;
+            let mut all_stored = true;
             for (i, (name, value)) in leaves.iter().enumerate().rev() {
                 if superseded[i] {
                     continue;
@@ -213,6 +212,7 @@ impl<'c> Writer<'c> {
                 if !self.names.contains(name) {
                     if self.names.len() >= self.config.max_field_names {
                         self.fields_complete = false;
+                        all_stored = false;
                         continue;
                     }
                     self.names.insert(name.clone());
@@ -235,7 +235,12 @@ impl<'c> Writer<'c> {
                 };
                 values.entry(col).or_default().push((row, value.clone()));
             }
-            row_templates.push(self.template_for(&r.event.message, &leaves));
+            row_templates.push(match pieces {
+                Some(pieces) if all_stored => {
+                    Some((pieces, leaves.into_iter().map(|(n, _)| n).collect()))
+                }
+                _ => None,
+            });
         }
         raw.clear();
         encode_messages(&mut raw, rows, &row_templates);
@@ -256,27 +261,6 @@ impl<'c> Writer<'c> {
             chunks,
         });
         Ok(())
-    }
-
-    /// The template of a JSON message whose leaves (`leaves`, in document order) are all
-    /// stored, when rendering it gives back the message exactly.
-    fn template_for<'m>(
-        &self,
-        message: &'m str,
-        leaves: &[(String, Value)],
-    ) -> Option<(Vec<&'m str>, Vec<String>)> {
-        let pieces = split_json(message)?;
-        if pieces.len() != leaves.len() + 1 {
-            return None;
-        }
-        let mut names = HashSet::default();
-        for (name, _) in leaves {
-            if !names.insert(name.as_str()) || !self.names.contains(name) {
-                return None;
-            }
-        }
-        let rendered = render(&pieces, leaves.iter().map(|(_, v)| Some(v)))?;
-        (rendered == message).then(|| (pieces, leaves.iter().map(|(n, _)| n.clone()).collect()))
     }
 
     fn finish(mut self, rows: &[SegmentRow]) -> Result<Vec<u8>> {
@@ -301,6 +285,63 @@ impl<'c> Writer<'c> {
         out.extend_from_slice(MAGIC);
         Ok(out)
     }
+}
+
+/// What discovery makes of one message; computed for a block's rows in parallel.
+struct Analyzed<'m> {
+    leaves: Vec<(String, Value)>,
+    /// Which leaves a later leaf of the same name overrides.
+    superseded: Vec<bool>,
+    /// Template pieces when the message re-renders exactly from its (distinct) leaves.
+    pieces: Option<Vec<&'m str>>,
+}
+
+fn analyze_one(message: &str) -> Analyzed<'_> {
+    let mut leaves = Vec::new();
+    discover_typed(message, |name, leaf| {
+        leaves.push((name.to_owned(), Value::from_leaf(leaf)));
+    });
+    let superseded = superseded(&leaves);
+    let pieces = split_json(message).filter(|pieces| {
+        pieces.len() == leaves.len() + 1
+            && !superseded.iter().any(|s| *s)
+            && render(pieces, leaves.iter().map(|(_, v)| Some(v))).as_deref() == Some(message)
+    });
+    Analyzed {
+        leaves,
+        superseded,
+        pieces,
+    }
+}
+
+/// Discovery is the costly part of sealing and independent per row: split it over the cores.
+fn analyze(rows: &[SegmentRow]) -> Vec<Analyzed<'_>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads < 2 || rows.len() < 256 {
+        return rows.iter().map(|r| analyze_one(&r.event.message)).collect();
+    }
+    let per = rows.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = rows
+            .chunks(per)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|r| analyze_one(&r.event.message))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(rows.len());
+        for (h, part) in handles.into_iter().zip(rows.chunks(per)) {
+            match h.join() {
+                Ok(v) => out.extend(v),
+                // A panicking worker is a bug; redo its part here rather than lose rows.
+                Err(_) => out.extend(part.iter().map(|r| analyze_one(&r.event.message))),
+            }
+        }
+        out
+    })
 }
 
 /// Which leaves a later leaf of the same name overrides.
