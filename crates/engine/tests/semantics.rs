@@ -548,3 +548,24 @@ fn filter_index_filters_and_unmask_is_the_identity() {
     let rows = run(&f, "fields unmask(id) as u | unmask | sort u asc");
     assert_eq!(lines(&rows), ["u=a", "u=b"]);
 }
+
+#[test]
+fn ip_functions() {
+    let f = fixture(&[
+        r#"{"src":"10.0.0.5"}"#,
+        r#"{"src":"8.8.8.8"}"#,
+        r#"{"src":"bogus"}"#,
+    ]);
+    let rows = run(
+        &f,
+        r#"fields src, isValidIp(src) as ok, isIpInSubnet(src, "10.0.0.0/8") as inside, isPrivateIP(src) as priv, ipv4ToNumber(src) as n | sort @timestamp asc"#,
+    );
+    assert_eq!(
+        lines(&rows),
+        [
+            "src=10.0.0.5 ok=1 inside=1 priv=1 n=167772165",
+            "src=8.8.8.8 ok=1 inside=0 priv=0 n=134744072",
+            "src=bogus ok=0 inside=0 priv=0",
+        ]
+    );
+}

@@ -9,6 +9,7 @@ pub mod aggregate;
 pub mod datetime;
 pub mod extract;
 pub mod general;
+pub mod ip;
 pub mod numeric;
 pub mod sort_key;
 pub mod string;
@@ -39,6 +40,7 @@ pub(crate) fn plan_scalar(
         n if datetime::NAMES.contains(&n) => datetime::plan(&call, n)?,
         n if general::NAMES.contains(&n) => general::plan(&call, n)?,
         n if string::NAMES.contains(&n) => string::plan(&call, n)?,
+        n if ip::NAMES.contains(&n) => ip::plan(&call, n)?,
         _ => None,
     };
     match planned {
