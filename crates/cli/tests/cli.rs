@@ -215,3 +215,121 @@ fn demo_runs_end_to_end() {
         "{text}"
     );
 }
+
+fn sample(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/sample")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn groups_streams_fields_retention_and_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    for (group, file) in [("demo/app", "app.jsonl"), ("demo/auth", "auth.log")] {
+        let out = loupe(&store, &["ingest", "--group", group, &sample(file)]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let out = loupe(&store, &["groups", "create", "empty"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = loupe(&store, &["groups", "create", "empty"]);
+    assert!(stderr(&out).contains("ResourceAlreadyExistsException"));
+
+    // A glob selects both demo groups; a glob matching nothing is a usage error.
+    let out = loupe(
+        &store,
+        &[
+            "query",
+            "--group",
+            "demo/*",
+            "-o",
+            "csv",
+            "stats count(*) as n by @logStream | sort n desc",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "@logStream,n\r\napp.jsonl,400\r\nauth.log,300\r\n"
+    );
+    let out = loupe(&store, &["query", "--group", "nope/*", "limit 1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no log group matches"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = loupe(
+        &store,
+        &[
+            "query",
+            "-g",
+            "demo/app",
+            "-o",
+            "ndjson",
+            "fields service | limit 2",
+        ],
+    );
+    assert_eq!(stdout(&out).lines().count(), 2);
+    assert!(
+        stdout(&out).starts_with("{\"service\":"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = loupe(&store, &["fields", "--group", "demo/app", "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["logGroupFields"][0]["percent"], 100);
+
+    let out = loupe(&store, &["streams", "--group", "demo/auth", "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["logStreams"][0]["logStreamName"], "auth.log");
+    assert_eq!(v["logStreams"][0]["eventCount"], 300);
+
+    let out = loupe(
+        &store,
+        &[
+            "query",
+            "-g",
+            "demo/app",
+            "--chart",
+            "stats count(*) by bin(1h)",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("2026-11-01 01:00 │"),
+        "{}",
+        stdout(&out)
+    );
+
+    assert!(
+        loupe(&store, &["retention", "set", "-g", "demo/app", "30"])
+            .status
+            .success()
+    );
+    let out = loupe(&store, &["retention", "set", "-g", "demo/app", "31"]);
+    assert!(
+        stderr(&out).contains("InvalidParameterException"),
+        "{}",
+        stderr(&out)
+    );
+    let groups = stdout(&loupe(&store, &["groups", "-o", "json"]));
+    assert!(groups.contains("\"retentionInDays\":30"), "{groups}");
+
+    let out = loupe(&store, &["groups", "delete", "demo/auth"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        loupe(&store, &["groups", "delete", "demo/auth", "--yes"])
+            .status
+            .success()
+    );
+    assert!(!stdout(&loupe(&store, &["groups"])).contains("demo/auth"));
+
+    let out = loupe(&store, &["record", "abc"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(stderr(&out).contains("not supported yet"));
+}
