@@ -74,8 +74,9 @@ pub fn run() -> Result<(), CliError> {
     }
     println!(
         "\nNext: `loupe ingest --group NAME FILE...` your own logs (the store lives in \
-         ~/.local/share/loupe, or --store DIR), then `loupe query --group NAME 'QUERY'`. \
-         `loupe fmt 'QUERY'` checks a query; add `--output json` for the AWS result shape."
+         ~/.local/share/loupe, or --store DIR), then explore them with `loupe repl --group NAME` \
+         (Tab completes fields, \\help lists commands) or `loupe query --group NAME 'QUERY'` \
+         (--output csv|json|ndjson, --chart, --histogram)."
     );
     Ok(())
 }
