@@ -497,18 +497,35 @@ fn append_throughput() {
         }
     }
     let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+    let cpu_before = process_cpu_secs();
     let started = std::time::Instant::now();
     for b in &batches {
         s.append("g", "a", b).unwrap();
     }
     s.seal("g").unwrap();
     let secs = started.elapsed().as_secs_f64();
+    let cpu = process_cpu_secs() - cpu_before;
     let stored = s.groups().unwrap()[0].stored_bytes;
     println!(
-        "appended {} MB in {secs:.2}s: {:.1} MB/s; stored {} bytes ({:.1}x)",
+        "appended {} MB in {secs:.2}s: {:.1} MB/s; {cpu:.2} CPU-s ({:.1} MB per CPU-s); stored {} bytes ({:.1}x)",
         bytes / 1_000_000,
         bytes as f64 / 1e6 / secs,
+        bytes as f64 / 1e6 / cpu.max(0.01),
         stored,
         bytes as f64 / stored as f64
     );
+}
+
+/// User + system CPU seconds of this process (all threads), from `/proc/self/stat`: on a busy
+/// machine a steadier figure than wall time.
+fn process_cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the file, 12 and 13 after the name.
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i)?.parse::<f64>().ok())
+        .sum();
+    ticks / 100.0
 }

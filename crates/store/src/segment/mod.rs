@@ -239,13 +239,13 @@ impl Value {
             Leaf::Str(s) => Value::Str(s.to_owned()),
             Leaf::Num(s) => {
                 if let Ok(i) = s.parse::<i64>()
-                    && i.to_string() == s
+                    && displays_as(&i, s)
                 {
                     return Value::Int(i);
                 }
                 if let Ok(f) = s.parse::<f64>()
                     && f.is_finite()
-                    && format_float(f) == s
+                    && displays_as(&f, s)
                 {
                     return Value::Float(f);
                 }
@@ -263,6 +263,29 @@ impl Value {
             Value::Str(s) => s.clone(),
         }
     }
+}
+
+/// Whether `v` prints exactly as `text`, compared as it prints: no allocation (this runs for
+/// every numeric leaf at ingest).
+pub(crate) fn displays_as(v: &impl std::fmt::Display, text: &str) -> bool {
+    struct Cmp<'a> {
+        rest: &'a [u8],
+    }
+    impl std::fmt::Write for Cmp<'_> {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            match self.rest.strip_prefix(s.as_bytes()) {
+                Some(rest) => {
+                    self.rest = rest;
+                    Ok(())
+                }
+                None => Err(std::fmt::Error),
+            }
+        }
+    }
+    let mut cmp = Cmp {
+        rest: text.as_bytes(),
+    };
+    std::fmt::write(&mut cmp, format_args!("{v}")).is_ok() && cmp.rest.is_empty()
 }
 
 /// Floats print as Rust's shortest round-trip form (`0.1`, `2.5`, `-3.75`).

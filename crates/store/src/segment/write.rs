@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::bloom::Bloom;
 use super::codec::{FxHashMap as HashMap, FxHashSet as HashSet, put_bytes, put_uvarint, zigzag};
-use super::template::{encode_slot, render, split_json, split_text};
+use super::template::{encode_slot, split_json, split_text};
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
     ColumnKind, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
@@ -97,7 +97,6 @@ struct Writer<'c> {
     columns: Vec<ColumnDesc>,
     /// Per field name, its column for each type (in `FieldType` order).
     column_ids: HashMap<String, [Option<usize>; 4]>,
-    names: HashSet<String>,
     fields_complete: bool,
     blocks: Vec<BlockMeta>,
 }
@@ -124,7 +123,6 @@ impl<'c> Writer<'c> {
                 sys(MESSAGE, ColumnKind::Message),
             ],
             column_ids: HashMap::default(),
-            names: HashSet::default(),
             fields_complete: true,
             blocks: Vec::new(),
         }
@@ -193,8 +191,8 @@ impl<'c> Writer<'c> {
         bloom.encode(&mut raw);
         let bloom = self.chunk(&raw, n, Stats::None)?;
 
-        // Discovered fields, sparse: per column, (row, value).
-        let mut values: HashMap<usize, Vec<(usize, Value)>> = HashMap::default();
+        // Discovered fields, sparse: per column (dense by column id), (row, value).
+        let mut values: Vec<Vec<(usize, Value)>> = vec![Vec::new(); self.columns.len()];
         // Per row, the template that renders its message from the stored values, if any.
         let mut row_templates: Vec<Option<(Vec<&str>, Vec<String>)>> =
             Vec::with_capacity(rows.len());
@@ -205,39 +203,59 @@ impl<'c> Writer<'c> {
                 pieces,
             } = a;
             let mut all_stored = true;
-            for (i, (name, value)) in leaves.iter().enumerate().rev() {
-                if superseded[i] {
-                    continue;
-                }
-                if !self.names.contains(name) {
-                    if self.names.len() >= self.config.max_field_names {
-                        self.fields_complete = false;
-                        all_stored = false;
-                        continue;
+            // Names in reverse leaf order, kept only when the row may use a template.
+            let mut names = Vec::with_capacity(if pieces.is_some() { leaves.len() } else { 0 });
+            for (i, (name, value)) in leaves.into_iter().enumerate().rev() {
+                if !superseded[i] {
+                    let slot = value.field_type() as usize;
+                    // `column_ids` holds exactly the names kept as columns.
+                    let full = self.column_ids.len() >= self.config.max_field_names;
+                    let col = match self.column_ids.get_mut(name.as_str()) {
+                        Some(ids) => match ids[slot] {
+                            Some(c) => Some(c),
+                            None => {
+                                let c = self.columns.len();
+                                self.columns.push(ColumnDesc {
+                                    name: name.clone(),
+                                    kind: ColumnKind::Field(value.field_type()),
+                                });
+                                ids[slot] = Some(c);
+                                Some(c)
+                            }
+                        },
+                        None if full => {
+                            self.fields_complete = false;
+                            all_stored = false;
+                            None
+                        }
+                        None => {
+                            let c = self.columns.len();
+                            self.columns.push(ColumnDesc {
+                                name: name.clone(),
+                                kind: ColumnKind::Field(value.field_type()),
+                            });
+                            let mut ids = [None; 4];
+                            ids[slot] = Some(c);
+                            self.column_ids.insert(name.clone(), ids);
+                            Some(c)
+                        }
+                    };
+                    if let Some(col) = col {
+                        if col >= values.len() {
+                            values.resize_with(col + 1, Vec::new);
+                            chunks.resize(col + 1, None);
+                        }
+                        values[col].push((row, value));
                     }
-                    self.names.insert(name.clone());
                 }
-                let ty = value.field_type();
-                let slot = ty as usize;
-                let known = self.column_ids.get(name.as_str()).and_then(|ids| ids[slot]);
-                let col = match known {
-                    Some(c) => c,
-                    None => {
-                        let c = self.columns.len();
-                        self.columns.push(ColumnDesc {
-                            name: name.clone(),
-                            kind: ColumnKind::Field(ty),
-                        });
-                        self.column_ids.entry(name.clone()).or_default()[slot] = Some(c);
-                        chunks.push(None);
-                        c
-                    }
-                };
-                values.entry(col).or_default().push((row, value.clone()));
+                if pieces.is_some() {
+                    names.push(name);
+                }
             }
             row_templates.push(match pieces {
                 Some(pieces) if all_stored => {
-                    Some((pieces, leaves.into_iter().map(|(n, _)| n).collect()))
+                    names.reverse();
+                    Some((pieces, names))
                 }
                 _ => None,
             });
@@ -246,11 +264,12 @@ impl<'c> Writer<'c> {
         encode_messages(&mut raw, rows, &row_templates);
         chunks[COL_MESSAGE] = Some(self.chunk(&raw, n, Stats::None)?);
 
-        let mut cols: Vec<_> = values.into_iter().collect();
-        cols.sort_by_key(|(c, _)| *c);
-        for (col, mut vals) in cols {
-            vals.sort_by_key(|(row, _)| *row);
-            let (raw, stats) = encode_field(rows.len(), &vals);
+        for (col, vals) in values.iter().enumerate() {
+            if vals.is_empty() {
+                continue;
+            }
+            // Rows were visited in order, one value per column and row: `vals` is sorted.
+            let (raw, stats) = encode_field(rows.len(), vals);
             chunks[col] = Some(self.chunk(&raw, vals.len() as u64, stats)?);
         }
         self.blocks.push(BlockMeta {
@@ -297,15 +316,30 @@ struct Analyzed<'m> {
 }
 
 fn analyze_one(message: &str) -> Analyzed<'_> {
+    let pieces = split_json(message);
+    // The template renders the message back exactly when each leaf's text is the text between
+    // its two pieces (pieces are slices of `message`, so offsets locate the slots): checked
+    // as leaves arrive instead of rendering a copy.
+    let base = message.as_ptr() as usize;
+    let mut exact = pieces.is_some();
     let mut leaves = Vec::new();
     discover_typed(message, |name, leaf| {
+        if exact && let Some(p) = &pieces {
+            let k = leaves.len();
+            exact = match (p.get(k), p.get(k + 1)) {
+                (Some(a), Some(b)) => {
+                    let start = a.as_ptr() as usize - base + a.len();
+                    let end = b.as_ptr() as usize - base;
+                    message.get(start..end) == Some(leaf.text())
+                }
+                _ => false,
+            };
+        }
         leaves.push((name.to_owned(), Value::from_leaf(leaf)));
     });
     let superseded = superseded(&leaves);
-    let pieces = split_json(message).filter(|pieces| {
-        pieces.len() == leaves.len() + 1
-            && !superseded.iter().any(|s| *s)
-            && render(pieces, leaves.iter().map(|(_, v)| Some(v))).as_deref() == Some(message)
+    let pieces = pieces.filter(|pieces| {
+        exact && pieces.len() == leaves.len() + 1 && !superseded.iter().any(|s| *s)
     });
     Analyzed {
         leaves,
@@ -539,18 +573,7 @@ fn encode_field(rows: usize, vals: &[(usize, Value)]) -> (Vec<u8>, Stats) {
 /// Floats as scaled decimal integers (`12.34` → 1234 at scale 2, zigzag varint deltas) when
 /// every value round-trips that way, else as raw 8-byte values.
 fn encode_floats(raw: &mut Vec<u8>, floats: &[f64]) {
-    let scale = floats
-        .iter()
-        .map(|f| {
-            let text = super::format_float(*f);
-            if text.contains(['e', 'E']) {
-                u32::MAX
-            } else {
-                text.split_once('.').map_or(0, |(_, d)| d.len() as u32)
-            }
-        })
-        .max()
-        .unwrap_or(0);
+    let scale = floats.iter().map(|f| decimal_places(*f)).max().unwrap_or(0);
     if scale <= MAX_FLOAT_SCALE {
         let factor = 10f64.powi(scale as i32);
         let scaled: Option<Vec<i64>> = floats
@@ -578,15 +601,47 @@ fn encode_floats(raw: &mut Vec<u8>, floats: &[f64]) {
     }
 }
 
+/// Digits after the point in a float's printed form (`u32::MAX` for exponent notation),
+/// counted as it prints rather than from an allocated string.
+fn decimal_places(f: f64) -> u32 {
+    struct Count {
+        point: bool,
+        places: u32,
+        exponent: bool,
+    }
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            for b in s.bytes() {
+                match b {
+                    b'e' | b'E' => self.exponent = true,
+                    b'.' => self.point = true,
+                    _ if self.point => self.places += 1,
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
+    }
+    let mut c = Count {
+        point: false,
+        places: 0,
+        exponent: false,
+    };
+    let _ = std::fmt::write(&mut c, format_args!("{f}"));
+    if c.exponent { u32::MAX } else { c.places }
+}
+
 /// Strings as a dictionary when there are few distinct values, else plain.
 fn encode_strings(raw: &mut Vec<u8>, strs: &[&str]) {
     let mut ids: HashMap<&str, u64> = HashMap::default();
     let mut dict: Vec<&str> = Vec::new();
+    let mut codes: Vec<u64> = Vec::with_capacity(strs.len());
     for s in strs {
-        if !ids.contains_key(s) {
-            ids.insert(s, dict.len() as u64);
+        let next = dict.len() as u64;
+        codes.push(*ids.entry(s).or_insert_with(|| {
             dict.push(s);
-        }
+            next
+        }));
     }
     if dict.len() * 2 <= strs.len() {
         raw.push(1);
@@ -594,8 +649,8 @@ fn encode_strings(raw: &mut Vec<u8>, strs: &[&str]) {
         for s in &dict {
             put_bytes(raw, s.as_bytes());
         }
-        for s in strs {
-            put_uvarint(raw, ids.get(s).copied().unwrap_or(0));
+        for c in codes {
+            put_uvarint(raw, c);
         }
     } else {
         raw.push(0);
