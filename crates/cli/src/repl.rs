@@ -228,10 +228,7 @@ pub fn eval(state: &mut State, input: &str) -> String {
     };
     let mut text = match result {
         Ok(text) => text,
-        Err(CliError::Interrupted) => {
-            "query abandoned (Ctrl-C); it finishes in the background and its results are dropped\n"
-                .into()
-        }
+        Err(CliError::Interrupted) => "query cancelled (Ctrl-C)\n".into(),
         Err(e) => e.render(state.color),
     };
     if !text.is_empty() && !text.ends_with('\n') {

@@ -1,16 +1,13 @@
-//! Running a query off the calling thread: a spinner on a terminal once it takes more than a
-//! moment, and Ctrl-C returning control at once.
-//!
-//! The service runs a query to completion and has no cancellation hook yet, so an interrupted
-//! query is abandoned: its worker thread finishes in the background and its answer is dropped.
+//! Running a query in the background through the service's query lifecycle: a spinner on a
+//! terminal once it takes more than a moment, and Ctrl-C stopping the query (StopQuery).
 
 use std::io::{IsTerminal, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock, mpsc};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use loupe_service::{GetQueryResults, Loupe, StartQuery};
+use loupe_service::{GetQueryResults, Loupe, QueryStatus, ServiceError, StartQuery};
 
 use crate::output::CliError;
 
@@ -40,34 +37,35 @@ pub fn progress_wanted() -> bool {
 }
 
 /// Runs `request`, with a spinner after a moment when `progress`; Ctrl-C (once
-/// [`catch_interrupts`] ran) abandons it with [`CliError::Interrupted`].
+/// [`catch_interrupts`] ran) stops the query and returns [`CliError::Interrupted`].
 pub fn query(
     loupe: &Arc<Loupe>,
     request: StartQuery,
     progress: bool,
 ) -> Result<(GetQueryResults, Duration), CliError> {
     let started = Instant::now();
-    let (tx, rx) = mpsc::channel();
-    let worker = Arc::clone(loupe);
     take_interrupt();
-    std::thread::Builder::new()
-        .name("loupe-query".into())
-        .spawn(move || {
-            let _ = tx.send(worker.query(&request));
-        })
-        .map_err(|e| CliError::Input(format!("cannot start a query thread: {e}")))?;
+    let id = loupe.start_query(&request)?;
     let mut spinner: Option<ProgressBar> = None;
     let outcome = loop {
-        match rx.recv_timeout(Duration::from_millis(50)) {
-            Ok(result) => break result.map_err(CliError::from),
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                break Err(CliError::Input(
-                    "the query thread stopped unexpectedly".into(),
-                ));
+        let status = loupe.wait_query(&id, Duration::from_millis(50))?;
+        match status {
+            QueryStatus::Complete => break Ok(loupe.get_query_results(&id)?),
+            QueryStatus::Failed => {
+                let why = loupe.query_error(&id)?;
+                let why = why.unwrap_or_else(|| ServiceError::Internal("the query failed".into()));
+                break Err(CliError::Service(why));
             }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            QueryStatus::Timeout => {
+                break Err(CliError::Service(ServiceError::LimitExceeded(
+                    "the query timed out".into(),
+                )));
+            }
+            QueryStatus::Cancelled => break Err(CliError::Interrupted),
+            QueryStatus::Scheduled | QueryStatus::Running => {}
         }
         if take_interrupt() {
+            loupe.stop_query(&id)?;
             break Err(CliError::Interrupted);
         }
         if progress && spinner.is_none() && started.elapsed() >= SPINNER_AFTER {

@@ -2,7 +2,7 @@
 
 use loupe_lang::Diagnostic;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ServiceError {
     /// `MalformedQueryException`: the query does not parse, breaks a rule, or uses something not
     /// supported yet. Carries the query text so the diagnostic can be rendered against it.

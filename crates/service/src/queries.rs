@@ -55,7 +55,7 @@ struct Entry {
     /// Set once the query has ended.
     outcome: Option<GetQueryResults>,
     /// Why a failed query failed.
-    error: Option<String>,
+    error: Option<ServiceError>,
     abort: Option<tokio::task::AbortHandle>,
     status: watch::Sender<QueryStatus>,
 }
@@ -98,7 +98,7 @@ impl Registry {
         id: &str,
         status: QueryStatus,
         outcome: GetQueryResults,
-        error: Option<String>,
+        error: Option<ServiceError>,
     ) {
         let _ = self.with(id, |e| {
             if is_terminal(e.info.status) {
@@ -240,7 +240,7 @@ impl Loupe {
                     registry.finish(&task_id, QueryStatus::Complete, results, None);
                 }
                 Ok(Err(e)) => {
-                    let message = engine_error(e, &text).to_string();
+                    let message = engine_error(e, &text);
                     let failed = empty_results(QueryStatus::Failed);
                     registry.finish(&task_id, QueryStatus::Failed, failed, Some(message));
                 }
@@ -267,7 +267,7 @@ impl Loupe {
     }
 
     /// Why a `Failed` query failed, if it did.
-    pub fn query_error(&self, id: &str) -> Result<Option<String>> {
+    pub fn query_error(&self, id: &str) -> Result<Option<ServiceError>> {
         self.queries.with(id, |e| e.error.clone())
     }
 
