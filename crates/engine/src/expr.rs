@@ -13,6 +13,7 @@ use loupe_lang::Diagnostic;
 use loupe_lang::ast::{self, BinaryOp, ExprKind, Literal, UnaryOp};
 
 use crate::error::Result;
+use crate::functions::json;
 use crate::functions::sort_key::sort_key;
 
 const TIMESTAMP_MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
@@ -66,8 +67,25 @@ impl ExprPlanner<'_> {
             None if self.schema.has_column(&Column::new_unqualified(name)) => {
                 Expr::Column(Column::new_unqualified(name))
             }
-            None => lit(ScalarValue::Utf8(None)),
+            None => self
+                .structure_path(name)
+                .unwrap_or(lit(ScalarValue::Utf8(None))),
         }
+    }
+
+    /// `name` as member access when it is not a column itself: `lf.level` after
+    /// `parse ... logfmt as lf` is member `level` of column `lf`. The longest dotted prefix that
+    /// is a column wins.
+    fn structure_path(&self, name: &str) -> Option<Expr> {
+        name.match_indices('.').rev().find_map(|(at, _)| {
+            let (base, rest) = (&name[..at], &name[at + 1..]);
+            let column = self
+                .schema
+                .columns_with_unqualified_name(base)
+                .into_iter()
+                .last()?;
+            Some(json::path(Expr::Column(column.clone()), rest.split('.')))
+        })
     }
 
     pub fn plan(&self, e: &ast::Expr) -> Result<Expr> {
@@ -148,6 +166,15 @@ impl ExprPlanner<'_> {
                     return Ok(self.field(&text));
                 }
                 crate::functions::plan_scalar(self, name, args, e.span)
+            }
+            ExprKind::Member { base, key } => {
+                let base = self.plan(base)?;
+                Ok(json::member(base, lit(key.name.as_str())))
+            }
+            ExprKind::Index { base, index } => {
+                let base = self.plan(base)?;
+                let index = cast(self.number(self.plan(index)?)?, DataType::Int64);
+                Ok(json::member(base, index))
             }
             _ => Err(Diagnostic::unsupported("this expression", e.span).into()),
         }

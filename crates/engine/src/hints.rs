@@ -13,7 +13,7 @@
 use loupe_lang::ast::{BinaryOp, CommandKind, Expr, ExprKind, Literal, Query, SortOrder};
 use loupe_store::{LOG_STREAM, MESSAGE, ScanHints, ScanOrder, TIMESTAMP};
 
-use crate::referenced::defines;
+use crate::referenced::{defines, is_defined};
 
 /// The hints `query` allows.
 pub fn scan_hints(query: &Query) -> ScanHints {
@@ -70,7 +70,7 @@ fn is_field(e: &Expr, name: &str) -> bool {
 
 fn conjuncts(e: &Expr, defined: &[String], hints: &mut ScanHints) {
     let field = |e: &Expr| match &e.kind {
-        ExprKind::Field(f) if !defined.contains(&f.name) => Some(f.name.clone()),
+        ExprKind::Field(f) if !is_defined(&f.name, defined) => Some(f.name.clone()),
         _ => None,
     };
     match &e.kind {

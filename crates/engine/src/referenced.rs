@@ -25,6 +25,8 @@ pub fn referenced_fields(query: &Query) -> Vec<String> {
                     .chain(by)
                     .for_each(|p| walk(&p.expr, &mut used));
             }
+            CommandKind::Json { field, .. } => used.push(field.name.clone()),
+            CommandKind::Unnest { expr, .. } | CommandKind::Expand(expr) => walk(expr, &mut used),
             CommandKind::Parse { source, .. } => match source {
                 Some(e) => walk(e, &mut used),
                 None => used.push(loupe_store::MESSAGE.to_owned()),
@@ -32,13 +34,21 @@ pub fn referenced_fields(query: &Query) -> Vec<String> {
             _ => {}
         }
         for name in used {
-            if !defined.contains(&name) {
+            if !is_defined(&name, &defined) {
                 push_unique(&mut reads, &name);
             }
         }
         defined.extend(defines(&command.kind));
     }
     reads
+}
+
+/// Whether an earlier command defined `name`, or the structure `name` is a member of
+/// (`lf.level` after `parse ... logfmt as lf`).
+pub(crate) fn is_defined(name: &str, defined: &[String]) -> bool {
+    defined.iter().any(|d| {
+        name == d || (name.starts_with(d.as_str()) && name.as_bytes().get(d.len()) == Some(&b'.'))
+    })
 }
 
 /// The names a command defines.
@@ -64,6 +74,8 @@ pub(crate) fn defines(kind: &CommandKind) -> Vec<String> {
             .map(|re| re.capture_names().flatten().map(str::to_owned).collect())
             .unwrap_or_default(),
         CommandKind::Parse { targets, .. } => targets.iter().map(|t| t.name.clone()).collect(),
+        CommandKind::Json { alias, .. } => vec![alias.name.clone()],
+        CommandKind::Unnest { into, .. } => vec![into.name.clone()],
         _ => Vec::new(),
     }
 }

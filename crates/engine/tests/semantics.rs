@@ -569,3 +569,140 @@ fn ip_functions() {
         ]
     );
 }
+
+#[test]
+fn json_parse_member_and_index_access() {
+    let f = fixture(&[
+        r#"payload {"user":{"name":"ann","tags":["a","b"]},"odd.key":7}"#,
+        "payload not json",
+    ]);
+    let rows = run(
+        &f,
+        r#"parse @message "payload *" as p | fields jsonParse(p) as js | fields js.user.name as name, js.`odd.key` as odd, js.user.tags[1] as tag, jsonParse(p).user.tags[0] as first, jsonStringify(js.user) as user | display name, odd, tag, first, user | sort @timestamp asc"#,
+    );
+    assert_eq!(
+        lines(&rows),
+        [
+            r#"name=ann odd=7 tag=b first=a user={"name":"ann","tags":["a","b"]}"#,
+            "",
+        ]
+    );
+}
+
+#[test]
+fn json_array_functions() {
+    let f = fixture(&[
+        r#"{"id":"a","raw":"[1,\"x\",3]"}"#,
+        r#"{"id":"b","raw":"[]"}"#,
+        r#"{"id":"c","raw":"{\"k\":1}"}"#,
+    ]);
+    let rows = run(
+        &f,
+        r#"fields id, jsonArraySize(raw) as n, jsonArrayContains(raw, "x") as hasx, jsonArrayContains(raw, 3) as has3 | sort id asc"#,
+    );
+    assert_eq!(
+        lines(&rows),
+        [
+            "id=a n=3 hasx=1 has3=1",
+            "id=b n=0 hasx=0 has3=0",
+            "id=c hasx=0 has3=0",
+        ]
+    );
+}
+
+#[test]
+fn encoding_and_split_functions() {
+    let f = fixture(&[r#"{"s":"a b&c","h":"0x48690a","n":-255.7}"#]);
+    let rows = run(
+        &f,
+        r#"fields urlencode(s) as u, urldecode(urlencode(s)) as d, base64encode(s) as b, base64decode(base64encode(s)) as bd, hexToAscii("4869") as ascii, hexToDec("0xff") as dec, decToHex(n) as hex, decToHex(255) as hex2, split(s, " ") as parts, split(s, " ")[1] as second"#,
+    );
+    assert_eq!(
+        lines(&rows),
+        [
+            r#"u=a%20b%26c d=a b&c b=YSBiJmM= bd=a b&c ascii=Hi dec=255 hex=-0xff hex2=0xff parts=["a","b&c"] second=b&c"#
+        ]
+    );
+}
+
+#[test]
+fn json_command_extracts_a_nested_key() {
+    let f = fixture(&[
+        r#"req {"user":{"name":"ann"},"items":[{"id":1},{"id":2}]}"#,
+        r#"req {"user":{}}"#,
+    ]);
+    let rows = run(
+        &f,
+        r#"parse @message /(?<payload>\{.*\})/ | json field=payload "user.name" as username | json field=payload "items.1.id" as second | display username, second | sort @timestamp asc"#,
+    );
+    assert_eq!(lines(&rows), ["username=ann second=2", ""]);
+}
+
+#[test]
+fn parse_logfmt_gives_a_map() {
+    let f = fixture(&[
+        r#"level=info msg="hello \"world\"" took=12"#,
+        "level=error msg=boom",
+        "plain",
+    ]);
+    let rows = run(
+        &f,
+        r#"parse @message logfmt as lf | filter lf.level = "info" or lf.level = "error" | fields lf.level as level, lf.msg as msg, lf.took * 2 as took2 | sort @timestamp asc"#,
+    );
+    assert_eq!(
+        lines(&rows),
+        [
+            r#"level=info msg=hello "world" took2=24"#,
+            "level=error msg=boom"
+        ]
+    );
+    let rows = run(
+        &f,
+        r#"parse logfmt as lf | stats count(*) as n by lf.level as level | sort level asc"#,
+    );
+    // `plain` is a bare key: a map without `level`.
+    assert_eq!(lines(&rows), ["level=error n=1", "level=info n=1", "n=1"]);
+}
+
+#[test]
+fn unnest_emits_a_row_per_element() {
+    let f = fixture(&[
+        r#"{"id":"a","raw":"{\"accounts\":[{\"type\":\"internal\",\"n\":1},{\"type\":\"external\",\"n\":2},{\"type\":\"internal\",\"n\":3}]}"}"#,
+        r#"{"id":"b","raw":"{\"accounts\":[]}"}"#,
+        r#"{"id":"c","raw":"{\"accounts\":{\"type\":\"internal\",\"n\":9}}"}"#,
+        r#"{"id":"d"}"#,
+    ]);
+    let rows = run(
+        &f,
+        r#"fields id, jsonParse(raw) as js | unnest js.accounts into account | filter account.type = "internal" | fields account.n as n | display id, n | sort n asc"#,
+    );
+    assert_eq!(lines(&rows), ["id=a n=1", "id=a n=3", "id=c n=9"]);
+    let rows = run(
+        &f,
+        r#"fields id, jsonParse(raw) as js | unnest js.accounts into account | stats count(*) as n by id | sort id asc"#,
+    );
+    assert_eq!(lines(&rows), ["id=a n=3", "id=c n=1"]);
+}
+
+#[test]
+fn expand_replaces_the_field_with_each_element() {
+    let f = fixture(&[
+        r#"{"host":"h1","items":"[\"x\",\"y\"]"}"#,
+        r#"{"host":"h2","items":"[\"x\"]"}"#,
+        r#"{"host":"h3","items":"plain"}"#,
+    ]);
+    let rows = run(
+        &f,
+        "expand items | stats count(*) as n by items, host | sort host asc, items asc",
+    );
+    assert_eq!(
+        lines(&rows),
+        [
+            "items=x host=h1 n=1",
+            "items=y host=h1 n=1",
+            "items=x host=h2 n=1",
+            "items=plain host=h3 n=1",
+        ]
+    );
+    assert!(error(&f, "expand tolower(items)").contains("field"));
+}

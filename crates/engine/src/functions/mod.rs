@@ -10,6 +10,7 @@ pub mod datetime;
 pub mod extract;
 pub mod general;
 pub mod ip;
+pub mod json;
 pub mod numeric;
 pub mod sort_key;
 pub mod string;
@@ -41,6 +42,7 @@ pub(crate) fn plan_scalar(
         n if general::NAMES.contains(&n) => general::plan(&call, n)?,
         n if string::NAMES.contains(&n) => string::plan(&call, n)?,
         n if ip::NAMES.contains(&n) => ip::plan(&call, n)?,
+        n if json::NAMES.contains(&n) => json::plan(&call, n)?,
         _ => None,
     };
     match planned {

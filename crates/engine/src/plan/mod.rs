@@ -8,11 +8,13 @@ mod dedup;
 mod display;
 mod fields;
 mod filter;
+mod json;
 mod limit;
 mod parse;
 mod sort;
 pub mod source;
 mod stats;
+mod unnest;
 
 use datafusion::common::Column;
 use datafusion::error::DataFusionError;
@@ -195,6 +197,13 @@ pub fn plan_query(
             CommandKind::Unmask(_) => {}
             // A field index only speeds AWS up; the semantics are those of `filter`.
             CommandKind::FilterIndex { condition } => filter::plan(&mut state, condition)?,
+            CommandKind::Json {
+                field, path, alias, ..
+            } => json::plan(&mut state, field, path, alias)?,
+            CommandKind::Unnest { expr, into } => {
+                unnest::plan_unnest(&mut state, expr, &into.name)?
+            }
+            CommandKind::Expand(expr) => unnest::plan_expand(&mut state, expr)?,
             CommandKind::Fields(items) => fields::plan(&mut state, items)?,
             CommandKind::Display(items) => display::plan(&mut state, items)?,
             CommandKind::Filter { condition, .. } => filter::plan(&mut state, condition)?,

@@ -16,6 +16,8 @@ use regex::Regex;
 use super::PlanState;
 use crate::error::Result;
 use crate::functions::extract::{ExtractUdf, Extractor};
+use crate::functions::json::{JsonFn, JsonUdf};
+use datafusion::logical_expr::Expr;
 
 /// The regex a glob pattern stands for.
 pub fn glob_regex(glob: &str) -> String {
@@ -97,18 +99,9 @@ pub(crate) fn plan(
             let names = targets.iter().map(|t| t.name.clone()).collect();
             ("csv".to_owned(), names, Extractor::Csv)
         }
-        ParseMode::Logfmt => {
-            return Err(Diagnostic::unsupported("`parse ... logfmt`", span).into());
-        }
+        ParseMode::Logfmt => return logfmt(state, source, targets, span),
     };
-    let value = {
-        let exprs = state.exprs();
-        let value = match source {
-            Some(e) => exprs.plan(e)?,
-            None => exprs.field(MESSAGE),
-        };
-        exprs.text(value)?
-    };
+    let value = source_text(state, source)?;
     let udf = ExtractUdf::udf(key, names.clone(), extractor);
     let internal = format!("__loupe_parse_{}", span.start);
     state.add_column(&internal, udf.call(vec![value]))?;
@@ -117,6 +110,33 @@ pub(crate) fn plan(
         state.add_column(name, get_field(parsed.clone(), name.as_str()))?;
     }
     Ok(())
+}
+
+/// The text `parse` reads: `source`, or `@message`.
+fn source_text(state: &PlanState, source: Option<&ast::Expr>) -> Result<Expr> {
+    let exprs = state.exprs();
+    let value = match source {
+        Some(e) => exprs.plan(e)?,
+        None => exprs.field(MESSAGE),
+    };
+    exprs.text(value)
+}
+
+/// `parse [field] logfmt as alias`: `alias` holds the map of `key=value` pairs, as JSON object
+/// text (see `functions::json`), so `alias.key` reads one value.
+fn logfmt(
+    state: &mut PlanState,
+    source: Option<&ast::Expr>,
+    targets: &[Ident],
+    span: Span,
+) -> Result<()> {
+    let [alias] = targets else {
+        return Err(
+            Diagnostic::semantic("`parse ... logfmt` takes exactly one `as` name", span).into(),
+        );
+    };
+    let value = source_text(state, source)?;
+    state.add_column(&alias.name, JsonUdf::call(JsonFn::Logfmt, vec![value]))
 }
 
 #[cfg(test)]
