@@ -3,6 +3,7 @@
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 use super::bloom::Bloom;
 use super::codec::{FxHashMap as HashMap, FxHashSet as HashSet, put_bytes, put_uvarint, zigzag};
@@ -194,19 +195,18 @@ impl<'c> Writer<'c> {
         // Discovered fields, sparse: per column (dense by column id), (row, value).
         let mut values: Vec<Vec<(usize, Value)>> = vec![Vec::new(); self.columns.len()];
         // Per row, the template that renders its message from the stored values, if any.
-        let mut row_templates: Vec<Option<(Vec<&str>, Vec<String>)>> =
-            Vec::with_capacity(rows.len());
+        let mut row_templates: Vec<Option<(Vec<&str>, Names)>> = Vec::with_capacity(rows.len());
         for (row, a) in analyze(rows).into_iter().enumerate() {
             let Analyzed {
-                leaves,
+                names,
+                values: leaf_values,
                 superseded,
                 pieces,
             } = a;
             let mut all_stored = true;
-            // Names in reverse leaf order, kept only when the row may use a template.
-            let mut names = Vec::with_capacity(if pieces.is_some() { leaves.len() } else { 0 });
-            for (i, (name, value)) in leaves.into_iter().enumerate().rev() {
-                if !superseded[i] {
+            for (i, value) in leaf_values.into_iter().enumerate().rev() {
+                let name = &names[i];
+                if !superseded.get(i).copied().unwrap_or(false) {
                     let slot = value.field_type() as usize;
                     // `column_ids` holds exactly the names kept as columns.
                     let full = self.column_ids.len() >= self.config.max_field_names;
@@ -248,15 +248,9 @@ impl<'c> Writer<'c> {
                         values[col].push((row, value));
                     }
                 }
-                if pieces.is_some() {
-                    names.push(name);
-                }
             }
             row_templates.push(match pieces {
-                Some(pieces) if all_stored => {
-                    names.reverse();
-                    Some((pieces, names))
-                }
+                Some(pieces) if all_stored => Some((pieces, names)),
                 _ => None,
             });
         }
@@ -308,70 +302,193 @@ impl<'c> Writer<'c> {
 
 /// What discovery makes of one message; computed for a block's rows in parallel.
 struct Analyzed<'m> {
-    leaves: Vec<(String, Value)>,
-    /// Which leaves a later leaf of the same name overrides.
+    /// Leaf names, in document order.
+    names: Names,
+    /// Leaf values, one per name.
+    values: Vec<Value>,
+    /// Which leaves a later leaf of the same name overrides (empty: none).
     superseded: Vec<bool>,
     /// Template pieces when the message re-renders exactly from its (distinct) leaves.
     pieces: Option<Vec<&'m str>>,
 }
 
-fn analyze_one(message: &str) -> Analyzed<'_> {
+/// Leaf names: a row's own, or those of a template shape seen before (shared, not copied).
+#[derive(Clone)]
+enum Names {
+    Own(Vec<String>),
+    Shape(Arc<Shape>),
+}
+
+impl std::ops::Deref for Names {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        match self {
+            Names::Own(v) => v,
+            Names::Shape(s) => &s.names,
+        }
+    }
+}
+
+/// What a JSON template determines about every message with the same pieces: leaf names and
+/// which slots hold strings. Found by full discovery once, then reused.
+struct Shape {
+    names: Vec<String>,
+    string_slot: Vec<bool>,
+}
+
+/// Per worker: shapes by template pieces.
+type Shapes<'m> = HashMap<Vec<&'m str>, Arc<Shape>>;
+
+fn analyze_one<'m>(message: &'m str, shapes: &mut Shapes<'m>) -> Analyzed<'m> {
     let pieces = split_json(message);
+    if let Some(p) = &pieces
+        && let Some(shape) = shapes.get(p.as_slice())
+        && let Some(values) = shape_values(message, p, shape)
+    {
+        return Analyzed {
+            names: Names::Shape(shape.clone()),
+            values,
+            superseded: Vec::new(),
+            pieces,
+        };
+    }
     // The template renders the message back exactly when each leaf's text is the text between
     // its two pieces (pieces are slices of `message`, so offsets locate the slots): checked
     // as leaves arrive instead of rendering a copy.
-    let base = message.as_ptr() as usize;
     let mut exact = pieces.is_some();
-    let mut leaves = Vec::new();
+    let mut names = Vec::new();
+    let mut values = Vec::new();
     discover_typed(message, |name, leaf| {
         if exact && let Some(p) = &pieces {
-            let k = leaves.len();
-            exact = match (p.get(k), p.get(k + 1)) {
-                (Some(a), Some(b)) => {
-                    let start = a.as_ptr() as usize - base + a.len();
-                    let end = b.as_ptr() as usize - base;
-                    message.get(start..end) == Some(leaf.text())
-                }
-                _ => false,
-            };
+            exact = slot_text(message, p, names.len()) == Some(leaf.text());
         }
-        leaves.push((name.to_owned(), Value::from_leaf(leaf)));
+        names.push(name.to_owned());
+        values.push(Value::from_leaf(leaf));
     });
-    let superseded = superseded(&leaves);
+    let superseded = superseded(&names);
     let pieces = pieces.filter(|pieces| {
-        exact && pieces.len() == leaves.len() + 1 && !superseded.iter().any(|s| *s)
+        exact && pieces.len() == names.len() + 1 && !superseded.iter().any(|s| *s)
     });
+    if let Some(p) = &pieces {
+        // In valid JSON a slot holds a string exactly when its piece ends with the opening
+        // quote.
+        let shape = Shape {
+            string_slot: p[..names.len()].iter().map(|p| p.ends_with('"')).collect(),
+            names,
+        };
+        let shape = Arc::new(shape);
+        shapes.insert(p.clone(), shape.clone());
+        return Analyzed {
+            names: Names::Shape(shape),
+            values,
+            superseded: Vec::new(),
+            pieces,
+        };
+    }
     Analyzed {
-        leaves,
+        names: Names::Own(names),
+        values,
         superseded,
         pieces,
     }
 }
 
+/// The text of slot `k` (between pieces `k` and `k + 1`, which are slices of `message`).
+fn slot_text<'m>(message: &'m str, pieces: &[&str], k: usize) -> Option<&'m str> {
+    let base = message.as_ptr() as usize;
+    let a = pieces.get(k)?;
+    let b = pieces.get(k + 1)?;
+    let start = (a.as_ptr() as usize).checked_sub(base)? + a.len();
+    let end = (b.as_ptr() as usize).checked_sub(base)?;
+    message.get(start..end)
+}
+
+/// The leaf values of a message whose pieces equal those of `shape`'s first message, typed as
+/// discovery would; `None` when a slot is not a valid JSON token of the kind the shape
+/// expects (then the message is not valid JSON of that shape and gets full discovery).
+fn shape_values(message: &str, pieces: &[&str], shape: &Shape) -> Option<Vec<Value>> {
+    let mut values = Vec::with_capacity(shape.names.len());
+    for (k, &string) in shape.string_slot.iter().enumerate() {
+        let text = slot_text(message, pieces, k)?;
+        values.push(if string {
+            // split_json refuses escapes; JSON refuses raw control characters.
+            if text.bytes().any(|b| b < 0x20) {
+                return None;
+            }
+            Value::Str(text.to_owned())
+        } else {
+            match text {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ if is_json_number(text.as_bytes()) => {
+                    Value::from_leaf(crate::discover::Leaf::Num(text))
+                }
+                _ => return None,
+            }
+        });
+    }
+    Some(values)
+}
+
+/// JSON's number grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+fn is_json_number(s: &[u8]) -> bool {
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while s.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i > start
+    };
+    let mut i = usize::from(s.first() == Some(&b'-'));
+    match s.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => {
+            digits(&mut i);
+        }
+        _ => return false,
+    }
+    if s.get(i) == Some(&b'.') {
+        i += 1;
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    if matches!(s.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(s.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    i == s.len()
+}
+
 /// Discovery is the costly part of sealing and independent per row: split it over the cores.
 fn analyze(rows: &[SegmentRow]) -> Vec<Analyzed<'_>> {
+    fn run(part: &[SegmentRow]) -> Vec<Analyzed<'_>> {
+        let mut shapes = Shapes::default();
+        part.iter()
+            .map(|r| analyze_one(&r.event.message, &mut shapes))
+            .collect()
+    }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     if threads < 2 || rows.len() < 256 {
-        return rows.iter().map(|r| analyze_one(&r.event.message)).collect();
+        return run(rows);
     }
     let per = rows.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let handles: Vec<_> = rows
             .chunks(per)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|r| analyze_one(&r.event.message))
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|part| scope.spawn(move || run(part)))
             .collect();
         let mut out = Vec::with_capacity(rows.len());
         for (h, part) in handles.into_iter().zip(rows.chunks(per)) {
             match h.join() {
                 Ok(v) => out.extend(v),
                 // A panicking worker is a bug; redo its part here rather than lose rows.
-                Err(_) => out.extend(part.iter().map(|r| analyze_one(&r.event.message))),
+                Err(_) => out.extend(run(part)),
             }
         }
         out
@@ -379,15 +496,15 @@ fn analyze(rows: &[SegmentRow]) -> Vec<Analyzed<'_>> {
 }
 
 /// Which leaves a later leaf of the same name overrides.
-fn superseded(leaves: &[(String, Value)]) -> Vec<bool> {
-    if leaves.len() <= 32 {
-        return (0..leaves.len())
-            .map(|i| leaves[i + 1..].iter().any(|(n, _)| *n == leaves[i].0))
+fn superseded(names: &[String]) -> Vec<bool> {
+    if names.len() <= 32 {
+        return (0..names.len())
+            .map(|i| names[i + 1..].contains(&names[i]))
             .collect();
     }
     let mut seen = HashSet::default();
-    let mut out = vec![false; leaves.len()];
-    for (i, (name, _)) in leaves.iter().enumerate().rev() {
+    let mut out = vec![false; names.len()];
+    for (i, name) in names.iter().enumerate().rev() {
         out[i] = !seen.insert(name.as_str());
     }
     out
@@ -398,11 +515,7 @@ const MAX_TEMPLATED_MESSAGE: usize = 64 << 10;
 
 /// The `@message` chunk (mode 1; see the module docs): JSON templates rendered from field
 /// columns, text templates with their variables in per-slot columns, raw messages.
-fn encode_messages(
-    raw: &mut Vec<u8>,
-    rows: &[SegmentRow],
-    json: &[Option<(Vec<&str>, Vec<String>)>],
-) {
+fn encode_messages(raw: &mut Vec<u8>, rows: &[SegmentRow], json: &[Option<(Vec<&str>, Names)>]) {
     enum Code {
         Raw,
         Json(u64),
@@ -417,7 +530,7 @@ fn encode_messages(
     for (r, t) in rows.iter().zip(json) {
         codes.push(match t {
             Some((pieces, names)) => {
-                let key = (pieces.as_slice(), names.as_slice());
+                let key = (pieces.as_slice(), &names[..]);
                 let next = json_dict.len() as u64;
                 Code::Json(*json_ids.entry(key).or_insert_with(|| {
                     json_dict.push(key);
