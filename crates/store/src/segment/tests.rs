@@ -145,6 +145,42 @@ fn random_events_round_trip() {
     }
 }
 
+/// Messages sharing one JSON template shape, with slots that are valid JSON of another type,
+/// or not valid JSON at all: discovery reused per shape must agree with full discovery.
+#[test]
+fn shared_template_shapes_agree_with_full_discovery() {
+    let dir = tempfile::tempdir().unwrap();
+    let messages = [
+        r#"{"a":"x","n":1,"b":true}"#,
+        r#"{"a":"y","n":2.5,"b":false}"#,
+        r#"{"a":"z","n":01,"b":true}"#,
+        r#"{"a":"z","n":1e400,"b":true}"#,
+        r#"{"a":"z","n":-0,"b":true}"#,
+        r#"{"a":"z","n":1.50,"b":true}"#,
+        r#"{"a":"z","n":1.,"b":true}"#,
+        r#"{"a":"z","n":-,"b":true}"#,
+        r#"{"a":"z","n":true,"b":1}"#,
+        "{\"a\":\"tab\there\",\"n\":3,\"b\":true}",
+        r#"{"a":"q","n":4,"b":true}"#,
+    ];
+    let mut rows: Vec<SegmentRow> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| SegmentRow {
+            stream: "s".into(),
+            event: Event {
+                timestamp: i as i64,
+                ingestion_time: 0,
+                message: (*m).to_owned(),
+            },
+        })
+        .collect();
+    let bytes = encode_segment(&mut rows, &WriteConfig::default()).unwrap();
+    let seg = Segment::open(&write_tmp(dir.path(), "shapes.lseg", &bytes)).unwrap();
+    assert_eq!(seg.read_rows().unwrap(), rows);
+    assert_eq!(field_values(&seg), expected_fields(&rows));
+}
+
 #[test]
 fn a_field_with_two_types_keeps_both() {
     let mut rows: Vec<SegmentRow> = [

@@ -693,7 +693,8 @@ fn encode_floats(raw: &mut Vec<u8>, floats: &[f64]) {
             .iter()
             .map(|&f| {
                 let m = (f * factor).round();
-                let ok = m.abs() < 9.0e15 && (m / factor).to_bits() == f.to_bits();
+                // Checked as the reader computes it, from the integer: `-0` must not become 0.
+                let ok = m.abs() < 9.0e15 && ((m as i64) as f64 / factor).to_bits() == f.to_bits();
                 ok.then_some(m as i64)
             })
             .collect();
