@@ -172,6 +172,11 @@ mod tests {
     fn names_defined_by_the_query_and_later_commands_give_no_hints() {
         let h = hints(r#"parse "x=*" as v | filter v = "1" | stats count(*) as c | filter c > 5"#);
         assert!(h.field_equals.is_empty() && h.field_ranges.is_empty());
+        // Members of a structure the query built are not event fields either.
+        let h = hints(r#"parse logfmt as lf | filter lf.level = "info" and lf.n > 3"#);
+        assert!(h.field_equals.is_empty() && h.field_ranges.is_empty());
+        let h = hints(r#"parse logfmt as lf | filter lfx = "a""#);
+        assert_eq!(h.field_equals, [("lfx".into(), "a".into())]);
         let h = hints(r#"filter not @message like "a" | filter @message like /b/"#);
         assert!(h.message_contains.is_empty());
     }

@@ -26,7 +26,13 @@ pub fn referenced_fields(query: &Query) -> Vec<String> {
                     .for_each(|p| walk(&p.expr, &mut used));
             }
             CommandKind::Json { field, .. } => used.push(field.name.clone()),
-            CommandKind::Unnest { expr, .. } | CommandKind::Expand(expr) => walk(expr, &mut used),
+            CommandKind::Unnest { expr, .. } | CommandKind::Expand(expr) => {
+                walk(expr, &mut used);
+                // An array field is read from the message's JSON (see `plan::unnest`).
+                if matches!(expr.kind, ExprKind::Field(_)) {
+                    used.push(loupe_store::MESSAGE.to_owned());
+                }
+            }
             CommandKind::Parse { source, .. } => match source {
                 Some(e) => walk(e, &mut used),
                 None => used.push(loupe_store::MESSAGE.to_owned()),

@@ -706,3 +706,25 @@ fn expand_replaces_the_field_with_each_element() {
     );
     assert!(error(&f, "expand tolower(items)").contains("field"));
 }
+
+#[test]
+fn expand_and_unnest_read_discovered_arrays_from_the_message() {
+    let f = fixture(&[
+        r#"{"host":"h1","items":["x","y"],"users":[{"name":"a"},{"name":"b"}]}"#,
+        r#"{"host":"h2","items":"z"}"#,
+        r#"{"host":"h3"}"#,
+    ]);
+    let rows = run(
+        &f,
+        "expand items | display host, items | sort host asc, items asc",
+    );
+    assert_eq!(
+        lines(&rows),
+        ["host=h1 items=x", "host=h1 items=y", "host=h2 items=z"]
+    );
+    let rows = run(
+        &f,
+        "unnest users into u | fields u.name as name | display host, name | sort name asc",
+    );
+    assert_eq!(lines(&rows), ["host=h1 name=a", "host=h1 name=b"]);
+}

@@ -54,6 +54,8 @@ pub(crate) struct PlanState {
     pub order: Vec<SortExpr>,
     pub stats_seen: usize,
     pub ctx: QueryContext,
+    /// Columns a command computed (rather than the scan read from events).
+    pub computed: Vec<String>,
 }
 
 impl PlanState {
@@ -66,6 +68,7 @@ impl PlanState {
 
     /// Adds (or replaces) a computed column named `name`, keeping every other column.
     pub fn add_column(&mut self, name: &str, value: Expr) -> Result<()> {
+        push_unique(&mut self.computed, name);
         let keep: Vec<Expr> = self
             .builder
             .schema()
@@ -144,6 +147,7 @@ pub fn plan_query(
         order: Vec::new(),
         stats_seen: 0,
         ctx,
+        computed: Vec::new(),
     };
     // Without a `sort`, Insights returns events newest first; `limit any` opts out of order.
     // The order is applied lazily: after filters, before anything that depends on it.
