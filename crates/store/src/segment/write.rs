@@ -196,6 +196,8 @@ impl<'c> Writer<'c> {
         let mut values: Vec<Vec<(usize, Value)>> = vec![Vec::new(); self.columns.len()];
         // Per row, the template that renders its message from the stored values, if any.
         let mut row_templates: Vec<Option<(Vec<&str>, Names)>> = Vec::with_capacity(rows.len());
+        // Per template shape (by address; the `Arc` kept alive with it), column ids per leaf.
+        let mut shape_cols = ShapeColumns::default();
         for (row, a) in analyze(rows).into_iter().enumerate() {
             let Analyzed {
                 names,
@@ -204,50 +206,47 @@ impl<'c> Writer<'c> {
                 pieces,
             } = a;
             let mut all_stored = true;
+            // Rows of one template shape have the same names: their columns are looked up once
+            // per shape and type, not per leaf.
+            let mut cached = match &names {
+                Names::Shape(shape) => Some(
+                    shape_cols
+                        .entry(Arc::as_ptr(shape) as usize)
+                        .or_insert_with(|| (shape.clone(), vec![[None; 4]; shape.names.len()])),
+                ),
+                Names::Own(_) => None,
+            };
             for (i, value) in leaf_values.into_iter().enumerate().rev() {
-                let name = &names[i];
-                if !superseded.get(i).copied().unwrap_or(false) {
-                    let slot = value.field_type() as usize;
-                    // `column_ids` holds exactly the names kept as columns.
-                    let full = self.column_ids.len() >= self.config.max_field_names;
-                    let col = match self.column_ids.get_mut(name.as_str()) {
-                        Some(ids) => match ids[slot] {
-                            Some(c) => Some(c),
-                            None => {
-                                let c = self.columns.len();
-                                self.columns.push(ColumnDesc {
-                                    name: name.clone(),
-                                    kind: ColumnKind::Field(value.field_type()),
-                                });
-                                ids[slot] = Some(c);
-                                Some(c)
+                if superseded.get(i).copied().unwrap_or(false) {
+                    continue;
+                }
+                let ty = value.field_type();
+                let known = cached
+                    .as_ref()
+                    .and_then(|(_, cols)| cols.get(i).and_then(|ids| ids[ty as usize]));
+                let col = match known {
+                    Some(c) => c,
+                    None => match self.column_for(&names[i], ty) {
+                        Some(c) => {
+                            if let Some((_, cols)) = cached.as_mut()
+                                && let Some(ids) = cols.get_mut(i)
+                            {
+                                ids[ty as usize] = Some(c);
                             }
-                        },
-                        None if full => {
-                            self.fields_complete = false;
-                            all_stored = false;
-                            None
+                            c
                         }
                         None => {
-                            let c = self.columns.len();
-                            self.columns.push(ColumnDesc {
-                                name: name.clone(),
-                                kind: ColumnKind::Field(value.field_type()),
-                            });
-                            let mut ids = [None; 4];
-                            ids[slot] = Some(c);
-                            self.column_ids.insert(name.clone(), ids);
-                            Some(c)
+                            self.fields_complete = false;
+                            all_stored = false;
+                            continue;
                         }
-                    };
-                    if let Some(col) = col {
-                        if col >= values.len() {
-                            values.resize_with(col + 1, Vec::new);
-                            chunks.resize(col + 1, None);
-                        }
-                        values[col].push((row, value));
-                    }
+                    },
+                };
+                if col >= values.len() {
+                    values.resize_with(col + 1, Vec::new);
+                    chunks.resize(col + 1, None);
                 }
+                values[col].push((row, value));
             }
             row_templates.push(match pieces {
                 Some(pieces) if all_stored => Some((pieces, names)),
@@ -274,6 +273,29 @@ impl<'c> Writer<'c> {
             chunks,
         });
         Ok(())
+    }
+
+    /// The column of field `name` with type `ty`, created on first sight; `None` once the
+    /// segment holds [`WriteConfig::max_field_names`] names and `name` is not one of them.
+    fn column_for(&mut self, name: &str, ty: FieldType) -> Option<usize> {
+        let slot = ty as usize;
+        // `column_ids` holds exactly the names kept as columns.
+        let full = self.column_ids.len() >= self.config.max_field_names;
+        let ids = match self.column_ids.get_mut(name) {
+            Some(ids) => ids,
+            None if full => return None,
+            None => self.column_ids.entry(name.to_owned()).or_default(),
+        };
+        if let Some(c) = ids[slot] {
+            return Some(c);
+        }
+        let c = self.columns.len();
+        self.columns.push(ColumnDesc {
+            name: name.to_owned(),
+            kind: ColumnKind::Field(ty),
+        });
+        ids[slot] = Some(c);
+        Some(c)
     }
 
     fn finish(mut self, rows: &[SegmentRow]) -> Result<Vec<u8>> {
@@ -335,6 +357,9 @@ struct Shape {
     names: Vec<String>,
     string_slot: Vec<bool>,
 }
+
+/// Per template shape (by address, the `Arc` kept with it), column ids per leaf and type.
+type ShapeColumns = HashMap<usize, (Arc<Shape>, Vec<[Option<usize>; 4]>)>;
 
 /// Per worker: shapes by template pieces.
 type Shapes<'m> = HashMap<Vec<&'m str>, Arc<Shape>>;
@@ -523,6 +548,8 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[SegmentRow], json: &[Option<(Vec<&
     }
     let mut json_ids: HashMap<(&[&str], &[String]), u64> = HashMap::default();
     let mut json_dict: Vec<(&[&str], &[String])> = Vec::new();
+    // Template ids by shape address (the shapes outlive this call in `json`).
+    let mut shape_ids: HashMap<usize, u64> = HashMap::default();
     let mut text_ids: HashMap<Vec<&str>, u64> = HashMap::default();
     let mut text_dict: Vec<Vec<&str>> = Vec::new();
     let mut text_vars: Vec<Vec<Vec<&str>>> = Vec::new();
@@ -530,12 +557,25 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[SegmentRow], json: &[Option<(Vec<&
     for (r, t) in rows.iter().zip(json) {
         codes.push(match t {
             Some((pieces, names)) => {
-                let key = (pieces.as_slice(), &names[..]);
-                let next = json_dict.len() as u64;
-                Code::Json(*json_ids.entry(key).or_insert_with(|| {
-                    json_dict.push(key);
-                    next
-                }))
+                let shape = match names {
+                    Names::Shape(s) => Some(Arc::as_ptr(s) as usize),
+                    Names::Own(_) => None,
+                };
+                match shape.and_then(|s| shape_ids.get(&s)) {
+                    Some(&id) => Code::Json(id),
+                    None => {
+                        let key = (pieces.as_slice(), &names[..]);
+                        let next = json_dict.len() as u64;
+                        let id = *json_ids.entry(key).or_insert_with(|| {
+                            json_dict.push(key);
+                            next
+                        });
+                        if let Some(s) = shape {
+                            shape_ids.insert(s, id);
+                        }
+                        Code::Json(id)
+                    }
+                }
             }
             None if r.event.message.len() > MAX_TEMPLATED_MESSAGE => Code::Raw,
             None => {
