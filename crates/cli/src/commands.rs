@@ -251,7 +251,16 @@ pub fn query(store: &Path, args: QueryArgs) -> Result<(), CliError> {
     let text = query_text(args.query)?;
     let range = args.scope.range()?;
     let loupe = open(store)?;
-    let groups = groups::resolve(&loupe, &args.scope.groups)?;
+    // A query that starts with SOURCE picks its own log groups.
+    let has_source = text
+        .trim_start()
+        .get(..6)
+        .is_some_and(|w| w.eq_ignore_ascii_case("source"));
+    let groups = if has_source && args.scope.groups.is_empty() {
+        Vec::new()
+    } else {
+        groups::resolve(&loupe, &args.scope.groups)?
+    };
     let progress = run::progress_wanted();
     let width = output::stdout_width();
     if args.histogram {
@@ -388,6 +397,7 @@ pub fn groups(store: &Path, args: GroupsArgs) -> Result<(), CliError> {
 fn listing(format: OutputFormat, header: &[&str], rows: Vec<Vec<String>>) -> String {
     use loupe_service::{GetQueryResults, QueryStatistics, QueryStatus, ResultField};
     let results = GetQueryResults {
+        fields: header.iter().map(|h| (*h).to_owned()).collect(),
         status: QueryStatus::Complete,
         results: rows
             .into_iter()

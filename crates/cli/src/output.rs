@@ -156,9 +156,20 @@ pub fn stdout_width() -> Option<u16> {
     )
 }
 
-/// The fields present in any row, in order of first appearance.
+/// The fields present in any row, in the query's output order (then any others in order of
+/// first appearance).
 pub fn columns(results: &GetQueryResults) -> Vec<&str> {
-    let mut columns: Vec<&str> = Vec::new();
+    let mut columns: Vec<&str> = results
+        .fields
+        .iter()
+        .filter(|f| {
+            results
+                .results
+                .iter()
+                .any(|row| row.iter().any(|c| &c.field == *f))
+        })
+        .map(String::as_str)
+        .collect();
     for row in &results.results {
         for cell in row {
             if !columns.contains(&cell.field.as_str()) {
@@ -356,6 +367,7 @@ mod tests {
             value: value.into(),
         };
         GetQueryResults {
+            fields: Vec::new(),
             status: QueryStatus::Complete,
             results: vec![
                 vec![

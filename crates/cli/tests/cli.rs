@@ -333,3 +333,43 @@ fn groups_streams_fields_retention_and_formats() {
     assert_eq!(out.status.code(), Some(4));
     assert!(stderr(&out).contains("not supported yet"));
 }
+
+#[test]
+fn source_queries_need_no_group_and_columns_keep_the_query_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let log = dir.path().join("auth.log");
+    std::fs::write(
+        &log,
+        "2026-11-01T00:00:00.000Z Connection closed by 10.0.0.9 port 1\n\
+         2026-11-01T00:00:01.000Z Failed password for root from 10.0.0.1 port 22 ssh2\n",
+    )
+    .unwrap();
+    assert!(
+        loupe(
+            &store,
+            &["ingest", "--group", "auth", log.to_str().unwrap()]
+        )
+        .status
+        .success()
+    );
+    let out = loupe(
+        &store,
+        &[
+            "query",
+            "--output",
+            "csv",
+            "SOURCE logGroups() | stats count(*) by @logGroup",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).replace("\r\n", "\n"),
+        "@logGroup,count(*)\nauth,2\n"
+    );
+    // The first row lacks `ip`; the header still follows the query's order.
+    let q = r#"parse @message "from * port" as ip | stats count(*) by ip | sort count(*) desc"#;
+    let out = loupe(&store, &["query", "--group", "auth", "--output", "csv", q]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("ip,count(*)"), "{}", stdout(&out));
+}

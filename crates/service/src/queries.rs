@@ -73,6 +73,7 @@ fn is_terminal(s: QueryStatus) -> bool {
 
 fn empty_results(status: QueryStatus) -> GetQueryResults {
     GetQueryResults {
+        fields: Vec::new(),
         status,
         results: Vec::new(),
         statistics: QueryStatistics {

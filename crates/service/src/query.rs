@@ -29,6 +29,10 @@ impl StartQuery {
 /// The GetQueryResults response shape, field for field.
 #[derive(Debug, Clone, Serialize)]
 pub struct GetQueryResults {
+    /// The fields the query shows, in order (not part of the AWS response: rows list only the
+    /// fields they have, so a table needs this to order its columns).
+    #[serde(skip)]
+    pub fields: Vec<String>,
     pub status: QueryStatus,
     pub results: Vec<Vec<ResultField>>,
     pub statistics: QueryStatistics,
@@ -75,6 +79,7 @@ impl GetQueryResults {
             .collect();
         let s = output.statistics;
         GetQueryResults {
+            fields: output.fields,
             status: QueryStatus::Complete,
             results,
             statistics: QueryStatistics {
