@@ -73,6 +73,16 @@ impl ExprPlanner<'_> {
         }
     }
 
+    /// `member`, or else the discovered field the chain `e` names: the store discovers an
+    /// array's leaves (`users.1.name`), not the array, so `users[1].name` reads that field.
+    fn or_flattened(&self, member: Expr, e: &ast::Expr) -> Expr {
+        match dotted_name(e).map(|name| self.field(&name)) {
+            Some(Expr::Literal(v, _)) if v.is_null() => member,
+            Some(flat) => f::coalesce(vec![member, cast(flat, DataType::Utf8)]),
+            None => member,
+        }
+    }
+
     /// `name` as member access when it is not a column itself: `lf.level` after
     /// `parse ... logfmt as lf` is member `level` of column `lf`. The longest dotted prefix that
     /// is a column wins.
@@ -169,12 +179,12 @@ impl ExprPlanner<'_> {
             }
             ExprKind::Member { base, key } => {
                 let base = self.plan(base)?;
-                Ok(json::member(base, lit(key.name.as_str())))
+                Ok(self.or_flattened(json::member(base, lit(key.name.as_str())), e))
             }
             ExprKind::Index { base, index } => {
                 let base = self.plan(base)?;
                 let index = cast(self.number(self.plan(index)?)?, DataType::Int64);
-                Ok(json::member(base, index))
+                Ok(self.or_flattened(json::member(base, index), e))
             }
             _ => Err(Diagnostic::unsupported("this expression", e.span).into()),
         }
@@ -296,5 +306,23 @@ fn negate_if(test: Expr, negated: bool) -> Expr {
         Expr::Not(Box::new(f::coalesce(vec![test, lit(false)])))
     } else {
         test
+    }
+}
+
+/// The discovered field name a member/index chain stands for: `users[1].name` is
+/// `users.1.name`. `None` when an index is not a literal whole number.
+pub(crate) fn dotted_name(e: &ast::Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Field(ident) => Some(ident.name.clone()),
+        ExprKind::Member { base, key } => Some(format!("{}.{}", dotted_name(base)?, key.name)),
+        ExprKind::Index { base, index } => match &index.kind {
+            ExprKind::Literal(Literal::Number { value, .. })
+                if *value >= 0.0 && value.fract() == 0.0 =>
+            {
+                Some(format!("{}.{}", dotted_name(base)?, *value as u64))
+            }
+            _ => None,
+        },
+        _ => None,
     }
 }

@@ -2,6 +2,7 @@
 
 use loupe_lang::ast::{CommandKind, Expr, ExprKind, ParseMode, Projection, Query};
 
+use crate::expr::dotted_name;
 use crate::plan::push_unique;
 
 /// Every field name the query reads from events, in first-seen order. A name that an earlier
@@ -111,10 +112,19 @@ fn walk(expr: &Expr, out: &mut Vec<String>) {
             }
             args.iter().for_each(|e| walk(e, out))
         }
-        ExprKind::Member { base, .. } => walk(base, out),
+        ExprKind::Member { base, .. } => {
+            walk(base, out);
+            // `users[1].name` may be the discovered field `users.1.name`.
+            if let Some(name) = dotted_name(expr) {
+                push_unique(out, &name);
+            }
+        }
         ExprKind::Index { base, index } => {
             walk(base, out);
             walk(index, out);
+            if let Some(name) = dotted_name(expr) {
+                push_unique(out, &name);
+            }
         }
         _ => {}
     }

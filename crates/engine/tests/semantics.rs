@@ -728,3 +728,13 @@ fn expand_and_unnest_read_discovered_arrays_from_the_message() {
     );
     assert_eq!(lines(&rows), ["host=h1 name=a", "host=h1 name=b"]);
 }
+
+#[test]
+fn index_and_member_access_reach_discovered_array_leaves() {
+    let f = fixture(&[r#"{"users":[{"name":"a"},{"name":"b"}],"tags":["x","y"]}"#]);
+    let rows = run(
+        &f,
+        "fields users[1].name as second, tags[0] as first, users[5].name as none",
+    );
+    assert_eq!(lines(&rows), ["second=b first=x"]);
+}
