@@ -1,5 +1,6 @@
 //! Encoding a segment.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
@@ -193,7 +194,7 @@ impl<'c> Writer<'c> {
         let bloom = self.chunk(&raw, n, Stats::None)?;
 
         // Discovered fields, sparse: per column (dense by column id), (row, value).
-        let mut values: Vec<Vec<(usize, Value)>> = vec![Vec::new(); self.columns.len()];
+        let mut values: Vec<Vec<(usize, Val<'_>)>> = vec![Vec::new(); self.columns.len()];
         // Per row, the template that renders its message from the stored values, if any.
         let mut row_templates: Vec<Option<(Vec<&str>, Names)>> = Vec::with_capacity(rows.len());
         // Per template shape (by address; the `Arc` kept alive with it), column ids per leaf.
@@ -327,7 +328,7 @@ struct Analyzed<'m> {
     /// Leaf names, in document order.
     names: Names,
     /// Leaf values, one per name.
-    values: Vec<Value>,
+    values: Vec<Val<'m>>,
     /// Which leaves a later leaf of the same name overrides (empty: none).
     superseded: Vec<bool>,
     /// Template pieces when the message re-renders exactly from its (distinct) leaves.
@@ -388,7 +389,7 @@ fn analyze_one<'m>(message: &'m str, shapes: &mut Shapes<'m>) -> Analyzed<'m> {
             exact = slot_text(message, p, names.len()) == Some(leaf.text());
         }
         names.push(name.to_owned());
-        values.push(Value::from_leaf(leaf));
+        values.push(Val::from(Value::from_leaf(leaf)));
     });
     let superseded = superseded(&names);
     let pieces = pieces.filter(|pieces| {
@@ -431,7 +432,7 @@ fn slot_text<'m>(message: &'m str, pieces: &[&str], k: usize) -> Option<&'m str>
 /// The leaf values of a message whose pieces equal those of `shape`'s first message, typed as
 /// discovery would; `None` when a slot is not a valid JSON token of the kind the shape
 /// expects (then the message is not valid JSON of that shape and gets full discovery).
-fn shape_values(message: &str, pieces: &[&str], shape: &Shape) -> Option<Vec<Value>> {
+fn shape_values<'m>(message: &'m str, pieces: &[&str], shape: &Shape) -> Option<Vec<Val<'m>>> {
     let mut values = Vec::with_capacity(shape.names.len());
     for (k, &string) in shape.string_slot.iter().enumerate() {
         let text = slot_text(message, pieces, k)?;
@@ -440,19 +441,64 @@ fn shape_values(message: &str, pieces: &[&str], shape: &Shape) -> Option<Vec<Val
             if text.bytes().any(|b| b < 0x20) {
                 return None;
             }
-            Value::Str(text.to_owned())
+            Val::Str(Cow::Borrowed(text))
         } else {
             match text {
-                "true" => Value::Bool(true),
-                "false" => Value::Bool(false),
-                _ if is_json_number(text.as_bytes()) => {
-                    Value::from_leaf(crate::discover::Leaf::Num(text))
-                }
+                "true" => Val::Bool(true),
+                "false" => Val::Bool(false),
+                _ if is_json_number(text.as_bytes()) => number(text),
                 _ => return None,
             }
         });
     }
     Some(values)
+}
+
+/// A discovered value as sealing holds it: strings borrowed from the message where they can be.
+#[derive(Debug, Clone)]
+enum Val<'m> {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Str(Cow<'m, str>),
+}
+
+impl Val<'_> {
+    fn field_type(&self) -> FieldType {
+        match self {
+            Val::Int(_) => FieldType::Integer,
+            Val::Float(_) => FieldType::Float,
+            Val::Bool(_) => FieldType::Boolean,
+            Val::Str(_) => FieldType::String,
+        }
+    }
+}
+
+impl From<Value> for Val<'_> {
+    fn from(v: Value) -> Self {
+        match v {
+            Value::Int(i) => Val::Int(i),
+            Value::Float(f) => Val::Float(f),
+            Value::Bool(b) => Val::Bool(b),
+            Value::Str(s) => Val::Str(Cow::Owned(s)),
+        }
+    }
+}
+
+/// A JSON number token typed as [`Value::from_leaf`] types it, text kept borrowed.
+fn number(text: &str) -> Val<'_> {
+    if let Ok(i) = text.parse::<i64>()
+        && super::displays_as(&i, text)
+    {
+        return Val::Int(i);
+    }
+    if let Ok(f) = text.parse::<f64>()
+        && f.is_finite()
+        && super::displays_as(&f, text)
+    {
+        return Val::Float(f);
+    }
+    Val::Str(Cow::Borrowed(text))
 }
 
 /// JSON's number grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
@@ -645,7 +691,7 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[SegmentRow], json: &[Option<(Vec<&
     }
 }
 
-fn encode_field(rows: usize, vals: &[(usize, Value)]) -> (Vec<u8>, Stats) {
+fn encode_field(rows: usize, vals: &[(usize, Val<'_>)]) -> (Vec<u8>, Stats) {
     let mut raw = Vec::new();
     if vals.len() == rows {
         raw.push(0);
@@ -662,7 +708,7 @@ fn encode_field(rows: usize, vals: &[(usize, Value)]) -> (Vec<u8>, Stats) {
             let ints: Vec<i64> = vals
                 .iter()
                 .filter_map(|(_, v)| match v {
-                    Value::Int(i) => Some(*i),
+                    Val::Int(i) => Some(*i),
                     _ => None,
                 })
                 .collect();
@@ -680,7 +726,7 @@ fn encode_field(rows: usize, vals: &[(usize, Value)]) -> (Vec<u8>, Stats) {
             let floats: Vec<f64> = vals
                 .iter()
                 .filter_map(|(_, v)| match v {
-                    Value::Float(f) => Some(*f),
+                    Val::Float(f) => Some(*f),
                     _ => None,
                 })
                 .collect();
@@ -695,7 +741,7 @@ fn encode_field(rows: usize, vals: &[(usize, Value)]) -> (Vec<u8>, Stats) {
         Some(FieldType::Boolean) => {
             let mut bitmap = vec![0u8; vals.len().div_ceil(8)];
             for (i, (_, v)) in vals.iter().enumerate() {
-                if matches!(v, Value::Bool(true)) {
+                if matches!(v, Val::Bool(true)) {
                     bitmap[i / 8] |= 1 << (i % 8);
                 }
             }
@@ -706,7 +752,7 @@ fn encode_field(rows: usize, vals: &[(usize, Value)]) -> (Vec<u8>, Stats) {
             let strs: Vec<&str> = vals
                 .iter()
                 .filter_map(|(_, v)| match v {
-                    Value::Str(s) => Some(s.as_str()),
+                    Val::Str(s) => Some(s.as_ref()),
                     _ => None,
                 })
                 .collect();
