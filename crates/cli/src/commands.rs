@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-use loupe_service::{Loupe, ServiceError, StartQuery};
+use loupe_service::{Format, Loupe, ServiceError, StartQuery};
 
 use crate::output::{self, CliError, OutputFormat};
 use crate::time::TimeRange;
@@ -20,9 +20,40 @@ pub struct IngestArgs {
     /// The log stream [default: the file's name, or "stdin"].
     #[arg(long, short)]
     pub stream: Option<String>,
+    /// How the input becomes events: `auto` unpacks gzip, recognises CloudTrail files, and
+    /// takes each line's time from an export-style prefix or a JSON time field.
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
+    pub format: InputFormat,
     /// Files to ingest, one event per line; `-` or nothing reads standard input.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+}
+
+/// Input formats of `ingest` (see `loupe_service::Format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputFormat {
+    /// Sniff the format (gzip, CloudTrail, export prefixes, JSON time fields).
+    Auto,
+    /// One event per line at the ingestion time.
+    Lines,
+    /// JSON lines; `@timestamp`, `timestamp`, `time` or `eventTime` gives the time.
+    Jsonl,
+    /// CloudWatch export files: `2026-11-01T00:00:00.000Z message`.
+    Export,
+    /// CloudTrail log files: `{"Records": [...]}`, one event per record.
+    Cloudtrail,
+}
+
+impl From<InputFormat> for Format {
+    fn from(f: InputFormat) -> Format {
+        match f {
+            InputFormat::Auto => Format::Auto,
+            InputFormat::Lines => Format::Lines,
+            InputFormat::Jsonl => Format::Jsonl,
+            InputFormat::Export => Format::Export,
+            InputFormat::Cloudtrail => Format::CloudTrail,
+        }
+    }
 }
 
 /// Which groups and which time range: shared by `query`, `fields` and the REPL.
@@ -192,12 +223,9 @@ pub fn ingest(store: &Path, mut args: IngestArgs) -> Result<(), CliError> {
             inner: reader,
             bar: bar.clone(),
         };
+        let input = BufReader::with_capacity(1 << 20, counting);
         let report = loupe
-            .ingest_lines(
-                &args.group,
-                &stream,
-                BufReader::with_capacity(1 << 20, counting),
-            )
+            .ingest(&args.group, &stream, input, args.format.into())
             .map_err(|e| match e {
                 ServiceError::Input(msg) => CliError::Input(format!("{stream}: {msg}")),
                 other => other.into(),

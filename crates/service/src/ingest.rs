@@ -61,21 +61,176 @@ pub fn split_timestamp(line: &str) -> Option<(i64, &str)> {
     Some((ms, rest))
 }
 
-/// Reads `input` line by line into `group`/`stream`, creating both when missing.
+/// How input bytes become events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// Sniff: gzip is unpacked; a `{"Records": [...]}` document is CloudTrail; otherwise lines,
+    /// each taking its time from an export-style prefix or from a JSON timestamp field.
+    #[default]
+    Auto,
+    /// One event per line, stamped with the ingestion time.
+    Lines,
+    /// JSON lines; `@timestamp`, `timestamp`, `time` or `eventTime` (RFC 3339 text or epoch
+    /// seconds/milliseconds) gives the time when present.
+    Jsonl,
+    /// CloudWatch export files: `2026-11-01T00:00:00.000Z message`; the prefix is removed.
+    Export,
+    /// A CloudTrail log file: `{"Records": [...]}`, each record one event at its `eventTime`.
+    CloudTrail,
+}
+
+/// JSON fields that carry an event's time, in order of preference.
+const TIME_FIELDS: [&str; 4] = ["@timestamp", "timestamp", "time", "eventTime"];
+
+/// Epoch ms from a JSON time value: RFC 3339 text, or a number of seconds or milliseconds.
+fn json_time(value: &serde_json::Value) -> Option<i64> {
+    match value {
+        serde_json::Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.timestamp_millis()),
+        serde_json::Value::Number(n) => {
+            let v = n.as_f64()?;
+            // Below 1e11 it is seconds (until the year 5138), above it milliseconds.
+            Some(if v.abs() < 1e11 {
+                (v * 1000.0) as i64
+            } else {
+                v as i64
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The time a JSON object line names, if it is one and names one.
+fn jsonl_time(line: &str) -> Option<i64> {
+    let trimmed = line.trim_start();
+    if !trimmed.starts_with('{') {
+        return None;
+    }
+    let serde_json::Value::Object(map) = serde_json::from_str(trimmed).ok()? else {
+        return None;
+    };
+    TIME_FIELDS
+        .iter()
+        .find_map(|f| map.get(*f).and_then(json_time))
+}
+
+/// Collects events into PutLogEvents-sized batches and appends them.
+struct Sink<'a> {
+    store: &'a Store,
+    group: &'a str,
+    stream: &'a str,
+    now_ms: i64,
+    batch: Vec<Event>,
+    batch_bytes: usize,
+    report: IngestReport,
+}
+
+impl Sink<'_> {
+    fn push(&mut self, record: u64, timestamp: i64, message: &str) -> Result<()> {
+        if message.is_empty() {
+            self.report.reject(record, "empty message");
+            return Ok(());
+        }
+        let size = message.len() + EVENT_OVERHEAD_BYTES as usize;
+        if size > MAX_EVENT_BYTES {
+            self.report.reject(
+                record,
+                format!("event of {size} bytes exceeds {MAX_EVENT_BYTES}"),
+            );
+            return Ok(());
+        }
+        if self.batch.len() == MAX_BATCH_EVENTS || self.batch_bytes + size > MAX_BATCH_BYTES {
+            self.flush()?;
+        }
+        self.batch_bytes += size;
+        self.report.accepted += 1;
+        self.report.bytes += message.len() as u64;
+        self.batch.push(Event {
+            timestamp,
+            ingestion_time: self.now_ms,
+            message: message.to_owned(),
+        });
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if !self.batch.is_empty() {
+            self.store.append(self.group, self.stream, &self.batch)?;
+            self.batch.clear();
+            self.batch_bytes = 0;
+        }
+        Ok(())
+    }
+}
+
+/// Reads `input` line by line into `group`/`stream`, creating both when missing
+/// ([`Format::Export`]: an export-style prefix gives the time, else the ingestion time).
 pub fn ingest_lines(
     store: &Store,
     group: &str,
     stream: &str,
+    input: impl BufRead,
+    now_ms: i64,
+) -> Result<IngestReport> {
+    ingest(store, group, stream, input, Format::Export, now_ms)
+}
+
+/// Reads `input` in `format` into `group`/`stream`, creating both when missing.
+///
+/// Lines end at `\n`; a `\r` before it is dropped and a missing final newline is fine. A line
+/// that is not UTF-8, is empty, or is larger than an event may be is rejected and counted (the
+/// first few with their line numbers); nothing is altered to make it fit.
+pub fn ingest(
+    store: &Store,
+    group: &str,
+    stream: &str,
     mut input: impl BufRead,
+    format: Format,
     now_ms: i64,
 ) -> Result<IngestReport> {
     if !store.group_exists(group)? {
         store.create_group(group, now_ms)?;
     }
     store.create_stream(group, stream, now_ms)?;
-    let mut report = IngestReport::default();
-    let mut batch: Vec<Event> = Vec::new();
-    let mut batch_bytes = 0usize;
+    let read_error = |e: std::io::Error| ServiceError::Input(format!("reading the input: {e}"));
+    let head = input.fill_buf().map_err(read_error)?;
+    let sink = Sink {
+        store,
+        group,
+        stream,
+        now_ms,
+        batch: Vec::new(),
+        batch_bytes: 0,
+        report: IngestReport::default(),
+    };
+    if head.starts_with(&[0x1f, 0x8b]) {
+        let mut unpacked = std::io::BufReader::new(flate2::bufread::MultiGzDecoder::new(input));
+        read_events(&mut unpacked, format, sink)
+    } else {
+        read_events(&mut input, format, sink)
+    }
+}
+
+/// The events of (unpacked) `input` in `format`, into `sink`.
+fn read_events(
+    input: &mut dyn BufRead,
+    format: Format,
+    mut sink: Sink<'_>,
+) -> Result<IngestReport> {
+    let now_ms = sink.now_ms;
+    let read_error = |e: std::io::Error| ServiceError::Input(format!("reading the input: {e}"));
+    let head = input.fill_buf().map_err(read_error)?;
+    let looks_like_cloudtrail = {
+        let text = String::from_utf8_lossy(&head[..head.len().min(256)]);
+        let t = text.trim_start();
+        t.starts_with('{') && t.contains("\"Records\"")
+    };
+    if format == Format::CloudTrail || (format == Format::Auto && looks_like_cloudtrail) {
+        cloudtrail(input, &mut sink)?;
+        sink.flush()?;
+        return Ok(sink.report);
+    }
     let mut buf = Vec::new();
     let mut line_no = 0u64;
     loop {
@@ -90,40 +245,46 @@ pub fn ingest_lines(
         let raw = buf.strip_suffix(b"\n").unwrap_or(&buf);
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let Ok(line) = std::str::from_utf8(raw) else {
-            report.reject(line_no, "not valid UTF-8");
+            sink.report.reject(line_no, "not valid UTF-8");
             continue;
         };
-        let (timestamp, message) = split_timestamp(line).unwrap_or((now_ms, line));
-        if message.is_empty() {
-            report.reject(line_no, "empty message");
-            continue;
-        }
-        let size = message.len() + EVENT_OVERHEAD_BYTES as usize;
-        if size > MAX_EVENT_BYTES {
-            report.reject(
-                line_no,
-                format!("event of {size} bytes exceeds {MAX_EVENT_BYTES}"),
-            );
-            continue;
-        }
-        if batch.len() == MAX_BATCH_EVENTS || batch_bytes + size > MAX_BATCH_BYTES {
-            store.append(group, stream, &batch)?;
-            batch.clear();
-            batch_bytes = 0;
-        }
-        batch_bytes += size;
-        report.accepted += 1;
-        report.bytes += message.len() as u64;
-        batch.push(Event {
-            timestamp,
-            ingestion_time: now_ms,
-            message: message.to_owned(),
-        });
+        let (timestamp, message) = match format {
+            Format::Lines => (now_ms, line),
+            Format::Export => split_timestamp(line).unwrap_or((now_ms, line)),
+            Format::Jsonl => (jsonl_time(line).unwrap_or(now_ms), line),
+            Format::Auto | Format::CloudTrail => {
+                split_timestamp(line).unwrap_or_else(|| (jsonl_time(line).unwrap_or(now_ms), line))
+            }
+        };
+        sink.push(line_no, timestamp, message)?;
     }
-    if !batch.is_empty() {
-        store.append(group, stream, &batch)?;
+    sink.flush()?;
+    Ok(sink.report)
+}
+
+/// A CloudTrail log file: every element of `Records` becomes one compact-JSON event.
+fn cloudtrail(input: &mut dyn BufRead, sink: &mut Sink<'_>) -> Result<()> {
+    let mut text = String::new();
+    input
+        .read_to_string(&mut text)
+        .map_err(|e| ServiceError::Input(format!("reading the CloudTrail file: {e}")))?;
+    let doc: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| ServiceError::Input(format!("not a CloudTrail log file: {e}")))?;
+    let Some(records) = doc.get("Records").and_then(|r| r.as_array()) else {
+        return Err(ServiceError::Input(
+            "not a CloudTrail log file: no \"Records\" array".into(),
+        ));
+    };
+    for (i, record) in records.iter().enumerate() {
+        let timestamp = record
+            .get("eventTime")
+            .and_then(json_time)
+            .unwrap_or(sink.now_ms);
+        let message = serde_json::to_string(record)
+            .map_err(|e| ServiceError::Internal(format!("re-encoding a record: {e}")))?;
+        sink.push(i as u64 + 1, timestamp, &message)?;
     }
-    Ok(report)
+    Ok(())
 }
 
 #[cfg(test)]

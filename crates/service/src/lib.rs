@@ -33,7 +33,7 @@ use std::sync::Arc;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Result, ServiceError};
-pub use ingest::{IngestReport, split_timestamp};
+pub use ingest::{Format, IngestReport, split_timestamp};
 pub use loupe_store::GroupInfo;
 pub use queries::{QueryInfo, QueryLimits};
 pub use query::{GetQueryResults, QueryStatistics, QueryStatus, ResultField, StartQuery};
@@ -83,6 +83,24 @@ impl Loupe {
         input: impl BufRead,
     ) -> Result<IngestReport> {
         ingest::ingest_lines(&self.store, group, stream, input, self.clock.now_ms())
+    }
+
+    /// Ingests `input` in `format` into `group`, stream `stream` (see [`Format`]).
+    pub fn ingest(
+        &self,
+        group: &str,
+        stream: &str,
+        input: impl BufRead,
+        format: Format,
+    ) -> Result<IngestReport> {
+        ingest::ingest(
+            &self.store,
+            group,
+            stream,
+            input,
+            format,
+            self.clock.now_ms(),
+        )
     }
 
     /// Every log group with its event count and stored bytes.
