@@ -738,3 +738,33 @@ fn index_and_member_access_reach_discovered_array_leaves() {
     );
     assert_eq!(lines(&rows), ["second=b first=x"]);
 }
+
+#[test]
+fn expand_keeps_element_order_within_an_event() {
+    let f = fixture(&[
+        r#"{"n":"1","items":"[\"c\",\"a\",\"b\"]"}"#,
+        r#"{"n":"2","items":"[\"z\",\"y\"]"}"#,
+    ]);
+    let rows = run(&f, "expand items | display n, items");
+    assert_eq!(
+        lines(&rows),
+        [
+            "n=2 items=z",
+            "n=2 items=y",
+            "n=1 items=c",
+            "n=1 items=a",
+            "n=1 items=b"
+        ]
+    );
+    let rows = run(&f, "sort n asc | expand items | display n, items");
+    assert_eq!(
+        lines(&rows),
+        [
+            "n=1 items=c",
+            "n=1 items=a",
+            "n=1 items=b",
+            "n=2 items=z",
+            "n=2 items=y"
+        ]
+    );
+}

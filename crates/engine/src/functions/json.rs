@@ -47,7 +47,8 @@ pub(crate) const NAMES: &[&str] = &[
 pub enum JsonFn {
     /// `jsonParse(s)` → normalised JSON text.
     Parse,
-    /// `get(s, key)` → the member or element as text (member and index access).
+    /// `get(s, key, ...)` → the member or element as text (member and index access), one parse
+    /// for a whole chain of keys.
     Get,
     /// `jsonArraySize(s)` → element count.
     ArraySize,
@@ -55,6 +56,8 @@ pub enum JsonFn {
     ArrayContains,
     /// `elements(s)` → `List<Utf8>`, the rows `unnest` emits.
     Elements,
+    /// `ordinals(s)` → `List<Int64>`: `0..n` for the `n` elements, to keep them in order.
+    Ordinals,
     /// `logfmt(s)` → a JSON object of the `key=value` pairs.
     Logfmt,
 }
@@ -67,6 +70,7 @@ impl JsonFn {
             JsonFn::ArraySize => "jsonArraySize",
             JsonFn::ArrayContains => "jsonArrayContains",
             JsonFn::Elements => "jsonElements",
+            JsonFn::Ordinals => "jsonOrdinals",
             JsonFn::Logfmt => "logfmt",
         }
     }
@@ -88,10 +92,13 @@ pub struct JsonUdf {
 
 impl JsonUdf {
     pub fn udf(function: JsonFn) -> ScalarUDF {
-        let signature = Signature::exact(
-            vec![DataType::Utf8; function.arity()],
-            Volatility::Immutable,
-        );
+        let signature = match function {
+            JsonFn::Get => Signature::variadic(vec![DataType::Utf8], Volatility::Immutable),
+            _ => Signature::exact(
+                vec![DataType::Utf8; function.arity()],
+                Volatility::Immutable,
+            ),
+        };
         ScalarUDF::new_from_impl(JsonUdf {
             function,
             signature,
@@ -107,13 +114,21 @@ impl JsonUdf {
 
 /// `value[key]` as text: a member of an object, or element `key` of an array.
 pub fn get(value: &str, key: &str) -> Option<String> {
+    get_path(value, &[key])
+}
+
+/// `value[k1][k2]...` as text, parsing `value` once.
+pub fn get_path(value: &str, keys: &[&str]) -> Option<String> {
     let parsed: Value = serde_json::from_str(value).ok()?;
-    let member = match &parsed {
-        Value::Object(map) => map.get(key)?,
-        Value::Array(items) => items.get(key.trim().parse::<usize>().ok()?)?,
-        _ => return None,
-    };
-    leaf_text(member)
+    let mut at = &parsed;
+    for key in keys {
+        at = match at {
+            Value::Object(map) => map.get(*key)?,
+            Value::Array(items) => items.get(key.trim().parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    leaf_text(at)
 }
 
 /// How a JSON value reads as a field: strings unquoted, `null` missing, the rest as JSON.
@@ -231,6 +246,9 @@ impl ScalarUDFImpl for JsonUdf {
             JsonFn::Elements => {
                 DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))
             }
+            JsonFn::Ordinals => {
+                DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true)))
+            }
         })
     }
 
@@ -241,11 +259,16 @@ impl ScalarUDFImpl for JsonUdf {
             .iter()
             .map(|a| a.to_array(n))
             .collect::<Result<Vec<_>>>()?;
-        if arrays.len() != self.function.arity() {
+        let arity_ok = match self.function {
+            JsonFn::Get => arrays.len() >= 2,
+            f => arrays.len() == f.arity(),
+        };
+        if !arity_ok {
             return exec_err!("{} needs {} arguments", self.name(), self.function.arity());
         }
         let first = arrays[0].as_string::<i32>();
-        let second = arrays.get(1).map(|a| a.as_string::<i32>());
+        let rest: Vec<&StringArray> = arrays[1..].iter().map(|a| a.as_string::<i32>()).collect();
+        let second = rest.first().copied();
         let out: ArrayRef = match self.function {
             JsonFn::Parse | JsonFn::Get | JsonFn::Logfmt => {
                 let mut out = StringBuilder::with_capacity(n, 0);
@@ -253,7 +276,11 @@ impl ScalarUDFImpl for JsonUdf {
                     let v = text_at(first, i).and_then(|s| match self.function {
                         JsonFn::Parse => parse(s),
                         JsonFn::Logfmt => logfmt(s),
-                        _ => second.and_then(|k| text_at(k, i)).and_then(|k| get(s, k)),
+                        _ => rest
+                            .iter()
+                            .map(|k| text_at(k, i))
+                            .collect::<Option<Vec<&str>>>()
+                            .and_then(|keys| get_path(s, &keys)),
                     });
                     out.append_option(v);
                 }
@@ -293,6 +320,18 @@ impl ScalarUDFImpl for JsonUdf {
                 }
                 Arc::new(out.finish())
             }
+            JsonFn::Ordinals => {
+                let mut out = ListBuilder::new(Int64Builder::new());
+                for i in 0..n {
+                    let count = text_at(first, i).map_or(0, |s| elements(s).len());
+                    for k in 0..count {
+                        out.values()
+                            .append_value(i64::try_from(k).unwrap_or(i64::MAX));
+                    }
+                    out.append(true);
+                }
+                Arc::new(out.finish())
+            }
         };
         Ok(ColumnarValue::Array(out))
     }
@@ -300,6 +339,14 @@ impl ScalarUDFImpl for JsonUdf {
 
 /// `base.key` or `base[key]` on a planned expression.
 pub(crate) fn member(base: Expr, key: Expr) -> Expr {
+    // `a.b.c` is one call with keys `b`, `c`, so the text is parsed once per row.
+    if let Expr::ScalarFunction(call) = &base
+        && call.func.name() == JsonFn::Get.name()
+    {
+        let mut args = call.args.clone();
+        args.push(cast(key, DataType::Utf8));
+        return call.func.call(args);
+    }
     JsonUdf::call(JsonFn::Get, vec![base, key])
 }
 
@@ -337,6 +384,8 @@ mod tests {
         assert_eq!(get(&b, "9"), None);
         assert_eq!(get("not json", "a"), None);
         assert_eq!(get("5", "a"), None);
+        assert_eq!(get_path(doc, &["a", "b", "4", "c"]).as_deref(), Some("1"));
+        assert_eq!(get_path(doc, &["a", "x", "4"]), None);
     }
 
     #[test]
