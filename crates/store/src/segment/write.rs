@@ -101,6 +101,7 @@ struct Writer<'c> {
     column_ids: HashMap<String, [Option<usize>; 4]>,
     fields_complete: bool,
     blocks: Vec<BlockMeta>,
+    zstd: Option<zstd::bulk::Compressor<'static>>,
 }
 
 impl<'c> Writer<'c> {
@@ -127,6 +128,7 @@ impl<'c> Writer<'c> {
             column_ids: HashMap::default(),
             fields_complete: true,
             blocks: Vec::new(),
+            zstd: None,
         }
     }
 
@@ -137,7 +139,16 @@ impl<'c> Writer<'c> {
                 "column chunk exceeds the maximum size",
             ));
         }
-        let data = zstd::bulk::compress(raw, self.config.zstd_level)
+        let zstd_err = StoreError::io(Path::new("<zstd>"));
+        // One compression context for all the segment's chunks.
+        let compressor = match &mut self.zstd {
+            Some(c) => c,
+            None => self
+                .zstd
+                .insert(zstd::bulk::Compressor::new(self.config.zstd_level).map_err(zstd_err)?),
+        };
+        let data = compressor
+            .compress(raw)
             .map_err(StoreError::io(Path::new("<zstd>")))?;
         Ok(self.raw_chunk(&data, raw.len() as u64, present, stats))
     }
@@ -188,7 +199,7 @@ impl<'c> Writer<'c> {
         }
         chunks[COL_STREAM] = Some(self.chunk(&raw, n, Stats::None)?);
 
-        let bloom = Bloom::build(rows.iter().map(|r| r.event.message.as_bytes()));
+        let (analyzed, bloom) = analyze(rows);
         raw.clear();
         bloom.encode(&mut raw);
         let bloom = self.chunk(&raw, n, Stats::None)?;
@@ -199,7 +210,7 @@ impl<'c> Writer<'c> {
         let mut row_templates: Vec<Option<(Vec<&str>, Names)>> = Vec::with_capacity(rows.len());
         // Per template shape (by address; the `Arc` kept alive with it), column ids per leaf.
         let mut shape_cols = ShapeColumns::default();
-        for (row, a) in analyze(rows).into_iter().enumerate() {
+        for (row, a) in analyzed.into_iter().enumerate() {
             let Analyzed {
                 names,
                 values: leaf_values,
@@ -536,16 +547,31 @@ fn is_json_number(s: &[u8]) -> bool {
     i == s.len()
 }
 
-/// Discovery is the costly part of sealing and independent per row: split it over the cores.
-fn analyze(rows: &[SegmentRow]) -> Vec<Analyzed<'_>> {
+/// Discovery and the token filter: the costly parts of sealing a block, independent per row
+/// (discovery) or of everything else (the filter), so they run on the cores side by side.
+fn analyze(rows: &[SegmentRow]) -> (Vec<Analyzed<'_>>, Bloom) {
+    let bloom = || Bloom::build(rows.iter().map(|r| r.event.message.as_bytes()));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads < 2 || rows.len() < 256 {
+        return (discover_rows(rows, 1), bloom());
+    }
+    std::thread::scope(|scope| {
+        let filter = scope.spawn(bloom);
+        let analyzed = discover_rows(rows, threads);
+        // A panicking filter build is a bug; build it again here rather than fail the seal.
+        (analyzed, filter.join().unwrap_or_else(|_| bloom()))
+    })
+}
+
+/// Discovery over `rows`, split over `threads` threads.
+fn discover_rows(rows: &[SegmentRow], threads: usize) -> Vec<Analyzed<'_>> {
     fn run(part: &[SegmentRow]) -> Vec<Analyzed<'_>> {
         let mut shapes = Shapes::default();
         part.iter()
             .map(|r| analyze_one(&r.event.message, &mut shapes))
             .collect()
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if threads < 2 || rows.len() < 256 {
+    if threads < 2 {
         return run(rows);
     }
     let per = rows.len().div_ceil(threads);
