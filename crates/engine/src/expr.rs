@@ -76,10 +76,25 @@ impl ExprPlanner<'_> {
     /// `member`, or else the discovered field the chain `e` names: the store discovers an
     /// array's leaves (`users.1.name`), not the array, so `users[1].name` reads that field.
     fn or_flattened(&self, member: Expr, e: &ast::Expr) -> Expr {
-        match dotted_name(e).map(|name| self.field(&name)) {
-            Some(Expr::Literal(v, _)) if v.is_null() => member,
-            Some(flat) => f::coalesce(vec![member, cast(flat, DataType::Utf8)]),
+        match dotted_name(e) {
+            Some(name) => self.or_column(member, &name),
             None => member,
+        }
+    }
+
+    /// `value`, or else the column `name` where there is one.
+    pub fn or_column(&self, value: Expr, name: &str) -> Expr {
+        match self
+            .schema
+            .columns_with_unqualified_name(name)
+            .into_iter()
+            .last()
+        {
+            Some(column) => f::coalesce(vec![
+                value,
+                cast(Expr::Column(column.clone()), DataType::Utf8),
+            ]),
+            None => value,
         }
     }
 

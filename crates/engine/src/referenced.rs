@@ -26,7 +26,10 @@ pub fn referenced_fields(query: &Query) -> Vec<String> {
                     .chain(by)
                     .for_each(|p| walk(&p.expr, &mut used));
             }
-            CommandKind::Json { field, .. } => used.push(field.name.clone()),
+            CommandKind::Json { field, path, .. } => {
+                used.push(field.name.clone());
+                used.push(format!("{}.{path}", field.name));
+            }
             CommandKind::Unnest { expr, .. } | CommandKind::Expand(expr) => {
                 walk(expr, &mut used);
                 // An array field is read from the message's JSON (see `plan::unnest`).

@@ -768,3 +768,15 @@ fn expand_keeps_element_order_within_an_event() {
         ]
     );
 }
+
+#[test]
+fn split_lists_unnest_and_json_reads_discovered_objects() {
+    let f = fixture(&[r#"{"csv":"a,b,c","payload":{"user":{"name":"ann"}}}"#]);
+    let rows = run(
+        &f,
+        r#"fields jsonArraySize(split(csv, ",")) as n | unnest split(csv, ",") into part | display n, part"#,
+    );
+    assert_eq!(lines(&rows), ["n=3 part=a", "n=3 part=b", "n=3 part=c"]);
+    let rows = run(&f, r#"json field=payload "user.name" as who | display who"#);
+    assert_eq!(lines(&rows), ["who=ann"]);
+}

@@ -2,7 +2,8 @@
 //!
 //! Structures are JSON text (see `functions::json`), so this is member access along the dotted
 //! path; a numeric segment indexes an array (`items.0`). A row where the path leads nowhere
-//! keeps flowing without `alias`.
+//! keeps flowing without `alias`. When the event's own JSON has `f` as an object, the store
+//! discovered its leaves, so the discovered field `f.a.b` answers too.
 
 use loupe_lang::ast::Ident;
 
@@ -14,5 +15,7 @@ pub(crate) fn plan(state: &mut PlanState, field: &Ident, path: &str, alias: &Ide
     let exprs = state.exprs();
     let base = exprs.text(exprs.field(&field.name))?;
     let value = json::path(base, path.split('.').filter(|k| !k.is_empty()));
+    // An object in the event itself was discovered as its leaves (`payload.user.name`).
+    let value = exprs.or_column(value, &format!("{}.{path}", field.name));
     state.add_column(&alias.name, value)
 }
