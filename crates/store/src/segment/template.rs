@@ -245,7 +245,7 @@ pub(crate) fn encode_slot(out: &mut Vec<u8>, values: &[&str]) {
     use super::codec::{put_uvarint, zigzag};
     let ints: Option<Vec<i64>> = values
         .iter()
-        .map(|v| v.parse::<i64>().ok().filter(|i| i.to_string() == *v))
+        .map(|v| v.parse::<i64>().ok().filter(|i| super::displays_as(i, v)))
         .collect();
     if let Some(ints) = ints {
         out.push(0);

@@ -207,7 +207,7 @@ impl<'c> Writer<'c> {
         // Discovered fields, sparse: per column (dense by column id), (row, value).
         let mut values: Vec<Vec<(usize, Val<'_>)>> = vec![Vec::new(); self.columns.len()];
         // Per row, the template that renders its message from the stored values, if any.
-        let mut row_templates: Vec<Option<(Vec<&str>, Names)>> = Vec::with_capacity(rows.len());
+        let mut row_templates: Vec<Template<'_>> = Vec::with_capacity(rows.len());
         // Per template shape (by address; the `Arc` kept alive with it), column ids per leaf.
         let mut shape_cols = ShapeColumns::default();
         for (row, a) in analyzed.into_iter().enumerate() {
@@ -216,6 +216,7 @@ impl<'c> Writer<'c> {
                 values: leaf_values,
                 superseded,
                 pieces,
+                text,
             } = a;
             let mut all_stored = true;
             // Rows of one template shape have the same names: their columns are looked up once
@@ -261,8 +262,11 @@ impl<'c> Writer<'c> {
                 values[col].push((row, value));
             }
             row_templates.push(match pieces {
-                Some(pieces) if all_stored => Some((pieces, names)),
-                _ => None,
+                Some(pieces) if all_stored => Template::Json(pieces, names),
+                _ => match text {
+                    Some(text) => Template::Text(text),
+                    None => Template::None,
+                },
             });
         }
         raw.clear();
@@ -344,7 +348,11 @@ struct Analyzed<'m> {
     superseded: Vec<bool>,
     /// Template pieces when the message re-renders exactly from its (distinct) leaves.
     pieces: Option<Vec<&'m str>>,
+    /// Otherwise, the message split as text (pieces, variables), when short enough to template.
+    text: Option<TextSplit<'m>>,
 }
+
+type TextSplit<'m> = (Vec<&'m str>, Vec<&'m str>);
 
 /// Leaf names: a row's own, or those of a template shape seen before (shared, not copied).
 #[derive(Clone)]
@@ -387,6 +395,7 @@ fn analyze_one<'m>(message: &'m str, shapes: &mut Shapes<'m>) -> Analyzed<'m> {
             values,
             superseded: Vec::new(),
             pieces,
+            text: None,
         };
     }
     // The template renders the message back exactly when each leaf's text is the text between
@@ -420,6 +429,7 @@ fn analyze_one<'m>(message: &'m str, shapes: &mut Shapes<'m>) -> Analyzed<'m> {
             values,
             superseded: Vec::new(),
             pieces,
+            text: None,
         };
     }
     Analyzed {
@@ -427,6 +437,7 @@ fn analyze_one<'m>(message: &'m str, shapes: &mut Shapes<'m>) -> Analyzed<'m> {
         values,
         superseded,
         pieces,
+        text: (message.len() <= MAX_TEMPLATED_MESSAGE).then(|| split_text(message)),
     }
 }
 
@@ -607,12 +618,22 @@ fn superseded(names: &[String]) -> Vec<bool> {
     out
 }
 
+/// How a row's `@message` is stored (see [`encode_messages`]).
+enum Template<'m> {
+    /// Rendered from its fields' columns with these pieces.
+    Json(Vec<&'m str>, Names),
+    /// A text template, split ahead of time (in parallel).
+    Text(TextSplit<'m>),
+    /// Split as text here, or stored raw when long.
+    None,
+}
+
 /// Messages longer than this are stored raw: templates pay on repetition, not on one-offs.
 const MAX_TEMPLATED_MESSAGE: usize = 64 << 10;
 
 /// The `@message` chunk (mode 1; see the module docs): JSON templates rendered from field
 /// columns, text templates with their variables in per-slot columns, raw messages.
-fn encode_messages(raw: &mut Vec<u8>, rows: &[SegmentRow], json: &[Option<(Vec<&str>, Names)>]) {
+fn encode_messages(raw: &mut Vec<u8>, rows: &[SegmentRow], templates: &[Template<'_>]) {
     enum Code {
         Raw,
         Json(u64),
@@ -626,9 +647,9 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[SegmentRow], json: &[Option<(Vec<&
     let mut text_dict: Vec<Vec<&str>> = Vec::new();
     let mut text_vars: Vec<Vec<Vec<&str>>> = Vec::new();
     let mut codes = Vec::with_capacity(rows.len());
-    for (r, t) in rows.iter().zip(json) {
+    for (r, t) in rows.iter().zip(templates) {
         codes.push(match t {
-            Some((pieces, names)) => {
+            Template::Json(pieces, names) => {
                 let shape = match names {
                     Names::Shape(s) => Some(Arc::as_ptr(s) as usize),
                     Names::Own(_) => None,
@@ -649,21 +670,28 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[SegmentRow], json: &[Option<(Vec<&
                     }
                 }
             }
-            None if r.event.message.len() > MAX_TEMPLATED_MESSAGE => Code::Raw,
-            None => {
-                let (pieces, vars) = split_text(&r.event.message);
-                let id = match text_ids.get(&pieces) {
+            Template::None if r.event.message.len() > MAX_TEMPLATED_MESSAGE => Code::Raw,
+            Template::Text(_) | Template::None => {
+                let local;
+                let (pieces, vars): (&[&str], &[&str]) = match t {
+                    Template::Text((pieces, vars)) => (pieces, vars),
+                    _ => {
+                        local = split_text(&r.event.message);
+                        (&local.0, &local.1)
+                    }
+                };
+                let id = match text_ids.get(pieces) {
                     Some(&id) => id,
                     None => {
                         let id = text_dict.len() as u64;
-                        text_ids.insert(pieces.clone(), id);
+                        text_ids.insert(pieces.to_vec(), id);
                         text_vars.push(vec![Vec::new(); vars.len()]);
-                        text_dict.push(pieces);
+                        text_dict.push(pieces.to_vec());
                         id
                     }
                 };
                 for (slot, v) in text_vars[id as usize].iter_mut().zip(vars) {
-                    slot.push(v);
+                    slot.push(*v);
                 }
                 Code::Text(id)
             }
