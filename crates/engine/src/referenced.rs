@@ -9,7 +9,8 @@ use crate::plan::push_unique;
 /// command defined (a `parse` target, an alias, a `stats` output) is not read from events.
 pub fn referenced_fields(query: &Query) -> Vec<String> {
     let mut reads = Vec::new();
-    let mut defined: Vec<String> = Vec::new();
+    // `@log` is computed by the planner, never read from events.
+    let mut defined: Vec<String> = vec![crate::plan::LOG.to_owned()];
     for command in &query.commands {
         let mut used = Vec::new();
         match &command.kind {

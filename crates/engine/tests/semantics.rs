@@ -780,3 +780,16 @@ fn split_lists_unnest_and_json_reads_discovered_objects() {
     let rows = run(&f, r#"json field=payload "user.name" as who | display who"#);
     assert_eq!(lines(&rows), ["who=ann"]);
 }
+
+#[test]
+fn log_names_the_account_and_group() {
+    let f = fixture(&["x"]);
+    assert_eq!(
+        lines(&run(&f, "fields @log, @logStream")),
+        ["@log=000000000000:g @logStream=s"]
+    );
+    assert_eq!(
+        lines(&run(&f, "stats count(*) by @log")),
+        ["@log=000000000000:g count(*)=1"]
+    );
+}

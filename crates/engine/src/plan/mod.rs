@@ -18,13 +18,19 @@ mod unnest;
 
 use datafusion::common::Column;
 use datafusion::error::DataFusionError;
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, SortExpr};
+use datafusion::functions::expr_fn::concat;
+use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, SortExpr, lit};
 use loupe_lang::Diagnostic;
 use loupe_lang::ast::{CommandKind, Query};
-use loupe_store::{MESSAGE, TIMESTAMP};
+use loupe_store::{LOG_GROUP, MESSAGE, TIMESTAMP};
 
 use crate::error::Result;
 use crate::expr::{ExprPlanner, QueryContext};
+
+/// The account id in `@log` values: a local store is one account.
+pub const LOCAL_ACCOUNT_ID: &str = "000000000000";
+/// The generated field naming an event's account and log group.
+pub const LOG: &str = "@log";
 
 /// Rows a query returns when it has no `limit` of its own.
 pub const DEFAULT_LIMIT: usize = 10_000;
@@ -127,15 +133,19 @@ pub fn plan_query(
 ) -> Result<PlannedQuery> {
     // Unqualify the scan's columns, so that a column a command computes never sits beside a
     // same-named `events.x` (DataFusion treats that pair as ambiguous).
-    let unqualified: Vec<Expr> = scan
-        .schema()
-        .columns()
-        .into_iter()
-        .map(|c| {
-            let name = c.name.clone();
-            Expr::Column(c).alias(name)
-        })
-        .collect();
+    let mut unqualified: Vec<Expr> = Vec::new();
+    for c in scan.schema().columns() {
+        let name = c.name.clone();
+        if name == LOG_GROUP {
+            // `@log` is `account-id:log-group-name`; a local store has one account.
+            let log = concat(vec![
+                lit(format!("{LOCAL_ACCOUNT_ID}:")),
+                Expr::Column(c.clone()),
+            ]);
+            unqualified.push(log.alias(LOG));
+        }
+        unqualified.push(Expr::Column(c).alias(name));
+    }
     let scan = scan.project(unqualified)?;
     let mut state = PlanState {
         builder: scan,
