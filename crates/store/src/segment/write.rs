@@ -189,12 +189,25 @@ impl<'c> Writer<'c> {
         chunks[COL_INGESTION] = Some(self.chunk(&raw, n, Stats::None)?);
 
         raw.clear();
+        // Rows of a block mostly come in runs of one stream: look up only when it changes.
+        let mut last: Option<(&str, u64)> = None;
         for r in rows {
-            let next = self.stream_ids.len() as u64;
-            let id = *self.stream_ids.entry(r.stream.clone()).or_insert_with(|| {
-                self.streams.push(r.stream.clone());
-                next
-            });
+            let id = match last {
+                Some((stream, id)) if stream == r.stream => id,
+                _ => {
+                    let id = match self.stream_ids.get(r.stream.as_str()) {
+                        Some(&id) => id,
+                        None => {
+                            let id = self.stream_ids.len() as u64;
+                            self.stream_ids.insert(r.stream.clone(), id);
+                            self.streams.push(r.stream.clone());
+                            id
+                        }
+                    };
+                    last = Some((&r.stream, id));
+                    id
+                }
+            };
             put_uvarint(&mut raw, id);
         }
         chunks[COL_STREAM] = Some(self.chunk(&raw, n, Stats::None)?);
