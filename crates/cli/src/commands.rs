@@ -102,6 +102,17 @@ pub struct QueryArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SqlArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// How to print the results.
+    #[arg(long, short, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// The statement; `-` or nothing reads it from standard input.
+    pub statement: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct GroupsArgs {
     #[command(subcommand)]
     pub action: Option<GroupsAction>,
@@ -312,6 +323,28 @@ pub fn query(store: &Path, args: QueryArgs) -> Result<(), CliError> {
     }
     if args.output == OutputFormat::Table || args.chart {
         output::print_statistics(&results, elapsed);
+    }
+    Ok(())
+}
+
+pub fn sql(store: &Path, args: SqlArgs) -> Result<(), CliError> {
+    let text = query_text(args.statement)?;
+    let range = args.scope.range()?;
+    let loupe = open(store)?;
+    let groups = groups::resolve(&loupe, &args.scope.groups)?;
+    let (start_ms, end_ms) = range.resolve(loupe.now_ms());
+    let request = StartQuery {
+        query_string: text,
+        log_group_names: groups,
+        start_ms,
+        end_ms,
+    };
+    let started = std::time::Instant::now();
+    let results = loupe.sql(&request)?;
+    let width = output::stdout_width();
+    output::print_text(&output::results_text(&results, args.output, width))?;
+    if args.output == OutputFormat::Table {
+        output::print_statistics(&results, started.elapsed());
     }
     Ok(())
 }

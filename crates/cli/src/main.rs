@@ -91,12 +91,14 @@ pub enum Command {
     /// Manage lookup tables for the `lookup` query command (not supported yet).
     #[command(subcommand)]
     Lookup(commands::LookupAction),
-    /// Run one SQL statement over the log groups (not supported yet).
-    #[command(after_help = "Example:\n  loupe sql 'SELECT count(*) FROM \"app\"'")]
-    Sql {
-        /// The statement; `-` or nothing reads it from standard input.
-        statement: Option<String>,
-    },
+    /// Run one read-only SQL statement over table `logs` (the selected groups' events).
+    #[command(
+        after_help = "Examples:\n  loupe sql --group app 'SELECT service, count(*) AS n FROM logs GROUP BY service ORDER BY n DESC'\n  \
+        loupe sql --group app 'SELECT \"http.status\", count(*) FROM logs GROUP BY 1'\n\n\
+        Columns: @timestamp, @ingestionTime, @logGroup, @logStream, @message and every discovered field \
+        (quote dotted names)."
+    )]
+    Sql(commands::SqlArgs),
     /// Print a query in canonical form, or the diagnostic for what is wrong with it.
     #[command(after_help = "Example:\n  loupe fmt 'FIELDS @message|FILTER x>1'")]
     Fmt(commands::FmtArgs),
@@ -135,9 +137,7 @@ fn main() -> ExitCode {
             "fetching an event by @ptr (the engine does not produce @ptr yet)".into(),
         )),
         Command::Lookup(_) => Err(CliError::NotSupported("lookup tables".into())),
-        Command::Sql { .. } => Err(CliError::NotSupported(
-            "SQL (the engine has no SQL front-end yet; use `loupe query`)".into(),
-        )),
+        Command::Sql(args) => commands::sql(&store, args),
         Command::Fmt(args) => commands::fmt(args),
         Command::Demo => demo::run(),
     };

@@ -127,7 +127,7 @@ const META: [(&str, &str); 15] = [
     ),
     (
         "\\sql",
-        "\\sql STATEMENT           run one SQL statement (not supported yet)",
+        "\\sql STATEMENT           run one SQL statement over table `logs`",
     ),
     (
         "\\explain",
@@ -370,7 +370,21 @@ fn meta_command(state: &mut State, name: &str, arg: &str) -> Result<String, CliE
             }
             .into()),
         },
-        "sql" => Err(CliError::NotSupported("SQL (`\\sql`)".into())),
+        "sql" => {
+            if state.groups.is_empty() {
+                return usage("no log group chosen: `\\group NAME` first");
+            }
+            let (start_ms, end_ms) = state.range.resolve(state.loupe.now_ms());
+            let request = StartQuery {
+                query_string: arg.into(),
+                log_group_names: state.groups.clone(),
+                start_ms,
+                end_ms,
+            };
+            let started = std::time::Instant::now();
+            let results = state.loupe.sql(&request)?;
+            Ok(show_results(state, &results, started.elapsed()))
+        }
         "explain" => Err(CliError::NotSupported("EXPLAIN (`\\explain`)".into())),
         other => {
             let known: Vec<&str> = META.iter().map(|(n, _)| &n[1..]).collect();

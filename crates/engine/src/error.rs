@@ -9,6 +9,9 @@ pub enum EngineError {
     Query(#[from] Diagnostic),
     #[error(transparent)]
     Store(#[from] loupe_store::StoreError),
+    /// A SQL statement that does not parse or plan, or is not a read-only query.
+    #[error("{0}")]
+    Sql(datafusion::error::DataFusionError),
     #[error("query execution failed: {0}")]
     Execution(#[from] datafusion::error::DataFusionError),
 }

@@ -24,6 +24,7 @@ pub mod hints;
 pub mod plan;
 mod referenced;
 pub mod result;
+pub mod sql;
 
 use std::sync::Arc;
 
@@ -43,6 +44,7 @@ pub use error::{EngineError, Result};
 pub use expr::QueryContext;
 pub use referenced::referenced_fields;
 pub use result::ResultField;
+pub use sql::{SQL_TABLE, run_sql};
 
 /// Which events a query runs over: log groups and an inclusive time range in epoch ms.
 #[derive(Debug, Clone, Default)]

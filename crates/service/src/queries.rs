@@ -130,6 +130,7 @@ fn engine_error(e: EngineError, query: &str) -> ServiceError {
             query: query.to_owned(),
         },
         EngineError::Store(s) => s.into(),
+        EngineError::Sql(x) => ServiceError::InvalidParameter(format!("SQL: {x}")),
         EngineError::Execution(x) => ServiceError::Internal(x.to_string()),
     }
 }
@@ -193,6 +194,33 @@ impl Loupe {
                     timeout.as_secs_f64()
                 ))
             })?
+            .map_err(|e| engine_error(e, &start.query_string))?;
+        Ok(GetQueryResults::complete(output))
+    }
+
+    /// Runs one read-only SQL statement over table `logs`: the events of `start`'s log groups in
+    /// its time range (`start.query_string` holds the statement).
+    pub fn sql(&self, start: &StartQuery) -> Result<GetQueryResults> {
+        if start.log_group_names.is_empty() {
+            return Err(ServiceError::InvalidParameter(
+                "at least one log group is required for SQL".into(),
+            ));
+        }
+        for group in &start.log_group_names {
+            if !self.store.group_exists(group)? {
+                return Err(ServiceError::ResourceNotFound(format!(
+                    "The specified log group does not exist: {group}"
+                )));
+            }
+        }
+        let mut request = start.request(self.clock.now_ms());
+        request.memory_limit = self.limits.memory_bytes;
+        let timeout = self.limits.timeout;
+        let run = loupe_engine::run_sql(&self.store, &start.query_string, &request);
+        let output = self
+            .runtime
+            .block_on(async { tokio::time::timeout(timeout, run).await })
+            .map_err(|_| ServiceError::LimitExceeded("the statement timed out".into()))?
             .map_err(|e| engine_error(e, &start.query_string))?;
         Ok(GetQueryResults::complete(output))
     }
