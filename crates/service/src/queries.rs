@@ -141,6 +141,18 @@ impl Loupe {
         self.limits = limits;
     }
 
+    /// Every named log group must exist (ResourceNotFoundException otherwise).
+    fn check_groups(&self, groups: &[String]) -> Result<()> {
+        for group in groups {
+            if !self.store.group_exists(group)? {
+                return Err(ServiceError::ResourceNotFound(format!(
+                    "The specified log group does not exist: {group}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Parses and checks a StartQuery request: what AWS rejects at StartQuery.
     fn prepare(&self, start: &StartQuery) -> Result<(Query, QueryRequest)> {
         let query = loupe_lang::parse(&start.query_string).map_err(|diagnostic| {
@@ -160,13 +172,7 @@ impl Loupe {
                 "at least one log group is required (or start the query with SOURCE)".into(),
             ));
         }
-        for group in &start.log_group_names {
-            if !self.store.group_exists(group)? {
-                return Err(ServiceError::ResourceNotFound(format!(
-                    "The specified log group does not exist: {group}"
-                )));
-            }
-        }
+        self.check_groups(&start.log_group_names)?;
         if let (Some(s), Some(e)) = (start.start_ms, start.end_ms)
             && s > e
         {
@@ -206,13 +212,7 @@ impl Loupe {
                 "at least one log group is required for SQL".into(),
             ));
         }
-        for group in &start.log_group_names {
-            if !self.store.group_exists(group)? {
-                return Err(ServiceError::ResourceNotFound(format!(
-                    "The specified log group does not exist: {group}"
-                )));
-            }
-        }
+        self.check_groups(&start.log_group_names)?;
         let mut request = start.request(self.clock.now_ms());
         request.memory_limit = self.limits.memory_bytes;
         let timeout = self.limits.timeout;
