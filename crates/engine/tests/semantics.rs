@@ -793,3 +793,11 @@ fn log_names_the_account_and_group() {
         ["@log=000000000000:g count(*)=1"]
     );
 }
+
+#[test]
+fn pct_is_the_exact_interpolated_percentile() {
+    let f = fixture(&[r#"{"v":1}"#, r#"{"v":20001}"#, r#"{"v":40001}"#]);
+    // rank 0.99 * 2 = 1.98: 20001 + 0.98 * 20000.
+    assert_eq!(lines(&run(&f, "stats pct(v, 99) as p")), ["p=39601"]);
+    assert_eq!(lines(&run(&f, "stats pct(v, 50) - avg(v) as d")), ["d=0"]);
+}

@@ -8,7 +8,8 @@
 //!   Insights sort order, as do `sortsFirst`/`sortsLast`.
 //! - `earliest`/`latest` take the value of the event with the smallest/largest `@timestamp`
 //!   among events that have it.
-//! - `pct(f, p)` is the exact percentile with linear interpolation (spec [?]).
+//! - `pct(f, p)` is the exact percentile with linear interpolation (spec [?]): the values are
+//!   collected per group and [`finish`] turns them into the percentile.
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::functions_aggregate::expr_fn as agg;
@@ -67,7 +68,8 @@ pub(crate) fn plan(c: &Call<'_>) -> Result<Expr> {
             if !(0.0..=100.0).contains(&p) {
                 return Err(c.arg_error(1, "a percentile between 0 and 100"));
             }
-            agg::percentile_cont(c.number(0)?.sort(true, false), lit(p / 100.0))
+            // Finished by `insights_percentile` after the aggregation (see `finish`).
+            agg::array_agg(c.number(0)?)
         }
         _ => {
             return Err(Diagnostic::unsupported(
@@ -77,4 +79,16 @@ pub(crate) fn plan(c: &Call<'_>) -> Result<Expr> {
             .into());
         }
     })
+}
+
+/// What turns an aggregate's column into its value after the aggregation, if anything: `pct`
+/// aggregates a list of values and finishes with the exact percentile.
+pub(crate) fn finish(c: &Call<'_>, column: Expr) -> Result<Option<Expr>> {
+    if !c.name.name.eq_ignore_ascii_case("pct") {
+        return Ok(None);
+    }
+    let p = c.literal_number(1)?;
+    Ok(Some(
+        super::percentile::percentile().call(vec![column, lit(p)]),
+    ))
 }

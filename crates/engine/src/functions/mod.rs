@@ -12,6 +12,7 @@ pub mod general;
 pub mod ip;
 pub mod json;
 pub mod numeric;
+pub mod percentile;
 pub mod sort_key;
 pub mod string;
 

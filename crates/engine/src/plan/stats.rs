@@ -19,6 +19,11 @@ use super::PlanState;
 use crate::error::Result;
 use crate::functions::{Call, aggregate};
 
+/// An unqualified reference to column `name`.
+fn col_expr(name: &str) -> Expr {
+    Expr::Column(datafusion::common::Column::new_unqualified(name))
+}
+
 /// Prefix of the internal names of aggregate columns (never shown).
 const INTERNAL: &str = "__loupe_agg_";
 
@@ -43,6 +48,7 @@ pub(crate) fn plan(
         }
     }
     let mut agg_exprs = Vec::new();
+    let mut finishers: Vec<(String, Expr)> = Vec::new();
     let mut finals = Vec::with_capacity(aggregates.len());
     {
         let exprs = state.exprs();
@@ -56,12 +62,18 @@ pub(crate) fn plan(
                     span,
                 };
                 agg_exprs.push(aggregate::plan(&call)?.alias(&internal));
+                if let Some(done) = aggregate::finish(&call, col_expr(&internal))? {
+                    finishers.push((internal.clone(), done));
+                }
                 Ok(internal)
             })?;
             finals.push((output_name(item), rewritten));
         }
     }
     state.map(|b| Ok(b.aggregate(group_exprs, agg_exprs)?))?;
+    for (internal, done) in finishers {
+        state.add_column(&internal, done)?;
+    }
     for (name, expr) in &finals {
         let value = state.exprs().plan(expr)?;
         state.add_column(name, value)?;
