@@ -25,7 +25,9 @@ fuzz_target!(|data: &[u8]| {
     if std::fs::write(path, data).is_err() {
         return;
     }
-    let Ok(segment) = Segment::open(path) else { return };
+    let Ok(segment) = Segment::open(path) else {
+        return;
+    };
     let footer = segment.footer();
     for block in 0..footer.blocks.len() {
         let _ = segment.timestamps(block);
