@@ -291,10 +291,12 @@ pub fn query(store: &Path, args: QueryArgs) -> Result<(), CliError> {
     let range = args.scope.range()?;
     let loupe = open(store)?;
     // A query that starts with SOURCE picks its own log groups.
-    let has_source = text
-        .trim_start()
-        .get(..6)
-        .is_some_and(|w| w.eq_ignore_ascii_case("source"));
+    let has_source = loupe_lang::parse_syntax(&text).is_ok_and(|q| {
+        matches!(
+            q.commands.first().map(|c| &c.kind),
+            Some(loupe_lang::ast::CommandKind::Source(_))
+        )
+    });
     let groups = if has_source && args.scope.groups.is_empty() {
         Vec::new()
     } else {

@@ -189,19 +189,8 @@ impl Loupe {
     /// A query past the timeout is an error naming the limit.
     pub fn query(&self, start: &StartQuery) -> Result<GetQueryResults> {
         let (query, request) = self.prepare(start)?;
-        let timeout = self.limits.timeout;
         let run = loupe_engine::run_query(&self.store, &query, &request);
-        let output = self
-            .runtime
-            .block_on(async { tokio::time::timeout(timeout, run).await })
-            .map_err(|_| {
-                ServiceError::InvalidParameter(format!(
-                    "the query timed out after {} s",
-                    timeout.as_secs_f64()
-                ))
-            })?
-            .map_err(|e| engine_error(e, &start.query_string))?;
-        Ok(GetQueryResults::complete(output))
+        self.run_to_end(run, &start.query_string)
     }
 
     /// Runs one read-only SQL statement over table `logs`: the events of `start`'s log groups in
@@ -215,13 +204,27 @@ impl Loupe {
         self.check_groups(&start.log_group_names)?;
         let mut request = start.request(self.clock.now_ms());
         request.memory_limit = self.limits.memory_bytes;
-        let timeout = self.limits.timeout;
         let run = loupe_engine::run_sql(&self.store, &start.query_string, &request);
+        self.run_to_end(run, &start.query_string)
+    }
+
+    /// Runs an engine future to completion under the query timeout, on the service's runtime.
+    fn run_to_end(
+        &self,
+        run: impl std::future::Future<Output = loupe_engine::Result<loupe_engine::QueryOutput>>,
+        text: &str,
+    ) -> Result<GetQueryResults> {
+        let timeout = self.limits.timeout;
         let output = self
             .runtime
             .block_on(async { tokio::time::timeout(timeout, run).await })
-            .map_err(|_| ServiceError::LimitExceeded("the statement timed out".into()))?
-            .map_err(|e| engine_error(e, &start.query_string))?;
+            .map_err(|_| {
+                ServiceError::LimitExceeded(format!(
+                    "the query timed out after {} s",
+                    timeout.as_secs_f64()
+                ))
+            })?
+            .map_err(|e| engine_error(e, text))?;
         Ok(GetQueryResults::complete(output))
     }
 
