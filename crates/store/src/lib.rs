@@ -67,7 +67,7 @@ pub use fields::FieldInfo;
 pub use names::{validate_group_name, validate_stream_name};
 pub use scan::{
     BATCH_ROWS, INGESTION_TIME, LOG_GROUP, LOG_STREAM, MESSAGE, ScanHints, ScanOrder, ScanOutput,
-    ScanRequest, TIMESTAMP, is_system_column,
+    ScanPlan, ScanReader, ScanRequest, TIMESTAMP, is_system_column,
 };
 pub use segment::{FieldType, WriteConfig};
 
@@ -561,6 +561,12 @@ impl Store {
     /// Reads the events of `request.groups` in the request's time range.
     pub fn scan(&self, request: &ScanRequest) -> Result<ScanOutput> {
         self.scan_with(request, &ScanHints::default())
+    }
+
+    /// Plans a scan without reading block data: readers of the plan decode it, in parallel
+    /// partitions and only the columns asked for (what the query engine uses).
+    pub fn plan_scan(&self, request: &ScanRequest, hints: &ScanHints) -> Result<ScanPlan> {
+        ScanPlan::new(&self.group_dirs(&request.groups)?, request, hints)
     }
 
     /// Like [`Store::scan`], with predicates that let the scan skip data, and an order.

@@ -13,8 +13,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, RecordBatch, StringBuilder,
-    TimestampMillisecondBuilder,
+    ArrayRef, BooleanArray, BooleanBuilder, Float64Array, Float64Builder, Int64Array,
+    Int64Builder, RecordBatch, RecordBatchOptions, StringArray, StringBuilder,
+    TimestampMillisecondArray,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
@@ -154,296 +155,618 @@ pub(crate) fn discover_values(message: &str, index: &HashMap<&str, usize>) -> Ve
 }
 
 /// Unsealed events of one WAL frame, already cut to the request.
+#[derive(Debug)]
 struct WalUnit {
     stream: String,
     events: Vec<Event>,
     /// Per event, the requested fields' values.
     values: Vec<Vec<Option<Value>>>,
+}
+
+#[derive(Debug)]
+enum Source {
+    Block { seg: Arc<Segment>, block: usize },
+    Wal(WalUnit),
+}
+
+/// A piece of a scan read as a whole: one segment block or one unsealed WAL frame.
+#[derive(Debug)]
+struct Unit {
+    group: usize,
     min_ts: i64,
     max_ts: i64,
+    source: Source,
 }
 
-enum Source<'a> {
-    Block { seg: &'a Segment, block: usize },
-    Wal(&'a WalUnit),
+/// A planned scan: the snapshots it reads, fixed at planning time, its output schema, and the
+/// units (segment blocks and unsealed WAL frames) that may hold wanted rows, in scan order.
+///
+/// Planning reads only manifests, footers and the unsealed WAL; the data of the blocks is
+/// decoded by [`ScanPlan::reader`]s, which may run in parallel, each over a share of the units
+/// and each decoding only the columns it is asked for.
+#[derive(Debug)]
+pub struct ScanPlan {
+    schema: SchemaRef,
+    request: ScanRequest,
+    /// Discovered field names, in schema order (schema columns `SYSTEM_COLUMNS..`).
+    names: Vec<String>,
+    groups: Vec<String>,
+    streams: HashSet<String>,
+    order: ScanOrder,
+    limit: Option<usize>,
+    units: Vec<Unit>,
 }
 
-struct Unit<'a> {
-    group: &'a str,
-    min_ts: i64,
-    max_ts: i64,
-    source: Source<'a>,
+/// Columns every scan schema starts with.
+const SYSTEM_COLUMNS: usize = 5;
+const COL_TS: usize = 0;
+const COL_INGEST: usize = 1;
+const COL_GROUP: usize = 2;
+const COL_STREAM: usize = 3;
+const COL_MSG: usize = 4;
+
+impl ScanPlan {
+    pub(crate) fn new(
+        groups: &[(String, std::path::PathBuf)],
+        request: &ScanRequest,
+        hints: &ScanHints,
+    ) -> Result<ScanPlan> {
+        let names = request.field_names();
+        let index: HashMap<&str, usize> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i))
+            .collect();
+        let streams: HashSet<&str> = hints.streams.iter().map(String::as_str).collect();
+
+        let mut snapshots = Vec::with_capacity(groups.len());
+        for (name, dir) in groups {
+            snapshots.push((
+                name.as_str(),
+                Snapshot::load(dir, request.start_ms, request.end_ms)?,
+            ));
+        }
+
+        // Unsealed events, decoded up front: their field types decide the output schema too.
+        let mut units = Vec::new();
+        for (g, (_, snap)) in snapshots.iter().enumerate() {
+            let sealed = snap.manifest.wal_sealed;
+            let path = &snap.wal_path;
+            wal::read_frames_in(path, &snap.wal, |frame| {
+                if frame.offset < sealed
+                    || !request.overlaps(frame.min_timestamp, frame.max_timestamp)
+                {
+                    return Ok(());
+                }
+                let batch = frame.decode(path)?;
+                if !streams.is_empty() && !streams.contains(batch.stream.as_str()) {
+                    return Ok(());
+                }
+                let events: Vec<Event> = batch
+                    .events
+                    .into_iter()
+                    .filter(|e| request.contains(e.timestamp))
+                    .collect();
+                if events.is_empty() {
+                    return Ok(());
+                }
+                let values = events
+                    .iter()
+                    .map(|e| {
+                        if index.is_empty() {
+                            Vec::new()
+                        } else {
+                            discover_values(&e.message, &index)
+                        }
+                    })
+                    .collect();
+                let min_ts = events.iter().map(|e| e.timestamp).min().unwrap_or(0);
+                let max_ts = events.iter().map(|e| e.timestamp).max().unwrap_or(0);
+                units.push(Unit {
+                    group: g,
+                    min_ts,
+                    max_ts,
+                    source: Source::Wal(WalUnit {
+                        stream: batch.stream,
+                        events,
+                        values,
+                    }),
+                });
+                Ok(())
+            })?;
+        }
+
+        // Output types: one stored type in the whole range keeps it; anything else is text.
+        let mut kinds: Vec<HashSet<FieldType>> = vec![HashSet::new(); names.len()];
+        let mut text_only = vec![false; names.len()];
+        for (_, snap) in &snapshots {
+            for seg in &snap.segments {
+                let footer = seg.footer();
+                for (i, name) in names.iter().enumerate() {
+                    let mut any = false;
+                    for (_, t) in footer.field_columns(name) {
+                        kinds[i].insert(t);
+                        any = true;
+                    }
+                    if !any && !footer.fields_complete {
+                        text_only[i] = true;
+                    }
+                }
+            }
+        }
+        for unit in &units {
+            if let Source::Wal(w) = &unit.source {
+                for row in &w.values {
+                    for (i, v) in row.iter().enumerate() {
+                        if let Some(v) = v {
+                            kinds[i].insert(v.field_type());
+                        }
+                    }
+                }
+            }
+        }
+        let mut types = HashMap::new();
+        for (i, name) in names.iter().enumerate() {
+            if !text_only[i] && kinds[i].len() == 1 {
+                types.extend(kinds[i].iter().map(|t| (name.clone(), *t)));
+            }
+        }
+        let schema = schema_with(&names, &types);
+
+        // Segment blocks that may hold wanted rows.
+        for (g, (_, snap)) in snapshots.iter().enumerate() {
+            for seg in &snap.segments {
+                let footer = seg.footer();
+                if !streams.is_empty()
+                    && !footer.streams.iter().any(|s| streams.contains(s.as_str()))
+                {
+                    continue;
+                }
+                for (b, meta) in footer.blocks.iter().enumerate() {
+                    if !request.overlaps(meta.min_ts, meta.max_ts)
+                        || !fields_may_match(seg, b, &hints.field_equals)
+                        || !ranges_may_match(seg, b, &hints.field_ranges)
+                    {
+                        continue;
+                    }
+                    let mut keep = true;
+                    for needle in &hints.message_contains {
+                        if !seg.may_contain(b, needle.as_bytes())? {
+                            keep = false;
+                            break;
+                        }
+                    }
+                    if keep {
+                        units.push(Unit {
+                            group: g,
+                            min_ts: meta.min_ts,
+                            max_ts: meta.max_ts,
+                            source: Source::Block {
+                                seg: Arc::clone(seg),
+                                block: b,
+                            },
+                        });
+                    }
+                }
+            }
+        }
+        match hints.order {
+            ScanOrder::Ascending => units.sort_by_key(|u| (u.min_ts, u.max_ts)),
+            ScanOrder::NewestFirst => units.sort_by_key(|u| Reverse((u.max_ts, u.min_ts))),
+        }
+        Ok(ScanPlan {
+            schema,
+            request: request.clone(),
+            names,
+            groups: snapshots.iter().map(|(n, _)| (*n).to_owned()).collect(),
+            streams: hints.streams.iter().cloned().collect(),
+            order: hints.order,
+            limit: hints.limit,
+            units,
+        })
+    }
+
+    /// The schema of every batch the scan hands out (before projection): the system columns,
+    /// then the requested discovered fields.
+    pub fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    /// How many units (blocks and WAL frames) the scan may read: an upper bound on useful
+    /// parallelism.
+    pub fn unit_count(&self) -> usize {
+        self.units.len()
+    }
+
+    /// A reader over partition `partition` of `partitions`: units are dealt out round-robin in
+    /// scan order, so every partition reads newest (or oldest) data first. `projection` picks
+    /// schema columns by index (all when `None`); only those are decoded.
+    pub fn reader(
+        self: &Arc<Self>,
+        partition: usize,
+        partitions: usize,
+        projection: Option<Vec<usize>>,
+    ) -> ScanReader {
+        let partitions = partitions.max(1);
+        let units = (partition..self.units.len()).step_by(partitions).collect();
+        let projection = projection.unwrap_or_else(|| (0..self.schema.fields().len()).collect());
+        let schema = Arc::new(
+            self.schema
+                .project(&projection)
+                .unwrap_or_else(|_| Schema::empty()),
+        );
+        ScanReader {
+            plan: Arc::clone(self),
+            units,
+            next: 0,
+            projection,
+            schema,
+            best: BinaryHeap::new(),
+            records: 0,
+            bytes: 0,
+        }
+    }
 }
 
+/// Reads one partition of a [`ScanPlan`], a record batch per unit with rows in it.
+#[derive(Debug)]
+pub struct ScanReader {
+    plan: Arc<ScanPlan>,
+    units: Vec<usize>,
+    next: usize,
+    projection: Vec<usize>,
+    schema: SchemaRef,
+    /// The `limit` best timestamps so far, worst on top (sign-flipped for newest-first).
+    best: BinaryHeap<i64>,
+    records: u64,
+    bytes: u64,
+}
+
+impl ScanReader {
+    /// The projected schema of this reader's batches.
+    pub fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    /// Events inside the time range this reader has read so far.
+    pub fn records_scanned(&self) -> u64 {
+        self.records
+    }
+
+    /// Bytes of those events (message bytes plus the 26-byte per-event overhead AWS counts).
+    pub fn bytes_scanned(&self) -> u64 {
+        self.bytes
+    }
+
+    fn key(&self, ts: i64) -> i64 {
+        match self.plan.order {
+            ScanOrder::Ascending => ts,
+            ScanOrder::NewestFirst => -ts,
+        }
+    }
+
+    /// Whether unit `u` cannot hold one of the `limit` best rows seen so far.
+    fn done_before(&self, u: &Unit) -> bool {
+        let Some(limit) = self.plan.limit else {
+            return false;
+        };
+        if self.best.len() < limit {
+            return false;
+        }
+        let unit_best = match self.plan.order {
+            ScanOrder::Ascending => u.min_ts,
+            ScanOrder::NewestFirst => u.max_ts,
+        };
+        self.best
+            .peek()
+            .is_some_and(|&worst| self.key(unit_best) > worst)
+    }
+
+    fn track(&mut self, timestamps: impl Iterator<Item = i64>) {
+        let Some(limit) = self.plan.limit else {
+            return;
+        };
+        for ts in timestamps {
+            let k = self.key(ts);
+            if self.best.len() < limit {
+                self.best.push(k);
+            } else if self.best.peek().is_some_and(|&worst| k < worst) {
+                self.best.pop();
+                self.best.push(k);
+            }
+        }
+    }
+
+    fn read_unit(&mut self, u: usize) -> Result<Option<RecordBatch>> {
+        let plan = Arc::clone(&self.plan);
+        let unit = &plan.units[u];
+        let group = plan.groups[unit.group].as_str();
+        let decoded = match &unit.source {
+            Source::Wal(w) => self.read_wal(group, w)?,
+            Source::Block { seg, block } => self.read_block(group, seg, *block)?,
+        };
+        let Some((columns, rows, bytes, timestamps)) = decoded else {
+            return Ok(None);
+        };
+        self.records += rows as u64;
+        self.bytes += bytes;
+        self.track(timestamps.into_iter());
+        let options = RecordBatchOptions::new().with_row_count(Some(rows));
+        RecordBatch::try_new_with_options(Arc::clone(&self.schema), columns, &options)
+            .map(Some)
+            .map_err(|e| StoreError::corrupt(Path::new("<scan>"), e.to_string()))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn read_wal(
+        &self,
+        group: &str,
+        w: &WalUnit,
+    ) -> Result<Option<(Vec<ArrayRef>, usize, u64, Vec<i64>)>> {
+        let rows = w.events.len();
+        let bytes = w
+            .events
+            .iter()
+            .map(|e| e.message.len() as u64 + crate::EVENT_OVERHEAD_BYTES)
+            .sum();
+        let timestamps: Vec<i64> = w.events.iter().map(|e| e.timestamp).collect();
+        let mut columns = Vec::with_capacity(self.projection.len());
+        for &c in &self.projection {
+            let array: ArrayRef = match c {
+                COL_TS => Arc::new(TimestampMillisecondArray::from(timestamps.clone())),
+                COL_INGEST => Arc::new(TimestampMillisecondArray::from_iter_values(
+                    w.events.iter().map(|e| e.ingestion_time),
+                )),
+                COL_GROUP => repeated(group, rows),
+                COL_STREAM => repeated(&w.stream, rows),
+                COL_MSG => Arc::new(StringArray::from_iter_values(
+                    w.events.iter().map(|e| e.message.as_str()),
+                )),
+                c => {
+                    let i = c - SYSTEM_COLUMNS;
+                    let mut b = ColBuilder::for_type(self.plan.schema.field(c).data_type(), rows);
+                    for values in &w.values {
+                        b.push(values.get(i).and_then(Option::as_ref));
+                    }
+                    b.finish()
+                }
+            };
+            columns.push(array);
+        }
+        Ok(Some((columns, rows, bytes, timestamps)))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn read_block(
+        &self,
+        group: &str,
+        seg: &Segment,
+        block: usize,
+    ) -> Result<Option<(Vec<ArrayRef>, usize, u64, Vec<i64>)>> {
+        let plan = &*self.plan;
+        let footer = seg.footer();
+        let ts = seg.timestamps(block)?;
+        let wants = |c: usize| self.projection.contains(&c);
+        let stream_ids = if !plan.streams.is_empty() || wants(COL_STREAM) {
+            Some(seg.stream_ids(block)?)
+        } else {
+            None
+        };
+        // The rows wanted, when not all of them are.
+        let in_range = |r: usize| plan.request.contains(ts[r]);
+        let selected: Option<Vec<usize>> = {
+            let wanted_streams: Vec<bool> = footer
+                .streams
+                .iter()
+                .map(|s| plan.streams.is_empty() || plan.streams.contains(s))
+                .collect();
+            let all_streams = wanted_streams.iter().all(|&w| w);
+            let all_times = ts
+                .first()
+                .zip(ts.last())
+                .is_none_or(|(&lo, &hi)| plan.request.contains(lo) && plan.request.contains(hi));
+            if all_streams && all_times {
+                None
+            } else {
+                let ids = stream_ids.as_deref().unwrap_or(&[]);
+                Some(
+                    (0..ts.len())
+                        .filter(|&r| {
+                            in_range(r)
+                                && (all_streams
+                                    || ids
+                                        .get(r)
+                                        .is_some_and(|&id| wanted_streams[id as usize]))
+                        })
+                        .collect(),
+                )
+            }
+        };
+        let rows = selected.as_ref().map_or(ts.len(), Vec::len);
+        if rows == 0 {
+            return Ok(None);
+        }
+        let pick = |r: usize| selected.as_ref().map_or(r, |s| s[r]);
+
+        // Per requested field: the columns holding it, or discovery from the message when this
+        // segment did not keep the field.
+        let mut field_cols: Vec<(usize, Vec<ColumnData>)> = Vec::new();
+        let mut rediscover: HashMap<&str, usize> = HashMap::new();
+        for &c in &self.projection {
+            if c < SYSTEM_COLUMNS {
+                continue;
+            }
+            let name = &plan.names[c - SYSTEM_COLUMNS];
+            let cols = footer
+                .field_columns(name)
+                .map(|(col, _)| seg.field(block, col))
+                .collect::<Result<Vec<_>>>()?;
+            if cols.is_empty() && !footer.fields_complete {
+                let n = rediscover.len();
+                rediscover.insert(name.as_str(), n);
+            }
+            field_cols.push((c, cols));
+        }
+
+        // Messages: decoded when shown, when fields must be rediscovered from them, or when
+        // only some rows are wanted and their bytes must be counted.
+        let block_bytes = seg.message_bytes(block)?;
+        let need_messages = wants(COL_MSG)
+            || !rediscover.is_empty()
+            || selected.is_some()
+            || block_bytes.is_none();
+        let messages = if need_messages {
+            Some(seg.messages(block)?)
+        } else {
+            None
+        };
+        let bytes = match (&messages, block_bytes) {
+            (Some(m), _) => (0..rows)
+                .map(|r| m[pick(r)].len() as u64 + crate::EVENT_OVERHEAD_BYTES)
+                .sum(),
+            (None, Some(b)) => b + rows as u64 * crate::EVENT_OVERHEAD_BYTES,
+            (None, None) => 0,
+        };
+        let found: Vec<Vec<Option<Value>>> = match &messages {
+            Some(m) if !rediscover.is_empty() => {
+                (0..rows).map(|r| discover_values(&m[pick(r)], &rediscover)).collect()
+            }
+            _ => Vec::new(),
+        };
+
+        let timestamps: Vec<i64> = match &selected {
+            None => ts,
+            Some(s) => s.iter().map(|&r| ts[r]).collect(),
+        };
+        let mut columns = Vec::with_capacity(self.projection.len());
+        let mut fields = field_cols.into_iter();
+        for &c in &self.projection {
+            let array: ArrayRef = match c {
+                COL_TS => Arc::new(TimestampMillisecondArray::from(timestamps.clone())),
+                COL_INGEST => {
+                    let ing = seg.ingestion_times(block)?;
+                    Arc::new(TimestampMillisecondArray::from_iter_values(
+                        (0..rows).map(|r| ing[pick(r)]),
+                    ))
+                }
+                COL_GROUP => repeated(group, rows),
+                COL_STREAM => {
+                    let ids = stream_ids.as_deref().unwrap_or(&[]);
+                    if footer.streams.len() == 1 {
+                        repeated(&footer.streams[0], rows)
+                    } else {
+                        Arc::new(StringArray::from_iter_values(
+                            (0..rows).map(|r| footer.streams[ids[pick(r)] as usize].as_str()),
+                        ))
+                    }
+                }
+                COL_MSG => {
+                    let m = messages.as_deref().unwrap_or(&[]);
+                    Arc::new(StringArray::from_iter_values(
+                        (0..rows).map(|r| m[pick(r)].as_str()),
+                    ))
+                }
+                c => {
+                    let Some((_, cols)) = fields.next() else {
+                        return Err(StoreError::corrupt(seg.path(), "scan projection"));
+                    };
+                    let name = plan.names[c - SYSTEM_COLUMNS].as_str();
+                    let dt = plan.schema.field(c).data_type();
+                    match rediscover.get(name) {
+                        Some(&i) => {
+                            let mut b = ColBuilder::for_type(dt, rows);
+                            for row in &found {
+                                b.push(row[i].as_ref());
+                            }
+                            b.finish()
+                        }
+                        None => field_array(&cols, dt, rows, &pick),
+                    }
+                }
+            };
+            columns.push(array);
+        }
+        Ok(Some((columns, rows, bytes, timestamps)))
+    }
+}
+
+impl Iterator for ScanReader {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Result<RecordBatch>> {
+        while self.next < self.units.len() {
+            let u = self.units[self.next];
+            if self.done_before(&self.plan.units[u]) {
+                self.next = self.units.len();
+                return None;
+            }
+            self.next += 1;
+            match self.read_unit(u) {
+                Ok(Some(batch)) => return Some(Ok(batch)),
+                Ok(None) => continue,
+                Err(e) => {
+                    self.next = self.units.len();
+                    return Some(Err(e));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// A column of `rows` copies of `text`.
+fn repeated(text: &str, rows: usize) -> ArrayRef {
+    Arc::new(StringArray::from_iter_values(std::iter::repeat_n(text, rows)))
+}
+
+/// The Arrow array of one field in one block: typed straight from its column when the field
+/// has one stored type and the output keeps it, else value by value (text of each value).
+fn field_array(
+    cols: &[ColumnData],
+    dt: &DataType,
+    rows: usize,
+    pick: &dyn Fn(usize) -> usize,
+) -> ArrayRef {
+    match (cols, dt) {
+        ([], _) => arrow::array::new_null_array(dt, rows),
+        ([ColumnData::Int(v)], DataType::Int64) => {
+            Arc::new(Int64Array::from_iter((0..rows).map(|r| v[pick(r)])))
+        }
+        ([ColumnData::Float(v)], DataType::Float64) => {
+            Arc::new(Float64Array::from_iter((0..rows).map(|r| v[pick(r)])))
+        }
+        ([ColumnData::Bool(v)], DataType::Boolean) => {
+            Arc::new(BooleanArray::from_iter((0..rows).map(|r| v[pick(r)])))
+        }
+        ([ColumnData::Str(v)], DataType::Utf8) => Arc::new(StringArray::from_iter(
+            (0..rows).map(|r| v[pick(r)].as_deref()),
+        )),
+        _ => {
+            let mut b = ColBuilder::for_type(dt, rows);
+            for r in 0..rows {
+                let row = pick(r);
+                b.push(cols.iter().find_map(|c| c.value(row)).as_ref());
+            }
+            b.finish()
+        }
+    }
+}
+
+/// Reads every unit of a scan in one partition (the whole-scan API).
 pub(crate) fn scan(
     groups: &[(String, std::path::PathBuf)],
     request: &ScanRequest,
     hints: &ScanHints,
 ) -> Result<ScanOutput> {
-    let names = request.field_names();
-    let index: HashMap<&str, usize> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.as_str(), i))
-        .collect();
-    let streams: HashSet<&str> = hints.streams.iter().map(String::as_str).collect();
-
-    let mut snapshots = Vec::with_capacity(groups.len());
-    for (name, dir) in groups {
-        snapshots.push((
-            name.as_str(),
-            Snapshot::load(dir, request.start_ms, request.end_ms)?,
-        ));
-    }
-
-    // Unsealed events, decoded up front: their field types decide the output schema too.
-    let mut wal_units: Vec<(&str, WalUnit)> = Vec::new();
-    for (group, snap) in &snapshots {
-        let sealed = snap.manifest.wal_sealed;
-        let path = &snap.wal_path;
-        wal::read_frames_in(path, &snap.wal, |frame| {
-            if frame.offset < sealed || !request.overlaps(frame.min_timestamp, frame.max_timestamp)
-            {
-                return Ok(());
-            }
-            let batch = frame.decode(path)?;
-            if !streams.is_empty() && !streams.contains(batch.stream.as_str()) {
-                return Ok(());
-            }
-            let events: Vec<Event> = batch
-                .events
-                .into_iter()
-                .filter(|e| request.contains(e.timestamp))
-                .collect();
-            if events.is_empty() {
-                return Ok(());
-            }
-            let values = events
-                .iter()
-                .map(|e| {
-                    if index.is_empty() {
-                        Vec::new()
-                    } else {
-                        discover_values(&e.message, &index)
-                    }
-                })
-                .collect();
-            let min_ts = events.iter().map(|e| e.timestamp).min().unwrap_or(0);
-            let max_ts = events.iter().map(|e| e.timestamp).max().unwrap_or(0);
-            wal_units.push((
-                group,
-                WalUnit {
-                    stream: batch.stream,
-                    events,
-                    values,
-                    min_ts,
-                    max_ts,
-                },
-            ));
-            Ok(())
-        })?;
-    }
-
-    // Output types: one stored type in the whole range keeps it; anything else is text.
-    let mut kinds: Vec<HashSet<FieldType>> = vec![HashSet::new(); names.len()];
-    let mut text_only = vec![false; names.len()];
-    for (_, snap) in &snapshots {
-        for seg in &snap.segments {
-            let footer = seg.footer();
-            for (i, name) in names.iter().enumerate() {
-                let mut any = false;
-                for (_, t) in footer.field_columns(name) {
-                    kinds[i].insert(t);
-                    any = true;
-                }
-                if !any && !footer.fields_complete {
-                    text_only[i] = true;
-                }
-            }
-        }
-    }
-    for (_, unit) in &wal_units {
-        for row in &unit.values {
-            for (i, v) in row.iter().enumerate() {
-                if let Some(v) = v {
-                    kinds[i].insert(v.field_type());
-                }
-            }
-        }
-    }
-    let mut types = HashMap::new();
-    for (i, name) in names.iter().enumerate() {
-        if !text_only[i] && kinds[i].len() == 1 {
-            types.extend(kinds[i].iter().map(|t| (name.clone(), *t)));
-        }
-    }
-    let schema = schema_with(&names, &types);
-
-    // Units that may hold wanted rows.
-    let mut units = Vec::new();
-    for (group, snap) in &snapshots {
-        for seg in &snap.segments {
-            let footer = seg.footer();
-            if !streams.is_empty() && !footer.streams.iter().any(|s| streams.contains(s.as_str())) {
-                continue;
-            }
-            for (b, meta) in footer.blocks.iter().enumerate() {
-                if !request.overlaps(meta.min_ts, meta.max_ts)
-                    || !fields_may_match(seg, b, &hints.field_equals)
-                    || !ranges_may_match(seg, b, &hints.field_ranges)
-                {
-                    continue;
-                }
-                let mut keep = true;
-                for needle in &hints.message_contains {
-                    if !seg.may_contain(b, needle.as_bytes())? {
-                        keep = false;
-                        break;
-                    }
-                }
-                if keep {
-                    units.push(Unit {
-                        group,
-                        min_ts: meta.min_ts,
-                        max_ts: meta.max_ts,
-                        source: Source::Block { seg, block: b },
-                    });
-                }
-            }
-        }
-    }
-    for (group, unit) in &wal_units {
-        units.push(Unit {
-            group,
-            min_ts: unit.min_ts,
-            max_ts: unit.max_ts,
-            source: Source::Wal(unit),
-        });
-    }
-    match hints.order {
-        ScanOrder::Ascending => units.sort_by_key(|u| (u.min_ts, u.max_ts)),
-        ScanOrder::NewestFirst => units.sort_by_key(|u| Reverse((u.max_ts, u.min_ts))),
-    }
-
-    let mut out = OutBuilder::new(schema.clone(), &types);
-    // The `limit` best timestamps so far, worst on top (sign-flipped for newest-first).
-    let mut best: BinaryHeap<i64> = BinaryHeap::new();
-    let key = |ts: i64| match hints.order {
-        ScanOrder::Ascending => ts,
-        ScanOrder::NewestFirst => -ts,
-    };
-    for unit in &units {
-        if let Some(limit) = hints.limit
-            && best.len() >= limit
-        {
-            let unit_best = match hints.order {
-                ScanOrder::Ascending => unit.min_ts,
-                ScanOrder::NewestFirst => unit.max_ts,
-            };
-            if best.peek().is_some_and(|&worst| key(unit_best) > worst) {
-                break;
-            }
-        }
-        let mut track = |ts: i64| {
-            if let Some(limit) = hints.limit {
-                best.push(key(ts));
-                if best.len() > limit {
-                    best.pop();
-                }
-            }
-        };
-        match &unit.source {
-            Source::Wal(w) => {
-                for (e, values) in w.events.iter().zip(&w.values) {
-                    track(e.timestamp);
-                    out.push_row(unit.group, &w.stream, e, values.iter().map(Option::as_ref))?;
-                }
-            }
-            Source::Block { seg, block } => {
-                read_block(
-                    seg, *block, unit.group, request, &streams, &names, &mut out, &mut track,
-                )?;
-            }
-        }
-    }
-    out.flush()?;
+    let plan = Arc::new(ScanPlan::new(groups, request, hints)?);
+    let mut reader = plan.reader(0, 1, None);
+    let batches = reader.by_ref().collect::<Result<Vec<_>>>()?;
     Ok(ScanOutput {
-        schema,
-        batches: out.batches,
-        records_scanned: out.records,
-        bytes_scanned: out.bytes,
+        schema: Arc::clone(plan.schema()),
+        batches,
+        records_scanned: reader.records_scanned(),
+        bytes_scanned: reader.bytes_scanned(),
     })
-}
-
-#[allow(clippy::too_many_arguments)]
-fn read_block(
-    seg: &Segment,
-    block: usize,
-    group: &str,
-    request: &ScanRequest,
-    streams: &HashSet<&str>,
-    names: &[String],
-    out: &mut OutBuilder,
-    track: &mut impl FnMut(i64),
-) -> Result<()> {
-    let footer = seg.footer();
-    let ts = seg.timestamps(block)?;
-    let stream_ids = seg.stream_ids(block)?;
-    let wanted_streams: Vec<bool> = footer
-        .streams
-        .iter()
-        .map(|s| streams.is_empty() || streams.contains(s.as_str()))
-        .collect();
-    let rows: Vec<usize> = (0..ts.len())
-        .filter(|&r| request.contains(ts[r]) && wanted_streams[stream_ids[r] as usize])
-        .collect();
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let ingestion = seg.ingestion_times(block)?;
-    let messages = seg.messages(block)?;
-    // Per requested field: the columns holding it, or discovery from the message when this
-    // segment did not keep the field.
-    let mut columns: Vec<Vec<ColumnData>> = Vec::with_capacity(names.len());
-    let mut rediscover = HashMap::new();
-    let mut rediscover_at = Vec::new();
-    for name in names {
-        let cols = footer
-            .field_columns(name)
-            .map(|(c, _)| seg.field(block, c))
-            .collect::<Result<Vec<_>>>()?;
-        if cols.is_empty() && !footer.fields_complete {
-            rediscover.insert(name.as_str(), rediscover_at.len());
-            rediscover_at.push(columns.len());
-        }
-        columns.push(cols);
-    }
-    let mut values: Vec<Option<Value>> = vec![None; names.len()];
-    for r in rows {
-        for (i, cols) in columns.iter().enumerate() {
-            values[i] = cols.iter().find_map(|c| c.value(r));
-        }
-        if !rediscover.is_empty() {
-            let found = discover_values(&messages[r], &rediscover);
-            for (v, &i) in found.into_iter().zip(&rediscover_at) {
-                values[i] = v;
-            }
-        }
-        let event = Event {
-            timestamp: ts[r],
-            ingestion_time: ingestion[r],
-            message: String::new(),
-        };
-        track(ts[r]);
-        out.push_parts(
-            group,
-            &footer.streams[stream_ids[r] as usize],
-            &event,
-            &messages[r],
-            values.iter().map(Option::as_ref),
-        )?;
-    }
-    Ok(())
 }
 
 /// False when the block's statistics prove no row has one of the `(field, text)` pairs.
@@ -513,6 +836,15 @@ enum ColBuilder {
 }
 
 impl ColBuilder {
+    fn for_type(dt: &DataType, rows: usize) -> ColBuilder {
+        match dt {
+            DataType::Int64 => ColBuilder::Int(Int64Builder::with_capacity(rows)),
+            DataType::Float64 => ColBuilder::Float(Float64Builder::with_capacity(rows)),
+            DataType::Boolean => ColBuilder::Bool(BooleanBuilder::with_capacity(rows)),
+            _ => ColBuilder::Str(StringBuilder::with_capacity(rows, rows * 8)),
+        }
+    }
+
     fn push(&mut self, v: Option<&Value>) {
         match (self, v) {
             (ColBuilder::Int(b), Some(Value::Int(i))) => b.append_value(*i),
@@ -534,103 +866,5 @@ impl ColBuilder {
             ColBuilder::Bool(b) => Arc::new(b.finish()),
             ColBuilder::Str(b) => Arc::new(b.finish()),
         }
-    }
-}
-
-/// Builds record batches of at most [`BATCH_ROWS`] rows.
-struct OutBuilder {
-    schema: SchemaRef,
-    timestamps: TimestampMillisecondBuilder,
-    ingestion: TimestampMillisecondBuilder,
-    groups: StringBuilder,
-    streams: StringBuilder,
-    messages: StringBuilder,
-    fields: Vec<ColBuilder>,
-    rows: usize,
-    records: u64,
-    bytes: u64,
-    batches: Vec<RecordBatch>,
-}
-
-impl OutBuilder {
-    fn new(schema: SchemaRef, _types: &HashMap<String, FieldType>) -> Self {
-        let fields = schema
-            .fields()
-            .iter()
-            .skip(5)
-            .map(|f| match f.data_type() {
-                DataType::Int64 => ColBuilder::Int(Int64Builder::new()),
-                DataType::Float64 => ColBuilder::Float(Float64Builder::new()),
-                DataType::Boolean => ColBuilder::Bool(BooleanBuilder::new()),
-                _ => ColBuilder::Str(StringBuilder::new()),
-            })
-            .collect();
-        Self {
-            schema,
-            timestamps: TimestampMillisecondBuilder::new(),
-            ingestion: TimestampMillisecondBuilder::new(),
-            groups: StringBuilder::new(),
-            streams: StringBuilder::new(),
-            messages: StringBuilder::new(),
-            fields,
-            rows: 0,
-            records: 0,
-            bytes: 0,
-            batches: Vec::new(),
-        }
-    }
-
-    fn push_row<'v>(
-        &mut self,
-        group: &str,
-        stream: &str,
-        event: &Event,
-        values: impl Iterator<Item = Option<&'v Value>>,
-    ) -> Result<()> {
-        self.push_parts(group, stream, event, &event.message, values)
-    }
-
-    fn push_parts<'v>(
-        &mut self,
-        group: &str,
-        stream: &str,
-        event: &Event,
-        message: &str,
-        values: impl Iterator<Item = Option<&'v Value>>,
-    ) -> Result<()> {
-        self.timestamps.append_value(event.timestamp);
-        self.ingestion.append_value(event.ingestion_time);
-        self.groups.append_value(group);
-        self.streams.append_value(stream);
-        self.messages.append_value(message);
-        for (b, v) in self.fields.iter_mut().zip(values) {
-            b.push(v);
-        }
-        self.rows += 1;
-        self.records += 1;
-        self.bytes += message.len() as u64 + crate::EVENT_OVERHEAD_BYTES;
-        if self.rows == BATCH_ROWS {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<()> {
-        if self.rows == 0 {
-            return Ok(());
-        }
-        let mut columns: Vec<ArrayRef> = vec![
-            Arc::new(self.timestamps.finish()),
-            Arc::new(self.ingestion.finish()),
-            Arc::new(self.groups.finish()),
-            Arc::new(self.streams.finish()),
-            Arc::new(self.messages.finish()),
-        ];
-        columns.extend(self.fields.iter_mut().map(ColBuilder::finish));
-        let batch = RecordBatch::try_new(self.schema.clone(), columns)
-            .map_err(|e| StoreError::corrupt(Path::new("<scan>"), e.to_string()))?;
-        self.batches.push(batch);
-        self.rows = 0;
-        Ok(())
     }
 }

@@ -36,7 +36,8 @@ fn events_survive_reopening_and_scan_by_time_range() {
     let out = store.scan(&request).unwrap();
     assert_eq!(out.records_scanned, 2);
     assert_eq!(out.bytes_scanned, (17 + 26) + (1 + 26));
-    let batch = &out.batches[0];
+    // A batch per unit read (here two WAL frames), oldest first by default.
+    let batch = &arrow::compute::concat_batches(&out.schema, &out.batches).unwrap();
     let ts = batch.column(0).as_primitive::<TimestampMillisecondType>();
     assert_eq!(ts.values().to_vec(), vec![20, 30]);
     let level = batch.column_by_name("level").unwrap().as_string::<i32>();

@@ -329,6 +329,13 @@ impl Segment {
         Ok(out)
     }
 
+    /// The total bytes of the messages of `block`, when the footer records it (format v1 does
+    /// not: the caller then measures the decoded messages).
+    pub fn message_bytes(&self, block: usize) -> Result<Option<u64>> {
+        self.block(block)?;
+        Ok(None)
+    }
+
     /// Whether a message of `block` may contain `needle` (false proves it cannot).
     pub fn may_contain(&self, block: usize, needle: &[u8]) -> Result<bool> {
         if needle.len() < 3 {
