@@ -24,11 +24,11 @@ pub mod hints;
 pub mod plan;
 mod referenced;
 pub mod result;
+pub mod scan;
 pub mod sql;
 
 use std::sync::Arc;
 
-use datafusion::catalog::MemTable;
 use datafusion::datasource::provider_as_source;
 use datafusion::execution::context::SessionContext;
 use datafusion::execution::disk_manager::DiskManagerBuilder;
@@ -44,6 +44,7 @@ pub use error::{EngineError, Result};
 pub use expr::QueryContext;
 pub use referenced::referenced_fields;
 pub use result::ResultField;
+use scan::StoreTable;
 pub use sql::{SQL_TABLE, run_sql};
 
 /// Which events a query runs over: log groups and an inclusive time range in epoch ms.
@@ -115,8 +116,8 @@ pub async fn run_query(
         scan_request.start_ms = selection.start_ms.or(request.start_ms);
         scan_request.end_ms = selection.end_ms.or(request.end_ms);
     }
-    let scan = store.scan_with(&scan_request, &hints::scan_hints(query))?;
-    let table = MemTable::try_new(scan.schema.clone(), vec![scan.batches])?;
+    let table = StoreTable::new(store.plan_scan(&scan_request, &hints::scan_hints(query))?);
+    let counters = table.counters();
     let builder = LogicalPlanBuilder::scan(TABLE_NAME, provider_as_source(Arc::new(table)), None)?;
     let ctx = QueryContext {
         now_ms: request.now_ms,
@@ -129,14 +130,15 @@ pub async fn run_query(
     let physical = ctx.state().create_physical_plan(&planned.plan).await?;
     let batches = collect(physical.clone(), ctx.task_ctx()).await?;
     let rows = result::render_rows(&batches, &planned.output);
-    let records_matched = matched_rows(physical.as_ref(), scan.records_scanned);
+    let records_scanned = counters.records_scanned();
+    let records_matched = matched_rows(physical.as_ref(), records_scanned);
     Ok(QueryOutput {
         fields: planned.output,
         rows,
         statistics: QueryStatistics {
             records_matched,
-            records_scanned: scan.records_scanned,
-            bytes_scanned: scan.bytes_scanned,
+            records_scanned,
+            bytes_scanned: counters.bytes_scanned(),
         },
     })
 }

@@ -7,12 +7,12 @@
 
 use std::sync::Arc;
 
-use datafusion::catalog::MemTable;
 use datafusion::execution::context::SQLOptions;
 use datafusion::physical_plan::collect;
-use loupe_store::{ScanRequest, Store};
+use loupe_store::{ScanHints, ScanRequest, Store};
 
 use crate::error::{EngineError, Result};
+use crate::scan::StoreTable;
 use crate::{QueryOutput, QueryRequest, QueryStatistics, matched_rows, result, session};
 
 /// The table SQL statements read.
@@ -27,9 +27,9 @@ pub async fn run_sql(store: &Store, sql: &str, request: &QueryRequest) -> Result
         end_ms: request.end_ms,
         fields: fields.into_iter().map(|f| f.name).collect(),
     };
-    let scan = store.scan(&scan_request)?;
+    let table = StoreTable::new(store.plan_scan(&scan_request, &ScanHints::default())?);
+    let counters = table.counters();
     let ctx = session(request.memory_limit)?;
-    let table = MemTable::try_new(scan.schema.clone(), vec![scan.batches])?;
     ctx.register_table(SQL_TABLE, Arc::new(table))?;
     let options = SQLOptions::new()
         .with_allow_ddl(false)
@@ -51,9 +51,9 @@ pub async fn run_sql(store: &Store, sql: &str, request: &QueryRequest) -> Result
         rows: result::render_rows(&batches, &names),
         fields: names,
         statistics: QueryStatistics {
-            records_matched: matched_rows(physical.as_ref(), scan.records_scanned),
-            records_scanned: scan.records_scanned,
-            bytes_scanned: scan.bytes_scanned,
+            records_matched: matched_rows(physical.as_ref(), counters.records_scanned()),
+            records_scanned: counters.records_scanned(),
+            bytes_scanned: counters.bytes_scanned(),
         },
     })
 }

@@ -1,0 +1,290 @@
+//! The store as a DataFusion table: a streaming, parallel scan instead of a materialised copy.
+//!
+//! [`StoreTable`] wraps a [`ScanPlan`] (the store has already pruned segments and blocks by
+//! time range, streams, the `@message` token filter and field statistics). DataFusion pushes
+//! the query's projection into it, so [`StoreScanExec`] decodes only the columns the query
+//! reads: a `stats count(*) by service` never renders a `@message`. The scan's units (segment
+//! blocks and unsealed WAL frames) are dealt round-robin over as many partitions as the
+//! session has target partitions, each partition reading its units in scan order (newest first
+//! unless the query sorts oldest first) and stopping early when the query needs only the first
+//! `limit` rows in that order.
+//!
+//! What the scan read is summed into [`ScanCounters`] as partitions finish: the query
+//! statistics `recordsScanned` and `bytesScanned`.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::common::{DataFusionError, Result as DfResult};
+use datafusion::datasource::TableType;
+use datafusion::execution::TaskContext;
+use datafusion::logical_expr::Expr;
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
+    SendableRecordBatchStream,
+};
+use loupe_store::{ScanPlan, ScanReader};
+
+/// What a scan read, summed over its partitions as each one finishes.
+#[derive(Debug, Default)]
+pub struct ScanCounters {
+    records: AtomicU64,
+    bytes: AtomicU64,
+}
+
+impl ScanCounters {
+    /// Events inside the time range the scan read.
+    pub fn records_scanned(&self) -> u64 {
+        self.records.load(Ordering::Relaxed)
+    }
+
+    /// Bytes of those events, with the 26-byte per-event overhead AWS counts.
+    pub fn bytes_scanned(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+}
+
+/// A planned store scan as a DataFusion table.
+#[derive(Debug)]
+pub struct StoreTable {
+    plan: Arc<ScanPlan>,
+    counters: Arc<ScanCounters>,
+}
+
+impl StoreTable {
+    pub fn new(plan: ScanPlan) -> Self {
+        StoreTable {
+            plan: Arc::new(plan),
+            counters: Arc::default(),
+        }
+    }
+
+    /// Where the scans of this table count what they read.
+    pub fn counters(&self) -> Arc<ScanCounters> {
+        Arc::clone(&self.counters)
+    }
+}
+
+#[async_trait]
+impl TableProvider for StoreTable {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(self.plan.schema())
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let partitions = state
+            .config()
+            .target_partitions()
+            .min(self.plan.unit_count())
+            .max(1);
+        Ok(Arc::new(StoreScanExec::new(
+            Arc::clone(&self.plan),
+            projection.cloned(),
+            partitions,
+            Arc::clone(&self.counters),
+        )))
+    }
+}
+
+/// The physical scan: one partition per share of the plan's units.
+#[derive(Debug)]
+pub struct StoreScanExec {
+    plan: Arc<ScanPlan>,
+    projection: Option<Vec<usize>>,
+    partitions: usize,
+    counters: Arc<ScanCounters>,
+    properties: Arc<PlanProperties>,
+    metrics: ExecutionPlanMetricsSet,
+}
+
+impl StoreScanExec {
+    fn new(
+        plan: Arc<ScanPlan>,
+        projection: Option<Vec<usize>>,
+        partitions: usize,
+        counters: Arc<ScanCounters>,
+    ) -> Self {
+        let schema = Arc::clone(plan.reader(0, 1, projection.clone()).schema());
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(schema),
+            Partitioning::UnknownPartitioning(partitions),
+            EmissionType::Incremental,
+            Boundedness::Bounded,
+        );
+        StoreScanExec {
+            plan,
+            projection,
+            partitions,
+            counters,
+            properties: Arc::new(properties),
+            metrics: ExecutionPlanMetricsSet::new(),
+        }
+    }
+}
+
+impl DisplayAs for StoreScanExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let columns: Vec<String> = self
+            .properties
+            .eq_properties
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        write!(
+            f,
+            "StoreScanExec: units={}, partitions={}, projection=[{}]",
+            self.plan.unit_count(),
+            self.partitions,
+            columns.join(", ")
+        )
+    }
+}
+
+impl ExecutionPlan for StoreScanExec {
+    fn name(&self) -> &'static str {
+        "StoreScanExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        Vec::new()
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
+    ) -> DfResult<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        if children.is_empty() {
+            Ok(self)
+        } else {
+            Err(DataFusionError::Internal(
+                "StoreScanExec has no children".to_owned(),
+            ))
+        }
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        _context: Arc<TaskContext>,
+    ) -> DfResult<SendableRecordBatchStream> {
+        if partition >= self.partitions {
+            return Err(DataFusionError::Internal(format!(
+                "StoreScanExec has {} partitions, not {}",
+                self.partitions,
+                partition + 1
+            )));
+        }
+        let reader = self
+            .plan
+            .reader(partition, self.partitions, self.projection.clone());
+        let schema = Arc::clone(reader.schema());
+        let batches = PartitionBatches {
+            reader,
+            counters: Arc::clone(&self.counters),
+            metrics: BaselineMetrics::new(&self.metrics, partition),
+            done: false,
+            counted: false,
+        };
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            schema,
+            futures::stream::iter(batches),
+        )))
+    }
+
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+}
+
+/// The batches of one partition; adds what the partition read to the counters when it ends.
+struct PartitionBatches {
+    reader: ScanReader,
+    counters: Arc<ScanCounters>,
+    metrics: BaselineMetrics,
+    done: bool,
+    counted: bool,
+}
+
+impl Iterator for PartitionBatches {
+    type Item = DfResult<RecordBatch>;
+
+    fn next(&mut self) -> Option<DfResult<RecordBatch>> {
+        if self.done {
+            return None;
+        }
+        let timer = self.metrics.elapsed_compute().timer();
+        let next = self.reader.next();
+        timer.done();
+        match next {
+            Some(Ok(batch)) => {
+                self.metrics.record_output(batch.num_rows());
+                Some(Ok(batch))
+            }
+            Some(Err(e)) => {
+                self.done = true;
+                Some(Err(DataFusionError::External(Box::new(e))))
+            }
+            None => {
+                self.finish();
+                None
+            }
+        }
+    }
+}
+
+impl PartitionBatches {
+    fn finish(&mut self) {
+        if !self.counted {
+            self.counted = true;
+            self.done = true;
+            self.counters
+                .records
+                .fetch_add(self.reader.records_scanned(), Ordering::Relaxed);
+            self.counters
+                .bytes
+                .fetch_add(self.reader.bytes_scanned(), Ordering::Relaxed);
+            self.metrics.done();
+        }
+    }
+}
+
+/// A partition dropped before its end (a `limit` above it was satisfied) still counts what it
+/// read.
+impl Drop for PartitionBatches {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
