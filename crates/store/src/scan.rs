@@ -615,24 +615,34 @@ impl ScanReader {
             || !rediscover.is_empty()
             || selected.is_some()
             || block_bytes.is_none();
-        let messages = if need_messages {
-            Some(seg.messages(block)?)
-        } else {
-            None
-        };
-        let bytes = match (&messages, block_bytes) {
-            (Some(m), _) => (0..rows)
-                .map(|r| m[pick(r)].len() as u64 + crate::EVENT_OVERHEAD_BYTES)
-                .sum(),
-            (None, Some(b)) => b + rows as u64 * crate::EVENT_OVERHEAD_BYTES,
-            (None, None) => 0,
-        };
-        let found: Vec<Vec<Option<Value>>> = match &messages {
-            Some(m) if !rediscover.is_empty() => {
-                (0..rows).map(|r| discover_values(&m[pick(r)], &rediscover)).collect()
-            }
-            _ => Vec::new(),
-        };
+        // Rendered straight into the Arrow column (when shown), counting bytes and rediscovering
+        // fields on the way.
+        let mut message_col = wants(COL_MSG).then(|| {
+            StringBuilder::with_capacity(rows, block_bytes.unwrap_or(rows as u64 * 64) as usize)
+        });
+        let mut found: Vec<Vec<Option<Value>>> = Vec::new();
+        let mut bytes = 0u64;
+        if need_messages {
+            let wanted: Option<Vec<bool>> = selected.as_ref().map(|s| {
+                let mut w = vec![false; ts.len()];
+                for &r in s {
+                    w[r] = true;
+                }
+                w
+            });
+            seg.for_each_message(block, wanted.as_deref(), |_, m| {
+                bytes += m.len() as u64;
+                if let Some(b) = message_col.as_mut() {
+                    b.append_value(m);
+                }
+                if !rediscover.is_empty() {
+                    found.push(discover_values(m, &rediscover));
+                }
+            })?;
+        } else if let Some(b) = block_bytes {
+            bytes = b;
+        }
+        bytes += rows as u64 * crate::EVENT_OVERHEAD_BYTES;
 
         let timestamps: Vec<i64> = match &selected {
             None => ts,
@@ -660,12 +670,10 @@ impl ScanReader {
                         ))
                     }
                 }
-                COL_MSG => {
-                    let m = messages.as_deref().unwrap_or(&[]);
-                    Arc::new(StringArray::from_iter_values(
-                        (0..rows).map(|r| m[pick(r)].as_str()),
-                    ))
-                }
+                COL_MSG => match message_col.as_mut() {
+                    Some(b) => Arc::new(b.finish()),
+                    None => return Err(StoreError::corrupt(seg.path(), "scan projection")),
+                },
                 c => {
                     let Some((_, cols)) = fields.next() else {
                         return Err(StoreError::corrupt(seg.path(), "scan projection"));

@@ -8,7 +8,6 @@ use memmap2::Mmap;
 
 use super::bloom::Bloom;
 use super::codec::Cursor;
-use super::template::{decode_slot, render};
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
     ColumnKind, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
@@ -214,8 +213,24 @@ impl Segment {
     }
 
     pub fn messages(&self, block: usize) -> Result<Vec<String>> {
+        let mut out = Vec::with_capacity(self.block(block)?.rows as usize);
+        self.for_each_message(block, None, |_, m| out.push(m.to_owned()))?;
+        Ok(out)
+    }
+
+    /// Calls `emit(row, message)` for each row of `block` in order (only the rows `wanted`
+    /// marks, when given), rendering each message into one reused buffer.
+    pub fn for_each_message(
+        &self,
+        block: usize,
+        wanted: Option<&[bool]>,
+        mut emit: impl FnMut(usize, &str),
+    ) -> Result<()> {
         let (raw, rows) = self.system_chunk(block, COL_MESSAGE)?;
         let bad = || self.corrupt(block, "messages");
+        if wanted.is_some_and(|w| w.len() != rows) {
+            return Err(bad());
+        }
         let mut c = Cursor::new(&raw);
         let mode = c.u8().ok_or_else(bad)?;
         let mut json = Vec::new();
@@ -266,6 +281,16 @@ impl Segment {
                 }
             }
         }
+        // Per JSON template, per slot, the columns of its field.
+        let json_cols: Vec<Vec<&[ColumnData]>> = json
+            .iter()
+            .map(|(_, names)| {
+                names
+                    .iter()
+                    .map(|n| columns.get(n).map_or(&[][..], Vec::as_slice))
+                    .collect()
+            })
+            .collect();
         let raw_rows = codes.iter().filter(|&&k| k == 0).count();
         let mut lens = Vec::with_capacity(raw_rows);
         for _ in 0..raw_rows {
@@ -287,46 +312,59 @@ impl Segment {
         for (t, pieces) in text.iter().enumerate() {
             let mut slots = Vec::with_capacity(pieces.len() - 1);
             for _ in 1..pieces.len() {
-                slots.push(
-                    decode_slot(&mut c, text_rows[t])
-                        .ok_or_else(bad)?
-                        .into_iter(),
-                );
+                slots.push(Slot::decode(&mut c, text_rows[t]).ok_or_else(bad)?);
             }
             text_vars.push(slots);
         }
         if !c.at_end() {
             return Err(bad());
         }
+        // Next value per text template (its rows take the slot values in order).
+        let mut text_next = vec![0usize; text.len()];
         let mut raws = raws.into_iter();
-        let mut out = Vec::with_capacity(rows);
+        let mut msg = String::new();
         for (row, &code) in codes.iter().enumerate() {
+            let want = wanted.is_none_or(|w| w[row]);
             if code == 0 {
-                out.push(raws.next().ok_or_else(bad)?.to_owned());
-            } else if let Some((pieces, names)) = json.get(code - 1) {
-                let values: Vec<Option<Value>> = names
-                    .iter()
-                    .map(|n| {
-                        columns
-                            .get(n)
-                            .and_then(|cs| cs.iter().find_map(|c| c.value(row)))
-                    })
-                    .collect();
-                out.push(render(pieces, values.iter().map(Option::as_ref)).ok_or_else(bad)?);
-            } else {
-                let t = code - 1 - json.len();
-                let pieces = &text[t];
-                let mut msg = String::new();
+                let m = raws.next().ok_or_else(bad)?;
+                if want {
+                    emit(row, m);
+                }
+            } else if let Some((pieces, _)) = json.get(code - 1) {
+                if !want {
+                    continue;
+                }
+                msg.clear();
+                let cols = &json_cols[code - 1];
                 for (i, p) in pieces.iter().enumerate() {
                     msg.push_str(p);
                     if i + 1 < pieces.len() {
-                        msg.push_str(&text_vars[t][i].next().ok_or_else(bad)?);
+                        let col = cols.get(i).ok_or_else(bad)?;
+                        if !push_value(&mut msg, col, row) {
+                            return Err(bad());
+                        }
                     }
                 }
-                out.push(msg);
+                emit(row, &msg);
+            } else {
+                let t = code - 1 - json.len();
+                let k = text_next[t];
+                text_next[t] += 1;
+                if !want {
+                    continue;
+                }
+                msg.clear();
+                let pieces = &text[t];
+                for (i, p) in pieces.iter().enumerate() {
+                    msg.push_str(p);
+                    if i + 1 < pieces.len() {
+                        text_vars[t][i].push(&mut msg, k).ok_or_else(bad)?;
+                    }
+                }
+                emit(row, &msg);
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The total bytes of the messages of `block`, when the footer records it (format v1 does
@@ -612,4 +650,107 @@ pub(crate) fn decode_footer(bytes: &[u8], data_end: u64) -> Option<Footer> {
         columns,
         blocks,
     })
+}
+
+/// Appends the text of the first value at `row` among `cols` (a field stored with several
+/// types has a column per type); false when no column has one.
+fn push_value(out: &mut String, cols: &[ColumnData], row: usize) -> bool {
+    use std::fmt::Write;
+    for col in cols {
+        match col {
+            ColumnData::Str(v) => {
+                if let Some(Some(s)) = v.get(row) {
+                    out.push_str(s);
+                    return true;
+                }
+            }
+            ColumnData::Int(v) => {
+                if let Some(Some(i)) = v.get(row) {
+                    let _ = write!(out, "{i}");
+                    return true;
+                }
+            }
+            ColumnData::Float(v) => {
+                if let Some(Some(f)) = v.get(row) {
+                    let _ = write!(out, "{f}");
+                    return true;
+                }
+            }
+            ColumnData::Bool(v) => {
+                if let Some(Some(b)) = v.get(row) {
+                    out.push_str(if *b { "true" } else { "false" });
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// The values of one text-template slot, decoded without a string per value.
+enum Slot<'a> {
+    Ints(Vec<i64>),
+    /// Zero-padded to a width.
+    Padded(usize, Vec<i64>),
+    Strs(Vec<&'a str>),
+}
+
+impl<'a> Slot<'a> {
+    /// The inverse of `template::encode_slot` for `n` values.
+    fn decode(c: &mut Cursor<'a>, n: usize) -> Option<Slot<'a>> {
+        let cap = n.min(c.remaining());
+        Some(match c.u8()? {
+            0 => {
+                let mut out = Vec::with_capacity(cap);
+                let mut prev = 0i64;
+                for _ in 0..n {
+                    prev = prev.wrapping_add(c.ivarint()?);
+                    out.push(prev);
+                }
+                Slot::Ints(out)
+            }
+            1 => {
+                let width = usize::from(c.u8()?);
+                if !(1..=18).contains(&width) {
+                    return None;
+                }
+                let mut out = Vec::with_capacity(cap);
+                let mut prev = 0i64;
+                for _ in 0..n {
+                    prev = prev.wrapping_add(c.ivarint()?);
+                    if !(0..10i64.pow(width as u32)).contains(&prev) {
+                        return None;
+                    }
+                    out.push(prev);
+                }
+                Slot::Padded(width, out)
+            }
+            2 => {
+                let mut lens = Vec::with_capacity(cap);
+                for _ in 0..n {
+                    lens.push(c.len(c.remaining())?);
+                }
+                let mut out = Vec::with_capacity(cap);
+                for len in lens {
+                    out.push(std::str::from_utf8(c.take(len)?).ok()?);
+                }
+                Slot::Strs(out)
+            }
+            _ => return None,
+        })
+    }
+
+    fn push(&self, out: &mut String, k: usize) -> Option<()> {
+        use std::fmt::Write;
+        match self {
+            Slot::Ints(v) => {
+                let _ = write!(out, "{}", v.get(k)?);
+            }
+            Slot::Padded(width, v) => {
+                let _ = write!(out, "{:0width$}", v.get(k)?, width = *width);
+            }
+            Slot::Strs(v) => out.push_str(v.get(k)?),
+        }
+        Some(())
+    }
 }

@@ -126,6 +126,7 @@ pub(crate) fn split_json(message: &str) -> Option<Vec<&str>> {
 }
 
 /// A value's text inside a JSON message (string quotes belong to the template pieces).
+#[cfg(test)]
 pub(crate) fn push_token(out: &mut String, v: &Value) {
     match v {
         Value::Str(s) => out.push_str(s),
@@ -135,7 +136,9 @@ pub(crate) fn push_token(out: &mut String, v: &Value) {
     }
 }
 
-/// Renders pieces and slot values back into a message.
+/// Renders pieces and slot values back into a message (the reader renders in place; this is
+/// the reference the tests check the writer against).
+#[cfg(test)]
 pub(crate) fn render<'v, S: AsRef<str>>(
     pieces: &[S],
     mut values: impl Iterator<Item = Option<&'v Value>>,
@@ -282,6 +285,8 @@ pub(crate) fn encode_slot(out: &mut Vec<u8>, values: &[&str]) {
     }
 }
 
+/// The reference decoder of a slot (the reader has its own that does not allocate per value).
+#[cfg(test)]
 pub(crate) fn decode_slot(
     c: &mut super::codec::Cursor<'_>,
     n: usize,
