@@ -6,6 +6,7 @@
 //! message byte for byte; everything else is stored raw. So the scanner below may be simple:
 //! a mistake costs space, never correctness.
 
+#[cfg(test)]
 use super::Value;
 
 /// The pieces of text between the leaf value tokens of a JSON object message (one more piece
