@@ -590,18 +590,30 @@ impl ScanReader {
 
         // Per requested field: the columns holding it, or discovery from the message when this
         // segment did not keep the field.
-        let mut field_cols: Vec<(usize, Vec<ColumnData>)> = Vec::new();
+        let mut field_cols: Vec<(usize, FieldColumns)> = Vec::new();
         let mut rediscover: HashMap<&str, usize> = HashMap::new();
         for &c in &self.projection {
             if c < SYSTEM_COLUMNS {
                 continue;
             }
             let name = &plan.names[c - SYSTEM_COLUMNS];
-            let cols = footer
-                .field_columns(name)
-                .map(|(col, _)| seg.field(block, col))
-                .collect::<Result<Vec<_>>>()?;
-            if cols.is_empty() && !footer.fields_complete {
+            let stored: Vec<(usize, FieldType)> = footer.field_columns(name).collect();
+            let cols = match stored.as_slice() {
+                // Text kept as text: straight into Arrow.
+                [(col, FieldType::String)]
+                    if plan.schema.field(c).data_type() == &DataType::Utf8 =>
+                {
+                    FieldColumns::Strings(seg.field_strings(block, *col)?)
+                }
+                _ => FieldColumns::Decoded(
+                    stored
+                        .iter()
+                        .map(|&(col, _)| seg.field(block, col))
+                        .collect::<Result<Vec<_>>>()?,
+                ),
+            };
+            let cols_empty = stored.is_empty();
+            if cols_empty && !footer.fields_complete {
                 let n = rediscover.len();
                 rediscover.insert(name.as_str(), n);
             }
@@ -688,7 +700,20 @@ impl ScanReader {
                             }
                             b.finish()
                         }
-                        None => field_array(&cols, dt, rows, &pick),
+                        None => match cols {
+                            FieldColumns::Decoded(cols) => field_array(&cols, dt, rows, &pick),
+                            FieldColumns::Strings(a) => match &selected {
+                                None => Arc::new(a),
+                                Some(sel) => {
+                                    let idx = arrow::array::UInt32Array::from_iter_values(
+                                        sel.iter().map(|&r| r as u32),
+                                    );
+                                    arrow::compute::take(&a, &idx, None).map_err(|e| {
+                                        StoreError::corrupt(seg.path(), e.to_string())
+                                    })?
+                                }
+                            },
+                        },
                     }
                 }
             };
@@ -720,6 +745,12 @@ impl Iterator for ScanReader {
         }
         None
     }
+}
+
+/// A field's data in one block: decoded values, or a string column already in Arrow form.
+enum FieldColumns {
+    Decoded(Vec<ColumnData>),
+    Strings(arrow::array::StringArray),
 }
 
 /// A column of `rows` copies of `text`.

@@ -367,6 +367,20 @@ impl Segment {
         Ok(())
     }
 
+    /// The values of string column `col` in `block` as an Arrow array, one entry per row,
+    /// without a heap string per value.
+    pub fn field_strings(&self, block: usize, col: usize) -> Result<arrow::array::StringArray> {
+        let rows = self.block(block)?.rows as usize;
+        match self.footer.columns.get(col).map(|c| c.kind) {
+            Some(ColumnKind::Field(FieldType::String)) => {}
+            _ => return Err(self.corrupt(block, "not a string field column")),
+        }
+        let Some(raw) = self.chunk(block, col)? else {
+            return Ok(arrow::array::StringArray::new_null(rows));
+        };
+        decode_strings_arrow(&raw, rows).ok_or_else(|| self.corrupt(block, "field column"))
+    }
+
     /// The total bytes of the messages of `block`, when the footer records it (format v1 does
     /// not: the caller then measures the decoded messages).
     pub fn message_bytes(&self, block: usize) -> Result<Option<u64>> {
@@ -492,6 +506,57 @@ fn decode_field(raw: &[u8], rows: usize, ty: FieldType) -> Option<ColumnData> {
         FieldType::String => ColumnData::Str(spread(&present, decode_strings(&mut c, n)?)),
     };
     c.at_end().then_some(out)
+}
+
+/// A string field chunk (see `decode_field`) straight into an Arrow array.
+fn decode_strings_arrow(raw: &[u8], rows: usize) -> Option<arrow::array::StringArray> {
+    let mut c = Cursor::new(raw);
+    let bitmap = match c.u8()? {
+        0 => None,
+        1 => Some(c.take(rows.div_ceil(8))?),
+        _ => return None,
+    };
+    let present = |i: usize| bitmap.is_none_or(|b| b[i / 8] & (1 << (i % 8)) != 0);
+    let n = (0..rows).filter(|&i| present(i)).count();
+    let mut out = arrow::array::StringBuilder::with_capacity(rows, raw.len());
+    fn fill<'a>(
+        out: &mut arrow::array::StringBuilder,
+        rows: usize,
+        present: impl Fn(usize) -> bool,
+        mut value: impl FnMut() -> Option<&'a str>,
+    ) -> Option<()> {
+        for i in 0..rows {
+            if present(i) {
+                out.append_value(value()?);
+            } else {
+                out.append_null();
+            }
+        }
+        Some(())
+    }
+    match c.u8()? {
+        0 => {
+            let mut lens = Vec::with_capacity(n.min(c.remaining()));
+            for _ in 0..n {
+                lens.push(c.len(c.remaining())?);
+            }
+            let mut lens = lens.into_iter();
+            fill(&mut out, rows, present, || {
+                std::str::from_utf8(c.take(lens.next()?)?).ok()
+            })?;
+        }
+        1 => {
+            let dict_len = c.len(c.remaining())?;
+            let mut dict = Vec::with_capacity(dict_len);
+            for _ in 0..dict_len {
+                dict.push(c.str()?);
+            }
+            let last = dict_len.checked_sub(1);
+            fill(&mut out, rows, present, || Some(dict[c.len(last?)?]))?;
+        }
+        _ => return None,
+    }
+    c.at_end().then(|| out.finish())
 }
 
 fn decode_strings(c: &mut Cursor<'_>, n: usize) -> Option<Vec<String>> {
