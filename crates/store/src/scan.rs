@@ -13,9 +13,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanArray, BooleanBuilder, Float64Array, Float64Builder, Int64Array,
-    Int64Builder, RecordBatch, RecordBatchOptions, StringArray, StringBuilder,
-    TimestampMillisecondArray,
+    ArrayRef, BooleanArray, BooleanBuilder, Float64Array, Float64Builder, Int64Array, Int64Builder,
+    RecordBatch, RecordBatchOptions, StringArray, StringBuilder, TimestampMillisecondArray,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
@@ -574,9 +573,7 @@ impl ScanReader {
                         .filter(|&r| {
                             in_range(r)
                                 && (all_streams
-                                    || ids
-                                        .get(r)
-                                        .is_some_and(|&id| wanted_streams[id as usize]))
+                                    || ids.get(r).is_some_and(|&id| wanted_streams[id as usize]))
                         })
                         .collect(),
                 )
@@ -623,10 +620,8 @@ impl ScanReader {
         // Messages: decoded when shown, when fields must be rediscovered from them, or when
         // only some rows are wanted and their bytes must be counted.
         let block_bytes = seg.message_bytes(block)?;
-        let need_messages = wants(COL_MSG)
-            || !rediscover.is_empty()
-            || selected.is_some()
-            || block_bytes.is_none();
+        let need_messages =
+            wants(COL_MSG) || !rediscover.is_empty() || selected.is_some() || block_bytes.is_none();
         // Rendered straight into the Arrow column (when shown), counting bytes and rediscovering
         // fields on the way.
         let mut message_col = wants(COL_MSG).then(|| {
@@ -755,7 +750,9 @@ enum FieldColumns {
 
 /// A column of `rows` copies of `text`.
 fn repeated(text: &str, rows: usize) -> ArrayRef {
-    Arc::new(StringArray::from_iter_values(std::iter::repeat_n(text, rows)))
+    Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
+        text, rows,
+    )))
 }
 
 /// The Arrow array of one field in one block: typed straight from its column when the field
@@ -904,6 +901,93 @@ impl ColBuilder {
             ColBuilder::Float(b) => Arc::new(b.finish()),
             ColBuilder::Bool(b) => Arc::new(b.finish()),
             ColBuilder::Str(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Store;
+
+    fn event(ts: i64, message: String) -> Event {
+        Event {
+            timestamp: ts,
+            ingestion_time: 5,
+            message,
+        }
+    }
+
+    /// Statistics do not depend on which columns a scan decodes, or on how it is partitioned;
+    /// the rows are the same in every partitioning.
+    #[test]
+    fn projection_and_partitions_do_not_change_what_is_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.create_group("g", 0).unwrap();
+        store.create_stream("g", "a", 0).unwrap();
+        store.create_stream("g", "b", 0).unwrap();
+        let batch = |stream: &str, from: i64| {
+            let events: Vec<Event> = (from..from + 3000)
+                .map(|i| event(i, format!(r#"{{"n":{i},"s":"v{}","t":"x y {i}"}}"#, i % 7)))
+                .collect();
+            store.append("g", stream, &events).unwrap();
+        };
+        batch("a", 0);
+        batch("b", 1000);
+        store.seal("g").unwrap();
+        batch("a", 10_000); // stays in the WAL
+        let request = |start, end| ScanRequest {
+            groups: vec!["g".into()],
+            start_ms: start,
+            end_ms: end,
+            fields: vec!["n".into(), "s".into()],
+        };
+        for (start, end, streams) in [
+            (None, None, vec![]),
+            (Some(500), Some(12_000), vec![]),
+            (Some(500), None, vec!["b".to_owned()]),
+        ] {
+            let hints = ScanHints {
+                streams,
+                ..ScanHints::default()
+            };
+            let plan = Arc::new(
+                ScanPlan::new(
+                    &store.group_dirs(&["g".to_owned()]).unwrap(),
+                    &request(start, end),
+                    &hints,
+                )
+                .unwrap(),
+            );
+            let read = |partitions: usize, projection: Option<Vec<usize>>| {
+                let mut rows = Vec::new();
+                let (mut records, mut bytes) = (0, 0);
+                for p in 0..partitions {
+                    let mut reader = plan.reader(p, partitions, projection.clone());
+                    for batch in reader.by_ref() {
+                        let batch = batch.unwrap();
+                        let ts = batch
+                            .column(0)
+                            .as_any()
+                            .downcast_ref::<TimestampMillisecondArray>()
+                            .unwrap()
+                            .clone();
+                        rows.extend(ts.values().iter().copied());
+                    }
+                    records += reader.records_scanned();
+                    bytes += reader.bytes_scanned();
+                }
+                rows.sort_unstable();
+                (rows, records, bytes)
+            };
+            let all = read(1, None);
+            assert!(!all.0.is_empty());
+            assert_eq!(all.1, all.0.len() as u64);
+            for partitions in [1, 2, 3] {
+                assert_eq!(read(partitions, Some(vec![COL_TS])), all);
+                assert_eq!(read(partitions, Some(vec![COL_TS, 6])), all);
+            }
         }
     }
 }

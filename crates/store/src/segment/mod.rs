@@ -11,7 +11,8 @@
 //!            n:uv stream_name:bytes{n}           -- the stream dictionary
 //!            n:uv (name:bytes kind:u8){n}        -- columns: the 4 system columns, then fields
 //!            n:uv block{n}
-//! block   := rows:uv min_ts:i64 max_ts:i64 bloom:chunkref (present:u8 chunkref?){columns}
+//! block   := rows:uv min_ts:i64 max_ts:i64 message_bytes:uv bloom:chunkref
+//!            (present:u8 chunkref?){columns}   -- v1 has no message_bytes
 //! chunkref:= offset:uv len:uv raw_len:uv crc32:u32le present:uv stats
 //! stats   := integer: min:i64 max:i64 | float: min:f64 max:f64
 //!          | string: min:bytes has_max:u8 max:bytes? | otherwise nothing
@@ -60,7 +61,10 @@ pub use read::{ColumnData, Segment};
 pub use write::{SegmentRow, WriteConfig, encode_segment, write_segment};
 
 pub(crate) const MAGIC: &[u8; 8] = b"LOUPESEG";
-pub const FORMAT_VERSION: u32 = 1;
+/// The version this build writes. Readers also accept [`FORMAT_V1`] (blocks without
+/// `message_bytes`).
+pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_V1: u32 = 1;
 pub(crate) const HEADER_LEN: usize = 12;
 pub(crate) const TAIL_LEN: usize = 16;
 /// No column chunk decompresses to more than this; a bigger recorded size is corruption.
@@ -176,6 +180,9 @@ pub struct BlockMeta {
     pub rows: u32,
     pub min_ts: i64,
     pub max_ts: i64,
+    /// Total bytes of the block's messages (what a scan counts as `bytesScanned` without
+    /// decoding them); `None` in version 1 files.
+    pub message_bytes: Option<u64>,
     pub bloom: ChunkRef,
     /// One entry per column of the segment; `None` where no row of the block has a value.
     pub chunks: Vec<Option<ChunkRef>>,

@@ -10,7 +10,7 @@ use super::bloom::Bloom;
 use super::codec::Cursor;
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
-    ColumnKind, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
+    ColumnKind, FORMAT_V1, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
     MAX_CHUNK_RAW_BYTES, SYSTEM_COLUMNS, SegmentRow, Stats, TAIL_LEN, Value,
 };
 use crate::error::{Result, StoreError};
@@ -69,9 +69,10 @@ impl Segment {
         }
         let mut c = Cursor::new(&bytes[8..12]);
         let version = c.u32().ok_or_else(|| corrupt("header"))?;
-        if version != FORMAT_VERSION {
+        if version != FORMAT_VERSION && version != FORMAT_V1 {
             return Err(corrupt(&format!(
-                "has format version {version}; this build reads version {FORMAT_VERSION}"
+                "has format version {version}; this build reads versions {FORMAT_V1} to \
+                 {FORMAT_VERSION}"
             )));
         }
         let tail = bytes.len() - TAIL_LEN;
@@ -86,7 +87,7 @@ impl Segment {
         if crc32fast::hash(footer_bytes) != crc {
             return Err(corrupt("footer checksum mismatch"));
         }
-        let footer = decode_footer(footer_bytes, footer_start as u64)
+        let footer = decode_footer(footer_bytes, footer_start as u64, version)
             .ok_or_else(|| corrupt("footer does not decode"))?;
         Ok(Segment {
             path: path.to_owned(),
@@ -382,10 +383,10 @@ impl Segment {
     }
 
     /// The total bytes of the messages of `block`, when the footer records it (format v1 does
-    /// not: the caller then measures the decoded messages).
+    /// not: the caller then measures the decoded messages). Trusted as a statistic only: it
+    /// is checksummed with the footer but not checked against the messages.
     pub fn message_bytes(&self, block: usize) -> Result<Option<u64>> {
-        self.block(block)?;
-        Ok(None)
+        Ok(self.block(block)?.message_bytes)
     }
 
     /// Whether a message of `block` may contain `needle` (false proves it cannot).
@@ -630,7 +631,7 @@ fn get_chunkref(c: &mut Cursor<'_>, kind: Option<ColumnKind>, data_end: u64) -> 
 }
 
 /// Decodes a footer; `data_end` is where chunk data must end (the footer's own offset).
-pub(crate) fn decode_footer(bytes: &[u8], data_end: u64) -> Option<Footer> {
+pub(crate) fn decode_footer(bytes: &[u8], data_end: u64, version: u32) -> Option<Footer> {
     let mut c = Cursor::new(bytes);
     let rows = c.u64()?;
     let min_ts = c.i64()?;
@@ -674,6 +675,11 @@ pub(crate) fn decode_footer(bytes: &[u8], data_end: u64) -> Option<Footer> {
         let block_rows = u32::try_from(c.uvarint()?).ok()?;
         let bmin = c.i64()?;
         let bmax = c.i64()?;
+        let message_bytes = if version >= 2 {
+            Some(c.uvarint()?)
+        } else {
+            None
+        };
         let bloom = get_chunkref(&mut c, None, data_end)?;
         let mut chunks = Vec::with_capacity(columns.len());
         for col in &columns {
@@ -699,6 +705,7 @@ pub(crate) fn decode_footer(bytes: &[u8], data_end: u64) -> Option<Footer> {
             rows: block_rows,
             min_ts: bmin,
             max_ts: bmax,
+            message_bytes,
             bloom,
             chunks,
         });

@@ -301,8 +301,8 @@ fn field_values_checked(seg: &Segment) -> crate::Result<Vec<(usize, String, Valu
     Ok(field_values(seg))
 }
 
-fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/segments/v1")
+fn golden_dir(version: u32) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../testdata/segments/v{version}"))
 }
 
 fn golden_rows() -> Vec<SegmentRow> {
@@ -335,28 +335,28 @@ fn golden_rows() -> Vec<SegmentRow> {
         .collect()
 }
 
-/// Writes the golden files. Run once per format version:
-/// `cargo test -p loupe-store write_golden_v1 -- --ignored`.
-#[test]
-#[ignore]
-fn write_golden_v1() {
-    let mut rows = golden_rows();
-    let config = WriteConfig {
+fn golden_config() -> WriteConfig {
+    WriteConfig {
         block_rows: 4,
         zstd_level: 9,
         ..WriteConfig::default()
-    };
-    let bytes = encode_segment(&mut rows, &config).unwrap();
-    std::fs::create_dir_all(golden_dir()).unwrap();
-    std::fs::write(golden_dir().join("basic.lseg"), bytes).unwrap();
+    }
 }
 
-/// The v1 golden file decodes forever. If this fails, the format changed: bump
-/// `FORMAT_VERSION`, keep reading v1, and add `testdata/segments/v2/`.
+/// Writes the golden file of the current format version:
+/// `cargo test -p loupe-store write_golden -- --ignored`.
 #[test]
-fn golden_v1_decodes() {
-    let path = golden_dir().join("basic.lseg");
-    let seg = Segment::open(&path).unwrap();
+#[ignore]
+fn write_golden() {
+    let mut rows = golden_rows();
+    let bytes = encode_segment(&mut rows, &golden_config()).unwrap();
+    let dir = golden_dir(FORMAT_VERSION);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("basic.lseg"), bytes).unwrap();
+}
+
+/// What every golden file (of any version) holds.
+fn check_golden(seg: &Segment) {
     let mut want = golden_rows();
     want.sort_by_key(|r| r.event.timestamp);
     assert_eq!(seg.read_rows().unwrap(), want);
@@ -364,7 +364,7 @@ fn golden_v1_decodes() {
     assert_eq!(f.blocks.len(), 2);
     assert_eq!((f.min_ts, f.max_ts), (1_767_225_600_000, 1_767_225_601_000));
     assert_eq!(f.streams, ["web-1", "web-2", "web-3"]);
-    let fields: Vec<(String, String)> = field_values(&seg)
+    let fields: Vec<(String, String)> = field_values(seg)
         .into_iter()
         .map(|(r, n, v)| (format!("{r}:{n}"), format!("{v:?}")))
         .collect();
@@ -390,14 +390,41 @@ fn golden_v1_decodes() {
     assert!(seg.may_contain(0, b"INFO").unwrap());
     assert!(seg.may_contain(1, "ünïcode".as_bytes()).unwrap());
     assert!(!seg.may_contain(1, b"INFO").unwrap());
+}
+
+/// The v1 golden file decodes forever (v1 blocks do not record their message bytes).
+#[test]
+fn golden_v1_decodes() {
+    let seg = Segment::open(&golden_dir(1).join("basic.lseg")).unwrap();
+    check_golden(&seg);
+    assert!(
+        seg.footer()
+            .blocks
+            .iter()
+            .all(|b| b.message_bytes.is_none())
+    );
+}
+
+/// The v2 golden file decodes forever, and is what the writer produces today. If the last
+/// check fails, the format changed: bump `FORMAT_VERSION`, keep reading the old versions, and
+/// add `testdata/segments/v<N>/`.
+#[test]
+fn golden_v2_decodes() {
+    let path = golden_dir(2).join("basic.lseg");
+    let seg = Segment::open(&path).unwrap();
+    check_golden(&seg);
+    for b in 0..seg.footer().blocks.len() {
+        let total: u64 = seg
+            .messages(b)
+            .unwrap()
+            .iter()
+            .map(|m| m.len() as u64)
+            .sum();
+        assert_eq!(seg.message_bytes(b).unwrap(), Some(total));
+    }
     // The writer is deterministic: the same rows give the same bytes.
     let mut rows = golden_rows();
-    let config = WriteConfig {
-        block_rows: 4,
-        zstd_level: 9,
-        ..WriteConfig::default()
-    };
-    let bytes = encode_segment(&mut rows, &config).unwrap();
+    let bytes = encode_segment(&mut rows, &golden_config()).unwrap();
     assert_eq!(
         bytes,
         std::fs::read(&path).unwrap(),

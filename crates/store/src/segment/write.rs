@@ -298,6 +298,7 @@ impl<'c> Writer<'c> {
             rows: rows.len() as u32,
             min_ts,
             max_ts,
+            message_bytes: Some(rows.iter().map(|r| r.event.message.len() as u64).sum()),
             bloom,
             chunks,
         });
@@ -979,6 +980,7 @@ pub(crate) fn encode_footer(f: &Footer) -> Vec<u8> {
         put_uvarint(&mut out, u64::from(b.rows));
         out.extend_from_slice(&b.min_ts.to_le_bytes());
         out.extend_from_slice(&b.max_ts.to_le_bytes());
+        put_uvarint(&mut out, b.message_bytes.unwrap_or(0));
         put_chunkref(&mut out, &b.bloom);
         for c in &b.chunks {
             match c {
