@@ -24,6 +24,9 @@ pub enum StoreError {
         "invalid retention {0} days: allowed values are 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 and 3653"
     )]
     InvalidRetention(u32),
+    /// A scan's row filter (see [`RowFilter`](crate::RowFilter)) failed.
+    #[error("{0}")]
+    Filter(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("invalid {what} name {name:?}: {reason}")]
     InvalidName {
         what: &'static str,

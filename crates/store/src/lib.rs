@@ -66,8 +66,8 @@ pub use event::Event;
 pub use fields::FieldInfo;
 pub use names::{validate_group_name, validate_stream_name};
 pub use scan::{
-    BATCH_ROWS, INGESTION_TIME, LOG_GROUP, LOG_STREAM, MESSAGE, ScanHints, ScanOrder, ScanOutput,
-    ScanPlan, ScanReader, ScanRequest, TIMESTAMP, is_system_column,
+    BATCH_ROWS, FilterError, INGESTION_TIME, LOG_GROUP, LOG_STREAM, MESSAGE, RowFilter, ScanHints,
+    ScanOrder, ScanOutput, ScanPlan, ScanReader, ScanRequest, TIMESTAMP, is_system_column,
 };
 pub use segment::{FieldType, WriteConfig};
 

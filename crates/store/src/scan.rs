@@ -13,8 +13,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanArray, BooleanBuilder, Float64Array, Float64Builder, Int64Array, Int64Builder,
-    RecordBatch, RecordBatchOptions, StringArray, StringBuilder, TimestampMillisecondArray,
+    Array, ArrayRef, BooleanArray, BooleanBuilder, Float64Array, Float64Builder, Int64Array,
+    Int64Builder, RecordBatch, RecordBatchOptions, StringArray, StringBuilder,
+    TimestampMillisecondArray,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
@@ -380,11 +381,16 @@ impl ScanPlan {
     /// A reader over partition `partition` of `partitions`: units are dealt out round-robin in
     /// scan order, so every partition reads newest (or oldest) data first. `projection` picks
     /// schema columns by index (all when `None`); only those are decoded.
+    ///
+    /// With a `filter`, each unit decodes the filter's columns first and the other projected
+    /// columns only for the rows the filter keeps (late materialisation): a search that keeps
+    /// one row in a thousand renders one `@message` in a thousand.
     pub fn reader(
         self: &Arc<Self>,
         partition: usize,
         partitions: usize,
         projection: Option<Vec<usize>>,
+        filter: Option<RowFilter>,
     ) -> ScanReader {
         let partitions = partitions.max(1);
         let units = (partition..self.units.len()).step_by(partitions).collect();
@@ -400,10 +406,34 @@ impl ScanPlan {
             next: 0,
             projection,
             schema,
+            filter,
             best: BinaryHeap::new(),
             records: 0,
             bytes: 0,
         }
+    }
+}
+
+/// The error a [`RowFilter`] reports, passed through the scan as [`StoreError::Filter`].
+pub type FilterError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A predicate a scan evaluates on the rows of each unit before decoding the other columns.
+#[derive(Clone)]
+pub struct RowFilter {
+    /// The schema columns (indices into [`ScanPlan::schema`]) the predicate reads.
+    pub columns: Vec<usize>,
+    /// Given a batch of exactly those columns (in that order), one boolean per row: true keeps
+    /// the row; false and null drop it.
+    #[allow(clippy::type_complexity)]
+    pub eval:
+        Arc<dyn Fn(&RecordBatch) -> std::result::Result<BooleanArray, FilterError> + Send + Sync>,
+}
+
+impl std::fmt::Debug for RowFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowFilter")
+            .field("columns", &self.columns)
+            .finish_non_exhaustive()
     }
 }
 
@@ -415,6 +445,7 @@ pub struct ScanReader {
     next: usize,
     projection: Vec<usize>,
     schema: SchemaRef,
+    filter: Option<RowFilter>,
     /// The `limit` best timestamps so far, worst on top (sign-flipped for newest-first).
     best: BinaryHeap<i64>,
     records: u64,
@@ -484,35 +515,64 @@ impl ScanReader {
             Source::Wal(w) => self.read_wal(group, w)?,
             Source::Block { seg, block } => self.read_block(group, seg, *block)?,
         };
-        let Some((columns, rows, bytes, timestamps)) = decoded else {
+        let Some(decoded) = decoded else {
             return Ok(None);
         };
-        self.records += rows as u64;
-        self.bytes += bytes;
-        self.track(timestamps.into_iter());
+        self.records += decoded.scanned;
+        self.bytes += decoded.bytes;
+        self.track(decoded.timestamps.iter().copied());
+        let rows = decoded.timestamps.len();
+        if rows == 0 {
+            return Ok(None);
+        }
         let options = RecordBatchOptions::new().with_row_count(Some(rows));
-        RecordBatch::try_new_with_options(Arc::clone(&self.schema), columns, &options)
+        RecordBatch::try_new_with_options(Arc::clone(&self.schema), decoded.columns, &options)
             .map(Some)
             .map_err(|e| StoreError::corrupt(Path::new("<scan>"), e.to_string()))
     }
 
-    #[allow(clippy::type_complexity)]
-    fn read_wal(
+    /// Applies the row filter to a batch of the filter's columns: the kept rows' positions.
+    fn keep(
         &self,
-        group: &str,
-        w: &WalUnit,
-    ) -> Result<Option<(Vec<ArrayRef>, usize, u64, Vec<i64>)>> {
+        columns: Vec<ArrayRef>,
+        rows: usize,
+    ) -> Result<Option<(Vec<usize>, BooleanArray)>> {
+        let Some(filter) = &self.filter else {
+            return Ok(None);
+        };
+        let schema = Arc::new(
+            self.plan
+                .schema
+                .project(&filter.columns)
+                .map_err(|e| StoreError::Filter(Box::new(e)))?,
+        );
+        let options = RecordBatchOptions::new().with_row_count(Some(rows));
+        let batch = RecordBatch::try_new_with_options(schema, columns, &options)
+            .map_err(|e| StoreError::Filter(Box::new(e)))?;
+        let mask = (filter.eval)(&batch).map_err(StoreError::Filter)?;
+        if mask.len() != rows {
+            return Err(StoreError::Filter(
+                format!("the row filter gave {} values for {rows} rows", mask.len()).into(),
+            ));
+        }
+        let kept = (0..rows)
+            .filter(|&i| mask.is_valid(i) && mask.value(i))
+            .collect();
+        Ok(Some((kept, mask)))
+    }
+
+    fn read_wal(&self, group: &str, w: &WalUnit) -> Result<Option<Decoded>> {
         let rows = w.events.len();
         let bytes = w
             .events
             .iter()
             .map(|e| e.message.len() as u64 + crate::EVENT_OVERHEAD_BYTES)
             .sum();
-        let timestamps: Vec<i64> = w.events.iter().map(|e| e.timestamp).collect();
-        let mut columns = Vec::with_capacity(self.projection.len());
-        for &c in &self.projection {
-            let array: ArrayRef = match c {
-                COL_TS => Arc::new(TimestampMillisecondArray::from(timestamps.clone())),
+        let column = |c: usize| -> ArrayRef {
+            match c {
+                COL_TS => Arc::new(TimestampMillisecondArray::from_iter_values(
+                    w.events.iter().map(|e| e.timestamp),
+                )),
                 COL_INGEST => Arc::new(TimestampMillisecondArray::from_iter_values(
                     w.events.iter().map(|e| e.ingestion_time),
                 )),
@@ -529,31 +589,51 @@ impl ScanReader {
                     }
                     b.finish()
                 }
-            };
-            columns.push(array);
+            }
+        };
+        let filter_columns = self
+            .filter
+            .as_ref()
+            .map(|f| f.columns.iter().map(|&c| column(c)));
+        let kept = match filter_columns {
+            Some(cols) => self.keep(cols.collect(), rows)?,
+            None => None,
+        };
+        let mut columns = Vec::with_capacity(self.projection.len());
+        for &c in &self.projection {
+            let array = column(c);
+            columns.push(match &kept {
+                None => array,
+                Some((_, mask)) => arrow::compute::filter(&array, mask)
+                    .map_err(|e| StoreError::Filter(Box::new(e)))?,
+            });
         }
-        Ok(Some((columns, rows, bytes, timestamps)))
+        let timestamps = match &kept {
+            None => w.events.iter().map(|e| e.timestamp).collect(),
+            Some((kept, _)) => kept.iter().map(|&i| w.events[i].timestamp).collect(),
+        };
+        Ok(Some(Decoded {
+            columns,
+            timestamps,
+            scanned: rows as u64,
+            bytes,
+        }))
     }
 
-    #[allow(clippy::type_complexity)]
-    fn read_block(
-        &self,
-        group: &str,
-        seg: &Segment,
-        block: usize,
-    ) -> Result<Option<(Vec<ArrayRef>, usize, u64, Vec<i64>)>> {
+    fn read_block(&self, group: &str, seg: &Segment, block: usize) -> Result<Option<Decoded>> {
         let plan = &*self.plan;
         let footer = seg.footer();
         let ts = seg.timestamps(block)?;
         let wants = |c: usize| self.projection.contains(&c);
-        let stream_ids = if !plan.streams.is_empty() || wants(COL_STREAM) {
-            Some(seg.stream_ids(block)?)
-        } else {
-            None
-        };
-        // The rows wanted, when not all of them are.
-        let in_range = |r: usize| plan.request.contains(ts[r]);
-        let selected: Option<Vec<usize>> = {
+        let filter_cols: &[usize] = self.filter.as_ref().map_or(&[], |f| &f.columns);
+        let stream_ids =
+            if !plan.streams.is_empty() || wants(COL_STREAM) || filter_cols.contains(&COL_STREAM) {
+                Some(seg.stream_ids(block)?)
+            } else {
+                None
+            };
+        // The rows in the time range and the wanted streams, when not all of them are.
+        let base: Option<Vec<usize>> = {
             let wanted_streams: Vec<bool> = footer
                 .streams
                 .iter()
@@ -571,7 +651,7 @@ impl ScanReader {
                 Some(
                     (0..ts.len())
                         .filter(|&r| {
-                            in_range(r)
+                            plan.request.contains(ts[r])
                                 && (all_streams
                                     || ids.get(r).is_some_and(|&id| wanted_streams[id as usize]))
                         })
@@ -579,23 +659,142 @@ impl ScanReader {
                 )
             }
         };
-        let rows = selected.as_ref().map_or(ts.len(), Vec::len);
-        if rows == 0 {
+        let scanned = base.as_ref().map_or(ts.len(), Vec::len);
+        if scanned == 0 {
             return Ok(None);
         }
-        let pick = |r: usize| selected.as_ref().map_or(r, |s| s[r]);
+        let block = BlockRead {
+            seg,
+            block,
+            group,
+            ts: &ts,
+            stream_ids: stream_ids.as_deref(),
+            plan,
+        };
+        // What the scan read: every base row's message bytes, from the footer when it knows.
+        let mut bytes = if base.is_none() {
+            seg.message_bytes(block.block)?
+        } else {
+            None
+        };
+
+        // Late materialisation: the filter's columns first, then the rest for the kept rows.
+        let mut filtered: Option<(Vec<ArrayRef>, BooleanArray)> = None;
+        let mut selection = base.clone();
+        if let Some(filter) = &self.filter {
+            let (columns, message_bytes) = block.decode(&filter.columns, selection.as_deref())?;
+            bytes = bytes.or(message_bytes);
+            if let Some((kept, mask)) = self.keep(columns.clone(), scanned)? {
+                selection = Some(match &selection {
+                    None => kept,
+                    Some(base) => kept.into_iter().map(|i| base[i]).collect(),
+                });
+                filtered = Some((columns, mask));
+            }
+        }
+        let kept_rows = selection.as_ref().map_or(ts.len(), Vec::len);
+        let mut columns: Vec<Option<ArrayRef>> = vec![None; self.projection.len()];
+        if let (Some((arrays, mask)), Some(filter)) = (&filtered, &self.filter) {
+            for (slot, c) in columns.iter_mut().zip(&self.projection) {
+                if let Some(i) = filter.columns.iter().position(|f| f == c) {
+                    *slot = Some(
+                        arrow::compute::filter(&arrays[i], mask)
+                            .map_err(|e| StoreError::Filter(Box::new(e)))?,
+                    );
+                }
+            }
+        }
+        let rest: Vec<usize> = self
+            .projection
+            .iter()
+            .zip(&columns)
+            .filter(|(_, a)| a.is_none())
+            .map(|(&c, _)| c)
+            .collect();
+        if kept_rows > 0 && !rest.is_empty() {
+            let (arrays, message_bytes) = block.decode(&rest, selection.as_deref())?;
+            if filtered.is_none() {
+                bytes = bytes.or(message_bytes);
+            }
+            let mut arrays = arrays.into_iter();
+            for slot in columns.iter_mut().filter(|a| a.is_none()) {
+                *slot = arrays.next();
+            }
+        }
+        let bytes = match bytes {
+            Some(b) => b,
+            // Count the base rows' messages without keeping them.
+            None => block.message_bytes(base.as_deref())?,
+        } + scanned as u64 * crate::EVENT_OVERHEAD_BYTES;
+        let timestamps: Vec<i64> = match &selection {
+            None => ts.clone(),
+            Some(s) => s.iter().map(|&r| ts[r]).collect(),
+        };
+        let columns = columns
+            .into_iter()
+            .zip(&self.projection)
+            .map(|(a, &c)| a.unwrap_or_else(|| arrow::array::new_empty_array(self.schema_type(c))))
+            .collect();
+        Ok(Some(Decoded {
+            columns,
+            timestamps,
+            scanned: scanned as u64,
+            bytes,
+        }))
+    }
+
+    fn schema_type(&self, c: usize) -> &DataType {
+        self.plan.schema.field(c).data_type()
+    }
+}
+
+/// One unit's output: its projected columns (for the kept rows), their timestamps, and what
+/// the unit cost.
+struct Decoded {
+    columns: Vec<ArrayRef>,
+    timestamps: Vec<i64>,
+    scanned: u64,
+    bytes: u64,
+}
+
+/// Decoding columns of one block for a selection of its rows.
+struct BlockRead<'a> {
+    seg: &'a Segment,
+    block: usize,
+    group: &'a str,
+    ts: &'a [i64],
+    stream_ids: Option<&'a [u32]>,
+    plan: &'a ScanPlan,
+}
+
+impl BlockRead<'_> {
+    /// The schema columns `cols` for the rows `selection` picks (all when `None`), and the
+    /// selected rows' message bytes when the messages had to be decoded.
+    fn decode(
+        &self,
+        cols: &[usize],
+        selection: Option<&[usize]>,
+    ) -> Result<(Vec<ArrayRef>, Option<u64>)> {
+        let (seg, block, plan) = (self.seg, self.block, self.plan);
+        let footer = seg.footer();
+        let rows = selection.map_or(self.ts.len(), <[usize]>::len);
+        let pick = |r: usize| selection.map_or(r, |s| s[r]);
 
         // Per requested field: the columns holding it, or discovery from the message when this
         // segment did not keep the field.
-        let mut field_cols: Vec<(usize, FieldColumns)> = Vec::new();
+        let mut field_cols: Vec<FieldColumns> = Vec::new();
         let mut rediscover: HashMap<&str, usize> = HashMap::new();
-        for &c in &self.projection {
+        for &c in cols {
             if c < SYSTEM_COLUMNS {
                 continue;
             }
             let name = &plan.names[c - SYSTEM_COLUMNS];
             let stored: Vec<(usize, FieldType)> = footer.field_columns(name).collect();
-            let cols = match stored.as_slice() {
+            if stored.is_empty() && !footer.fields_complete {
+                let n = rediscover.len();
+                rediscover.insert(name.as_str(), n);
+            }
+            field_cols.push(match stored.as_slice() {
                 // Text kept as text: straight into Arrow.
                 [(col, FieldType::String)]
                     if plan.schema.field(c).data_type() == &DataType::Utf8 =>
@@ -608,35 +807,25 @@ impl ScanReader {
                         .map(|&(col, _)| seg.field(block, col))
                         .collect::<Result<Vec<_>>>()?,
                 ),
-            };
-            let cols_empty = stored.is_empty();
-            if cols_empty && !footer.fields_complete {
-                let n = rediscover.len();
-                rediscover.insert(name.as_str(), n);
-            }
-            field_cols.push((c, cols));
+            });
         }
 
-        // Messages: decoded when shown, when fields must be rediscovered from them, or when
-        // only some rows are wanted and their bytes must be counted.
-        let block_bytes = seg.message_bytes(block)?;
-        let need_messages =
-            wants(COL_MSG) || !rediscover.is_empty() || selected.is_some() || block_bytes.is_none();
-        // Rendered straight into the Arrow column (when shown), counting bytes and rediscovering
-        // fields on the way.
-        let mut message_col = wants(COL_MSG).then(|| {
-            StringBuilder::with_capacity(rows, block_bytes.unwrap_or(rows as u64 * 64) as usize)
+        // Messages: rendered straight into the Arrow column (when asked for), counting bytes
+        // and rediscovering fields on the way.
+        let want_messages = cols.contains(&COL_MSG);
+        let mut message_col = want_messages.then(|| {
+            let hint = seg
+                .message_bytes(block)
+                .ok()
+                .flatten()
+                .unwrap_or(rows as u64 * 64);
+            StringBuilder::with_capacity(rows, hint as usize)
         });
         let mut found: Vec<Vec<Option<Value>>> = Vec::new();
-        let mut bytes = 0u64;
-        if need_messages {
-            let wanted: Option<Vec<bool>> = selected.as_ref().map(|s| {
-                let mut w = vec![false; ts.len()];
-                for &r in s {
-                    w[r] = true;
-                }
-                w
-            });
+        let mut message_bytes = None;
+        if want_messages || !rediscover.is_empty() {
+            let mut bytes = 0u64;
+            let wanted = selection.map(|s| mask_of(s, self.ts.len()));
             seg.for_each_message(block, wanted.as_deref(), |_, m| {
                 bytes += m.len() as u64;
                 if let Some(b) = message_col.as_mut() {
@@ -646,35 +835,33 @@ impl ScanReader {
                     found.push(discover_values(m, &rediscover));
                 }
             })?;
-        } else if let Some(b) = block_bytes {
-            bytes = b;
+            message_bytes = Some(bytes);
         }
-        bytes += rows as u64 * crate::EVENT_OVERHEAD_BYTES;
 
-        let timestamps: Vec<i64> = match &selected {
-            None => ts,
-            Some(s) => s.iter().map(|&r| ts[r]).collect(),
-        };
-        let mut columns = Vec::with_capacity(self.projection.len());
+        let mut out = Vec::with_capacity(cols.len());
         let mut fields = field_cols.into_iter();
-        for &c in &self.projection {
+        for &c in cols {
             let array: ArrayRef = match c {
-                COL_TS => Arc::new(TimestampMillisecondArray::from(timestamps.clone())),
+                COL_TS => Arc::new(TimestampMillisecondArray::from_iter_values(
+                    (0..rows).map(|r| self.ts[pick(r)]),
+                )),
                 COL_INGEST => {
                     let ing = seg.ingestion_times(block)?;
                     Arc::new(TimestampMillisecondArray::from_iter_values(
                         (0..rows).map(|r| ing[pick(r)]),
                     ))
                 }
-                COL_GROUP => repeated(group, rows),
+                COL_GROUP => repeated(self.group, rows),
                 COL_STREAM => {
-                    let ids = stream_ids.as_deref().unwrap_or(&[]);
                     if footer.streams.len() == 1 {
                         repeated(&footer.streams[0], rows)
                     } else {
-                        Arc::new(StringArray::from_iter_values(
-                            (0..rows).map(|r| footer.streams[ids[pick(r)] as usize].as_str()),
-                        ))
+                        let ids = self.stream_ids.unwrap_or(&[]);
+                        Arc::new(StringArray::from_iter_values((0..rows).map(|r| {
+                            ids.get(pick(r))
+                                .and_then(|&id| footer.streams.get(id as usize))
+                                .map_or("", String::as_str)
+                        })))
                     }
                 }
                 COL_MSG => match message_col.as_mut() {
@@ -682,40 +869,59 @@ impl ScanReader {
                     None => return Err(StoreError::corrupt(seg.path(), "scan projection")),
                 },
                 c => {
-                    let Some((_, cols)) = fields.next() else {
+                    let Some(cols) = fields.next() else {
                         return Err(StoreError::corrupt(seg.path(), "scan projection"));
                     };
                     let name = plan.names[c - SYSTEM_COLUMNS].as_str();
                     let dt = plan.schema.field(c).data_type();
-                    match rediscover.get(name) {
-                        Some(&i) => {
+                    match (rediscover.get(name), cols) {
+                        (Some(&i), _) => {
                             let mut b = ColBuilder::for_type(dt, rows);
                             for row in &found {
                                 b.push(row[i].as_ref());
                             }
                             b.finish()
                         }
-                        None => match cols {
-                            FieldColumns::Decoded(cols) => field_array(&cols, dt, rows, &pick),
-                            FieldColumns::Strings(a) => match &selected {
-                                None => Arc::new(a),
-                                Some(sel) => {
-                                    let idx = arrow::array::UInt32Array::from_iter_values(
-                                        sel.iter().map(|&r| r as u32),
-                                    );
-                                    arrow::compute::take(&a, &idx, None).map_err(|e| {
-                                        StoreError::corrupt(seg.path(), e.to_string())
-                                    })?
-                                }
-                            },
+                        (None, FieldColumns::Decoded(cols)) => field_array(&cols, dt, rows, &pick),
+                        (None, FieldColumns::Strings(a)) => match selection {
+                            None => Arc::new(a),
+                            Some(sel) => {
+                                let idx = arrow::array::UInt32Array::from_iter_values(
+                                    sel.iter().map(|&r| r as u32),
+                                );
+                                arrow::compute::take(&a, &idx, None)
+                                    .map_err(|e| StoreError::corrupt(seg.path(), e.to_string()))?
+                            }
                         },
                     }
                 }
             };
-            columns.push(array);
+            out.push(array);
         }
-        Ok(Some((columns, rows, bytes, timestamps)))
+        Ok((out, message_bytes))
     }
+
+    /// The total message bytes of the selected rows, decoding the messages.
+    fn message_bytes(&self, selection: Option<&[usize]>) -> Result<u64> {
+        let wanted = selection.map(|s| mask_of(s, self.ts.len()));
+        let mut bytes = 0;
+        self.seg
+            .for_each_message(self.block, wanted.as_deref(), |_, m| {
+                bytes += m.len() as u64
+            })?;
+        Ok(bytes)
+    }
+}
+
+/// Row positions as a per-row mask.
+fn mask_of(selection: &[usize], rows: usize) -> Vec<bool> {
+    let mut mask = vec![false; rows];
+    for &r in selection {
+        if let Some(m) = mask.get_mut(r) {
+            *m = true;
+        }
+    }
+    mask
 }
 
 impl Iterator for ScanReader {
@@ -795,7 +1001,7 @@ pub(crate) fn scan(
     hints: &ScanHints,
 ) -> Result<ScanOutput> {
     let plan = Arc::new(ScanPlan::new(groups, request, hints)?);
-    let mut reader = plan.reader(0, 1, None);
+    let mut reader = plan.reader(0, 1, None, None);
     let batches = reader.by_ref().collect::<Result<Vec<_>>>()?;
     Ok(ScanOutput {
         schema: Arc::clone(plan.schema()),
@@ -960,11 +1166,13 @@ mod tests {
                 )
                 .unwrap(),
             );
-            let read = |partitions: usize, projection: Option<Vec<usize>>| {
+            let read_filtered = |partitions: usize,
+                                 projection: Option<Vec<usize>>,
+                                 filter: Option<RowFilter>| {
                 let mut rows = Vec::new();
                 let (mut records, mut bytes) = (0, 0);
                 for p in 0..partitions {
-                    let mut reader = plan.reader(p, partitions, projection.clone());
+                    let mut reader = plan.reader(p, partitions, projection.clone(), filter.clone());
                     for batch in reader.by_ref() {
                         let batch = batch.unwrap();
                         let ts = batch
@@ -981,12 +1189,33 @@ mod tests {
                 rows.sort_unstable();
                 (rows, records, bytes)
             };
+            let read = |partitions, projection| read_filtered(partitions, projection, None);
             let all = read(1, None);
             assert!(!all.0.is_empty());
             assert_eq!(all.1, all.0.len() as u64);
             for partitions in [1, 2, 3] {
                 assert_eq!(read(partitions, Some(vec![COL_TS])), all);
                 assert_eq!(read(partitions, Some(vec![COL_TS, 6])), all);
+            }
+            // A row filter on `n` (even values; the timestamps equal `n` here) keeps those
+            // rows and counts the same scanned records and bytes, whatever it decodes.
+            let even = RowFilter {
+                columns: vec![SYSTEM_COLUMNS],
+                eval: Arc::new(|batch: &RecordBatch| {
+                    let n = batch
+                        .column(0)
+                        .as_any()
+                        .downcast_ref::<Int64Array>()
+                        .ok_or("n is not an integer column")?;
+                    Ok(n.iter().map(|v| v.map(|v| v % 2 == 0)).collect())
+                }),
+            };
+            let want: Vec<i64> = all.0.iter().copied().filter(|t| t % 2 == 0).collect();
+            for partitions in [1, 2] {
+                for projection in [None, Some(vec![COL_TS]), Some(vec![COL_TS, COL_MSG])] {
+                    let got = read_filtered(partitions, projection, Some(even.clone()));
+                    assert_eq!(got, (want.clone(), all.1, all.2));
+                }
             }
         }
     }
