@@ -116,7 +116,10 @@ pub async fn run_query(
         scan_request.start_ms = selection.start_ms.or(request.start_ms);
         scan_request.end_ms = selection.end_ms.or(request.end_ms);
     }
-    let table = StoreTable::new(store.plan_scan(&scan_request, &hints::scan_hints(query))?);
+    let table = StoreTable::new(
+        store.plan_scan(&scan_request, &hints::scan_hints(query))?,
+        TABLE_NAME,
+    );
     let counters = table.counters();
     let builder = LogicalPlanBuilder::scan(TABLE_NAME, provider_as_source(Arc::new(table)), None)?;
     let ctx = QueryContext {

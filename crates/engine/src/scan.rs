@@ -17,14 +17,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
+use datafusion::arrow::array::{Array, BooleanArray};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::DFSchema;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DataFusionError, Result as DfResult};
 use datafusion::datasource::TableType;
 use datafusion::execution::TaskContext;
 use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::TableProviderFilterPushDown;
+use datafusion::logical_expr::utils::conjunction;
+use datafusion::physical_expr::utils::{collect_columns, reassign_expr_columns};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
@@ -33,7 +38,7 @@ use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
     SendableRecordBatchStream,
 };
-use loupe_store::{ScanPlan, ScanReader};
+use loupe_store::{RowFilter, ScanPlan, ScanReader, StoreError};
 
 /// What a scan read, summed over its partitions as each one finishes.
 #[derive(Debug, Default)]
@@ -58,13 +63,16 @@ impl ScanCounters {
 #[derive(Debug)]
 pub struct StoreTable {
     plan: Arc<ScanPlan>,
+    /// The name the table is registered under (what qualifies its columns in filters).
+    name: String,
     counters: Arc<ScanCounters>,
 }
 
 impl StoreTable {
-    pub fn new(plan: ScanPlan) -> Self {
+    pub fn new(plan: ScanPlan, name: &str) -> Self {
         StoreTable {
             plan: Arc::new(plan),
+            name: name.to_owned(),
             counters: Arc::default(),
         }
     }
@@ -85,13 +93,27 @@ impl TableProvider for StoreTable {
         TableType::Base
     }
 
+    /// Every filter is evaluated in the scan, before the columns it does not read are decoded;
+    /// DataFusion keeps its own filter above the scan too (`Inexact`), which then sees only the
+    /// rows the scan kept.
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> DfResult<Vec<TableProviderFilterPushDown>> {
+        Ok(vec![TableProviderFilterPushDown::Inexact; filters.len()])
+    }
+
     async fn scan(
         &self,
         state: &dyn Session,
         projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
+        filters: &[Expr],
         _limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let filter = match conjunction(filters.iter().cloned()) {
+            Some(predicate) => Some(self.row_filter(state, predicate)?),
+            None => None,
+        };
         let partitions = state
             .config()
             .target_partitions()
@@ -100,10 +122,56 @@ impl TableProvider for StoreTable {
         Ok(Arc::new(StoreScanExec::new(
             Arc::clone(&self.plan),
             projection.cloned(),
+            filter,
             partitions,
             Arc::clone(&self.counters),
         )))
     }
+}
+
+impl StoreTable {
+    /// The store-side form of `predicate`: the columns it reads and its evaluation over a
+    /// batch of just those columns.
+    fn row_filter(&self, state: &dyn Session, predicate: Expr) -> DfResult<ScanFilter> {
+        let schema = self.plan.schema();
+        let df_schema = DFSchema::try_from_qualified_schema(self.name.as_str(), schema)?;
+        let physical = state.create_physical_expr(predicate, &df_schema)?;
+        let mut columns: Vec<usize> = collect_columns(&physical)
+            .iter()
+            .map(|c| c.index())
+            .collect();
+        columns.sort_unstable();
+        columns.dedup();
+        let narrow = schema.project(&columns)?;
+        let physical = reassign_expr_columns(physical, &narrow)?;
+        let text = physical.to_string();
+        let eval = Arc::clone(&physical);
+        let row_filter = RowFilter {
+            columns,
+            eval: Arc::new(move |batch: &RecordBatch| {
+                let value = eval.evaluate(batch)?.into_array(batch.num_rows())?;
+                let mask = value
+                    .as_any()
+                    .downcast_ref::<BooleanArray>()
+                    .ok_or_else(|| {
+                        DataFusionError::Internal(format!(
+                            "scan filter gave {} values, not booleans",
+                            value.data_type()
+                        ))
+                    })?
+                    .clone();
+                Ok(mask)
+            }),
+        };
+        Ok(ScanFilter { row_filter, text })
+    }
+}
+
+/// A filter pushed into the scan, with its text for plan displays.
+#[derive(Debug, Clone)]
+struct ScanFilter {
+    row_filter: RowFilter,
+    text: String,
 }
 
 /// The physical scan: one partition per share of the plan's units.
@@ -111,6 +179,7 @@ impl TableProvider for StoreTable {
 pub struct StoreScanExec {
     plan: Arc<ScanPlan>,
     projection: Option<Vec<usize>>,
+    filter: Option<ScanFilter>,
     partitions: usize,
     counters: Arc<ScanCounters>,
     properties: Arc<PlanProperties>,
@@ -121,10 +190,11 @@ impl StoreScanExec {
     fn new(
         plan: Arc<ScanPlan>,
         projection: Option<Vec<usize>>,
+        filter: Option<ScanFilter>,
         partitions: usize,
         counters: Arc<ScanCounters>,
     ) -> Self {
-        let schema = Arc::clone(plan.reader(0, 1, projection.clone()).schema());
+        let schema = Arc::clone(plan.reader(0, 1, projection.clone(), None).schema());
         let properties = PlanProperties::new(
             EquivalenceProperties::new(schema),
             Partitioning::UnknownPartitioning(partitions),
@@ -134,6 +204,7 @@ impl StoreScanExec {
         StoreScanExec {
             plan,
             projection,
+            filter,
             partitions,
             counters,
             properties: Arc::new(properties),
@@ -158,7 +229,11 @@ impl DisplayAs for StoreScanExec {
             self.plan.unit_count(),
             self.partitions,
             columns.join(", ")
-        )
+        )?;
+        if let Some(filter) = &self.filter {
+            write!(f, ", filter={}", filter.text)?;
+        }
+        Ok(())
     }
 }
 
@@ -207,9 +282,12 @@ impl ExecutionPlan for StoreScanExec {
                 partition + 1
             )));
         }
-        let reader = self
-            .plan
-            .reader(partition, self.partitions, self.projection.clone());
+        let reader = self.plan.reader(
+            partition,
+            self.partitions,
+            self.projection.clone(),
+            self.filter.as_ref().map(|f| f.row_filter.clone()),
+        );
         let schema = Arc::clone(reader.schema());
         let batches = PartitionBatches {
             reader,
@@ -255,7 +333,14 @@ impl Iterator for PartitionBatches {
             }
             Some(Err(e)) => {
                 self.done = true;
-                Some(Err(DataFusionError::External(Box::new(e))))
+                Some(Err(match e {
+                    // The filter's own error, as DataFusion reported it.
+                    StoreError::Filter(source) => match source.downcast::<DataFusionError>() {
+                        Ok(e) => *e,
+                        Err(other) => DataFusionError::External(other),
+                    },
+                    e => DataFusionError::External(Box::new(e)),
+                }))
             }
             None => {
                 self.finish();

@@ -27,7 +27,10 @@ pub async fn run_sql(store: &Store, sql: &str, request: &QueryRequest) -> Result
         end_ms: request.end_ms,
         fields: fields.into_iter().map(|f| f.name).collect(),
     };
-    let table = StoreTable::new(store.plan_scan(&scan_request, &ScanHints::default())?);
+    let table = StoreTable::new(
+        store.plan_scan(&scan_request, &ScanHints::default())?,
+        SQL_TABLE,
+    );
     let counters = table.counters();
     let ctx = session(request.memory_limit)?;
     ctx.register_table(SQL_TABLE, Arc::new(table))?;
