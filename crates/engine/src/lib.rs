@@ -97,12 +97,16 @@ pub fn session(memory_limit: Option<usize>) -> Result<SessionContext> {
     ))
 }
 
-/// Plans and runs `query` over the events `request` selects.
-pub async fn run_query(
-    store: &Store,
-    query: &Query,
-    request: &QueryRequest,
-) -> Result<QueryOutput> {
+/// A query planned down to DataFusion's physical plan, ready to run.
+struct Prepared {
+    ctx: SessionContext,
+    physical: Arc<dyn ExecutionPlan>,
+    output: Vec<String>,
+    counters: Arc<scan::ScanCounters>,
+    summary: loupe_store::ScanSummary,
+}
+
+async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result<Prepared> {
     let mut scan_request = ScanRequest {
         groups: request.groups.clone(),
         start_ms: request.start_ms,
@@ -116,10 +120,9 @@ pub async fn run_query(
         scan_request.start_ms = selection.start_ms.or(request.start_ms);
         scan_request.end_ms = selection.end_ms.or(request.end_ms);
     }
-    let table = StoreTable::new(
-        store.plan_scan(&scan_request, &hints::scan_hints(query))?,
-        TABLE_NAME,
-    );
+    let scan_plan = store.plan_scan(&scan_request, &hints::scan_hints(query))?;
+    let summary = scan_plan.summary().clone();
+    let table = StoreTable::new(scan_plan, TABLE_NAME);
     let counters = table.counters();
     let builder = LogicalPlanBuilder::scan(TABLE_NAME, provider_as_source(Arc::new(table)), None)?;
     let ctx = QueryContext {
@@ -131,12 +134,34 @@ pub async fn run_query(
 
     let ctx = session(request.memory_limit)?;
     let physical = ctx.state().create_physical_plan(&planned.plan).await?;
+    Ok(Prepared {
+        ctx,
+        physical,
+        output: planned.output,
+        counters,
+        summary,
+    })
+}
+
+/// Plans and runs `query` over the events `request` selects.
+pub async fn run_query(
+    store: &Store,
+    query: &Query,
+    request: &QueryRequest,
+) -> Result<QueryOutput> {
+    let Prepared {
+        ctx,
+        physical,
+        output,
+        counters,
+        ..
+    } = prepare(store, query, request).await?;
     let batches = collect(physical.clone(), ctx.task_ctx()).await?;
-    let rows = result::render_rows(&batches, &planned.output);
+    let rows = result::render_rows(&batches, &output);
     let records_scanned = counters.records_scanned();
     let records_matched = matched_rows(physical.as_ref(), records_scanned);
     Ok(QueryOutput {
-        fields: planned.output,
+        fields: output,
         rows,
         statistics: QueryStatistics {
             records_matched,
@@ -144,6 +169,15 @@ pub async fn run_query(
             bytes_scanned: counters.bytes_scanned(),
         },
     })
+}
+
+/// How `query` would run, without running it: what the store prunes before reading (segments
+/// and blocks, and why), then DataFusion's physical plan, with the scan's projection and the
+/// filter it evaluates before decoding the other columns.
+pub async fn explain_query(store: &Store, query: &Query, request: &QueryRequest) -> Result<String> {
+    let prepared = prepare(store, query, request).await?;
+    let plan = datafusion::physical_plan::displayable(prepared.physical.as_ref()).indent(false);
+    Ok(format!("{}\n\n{plan}", prepared.summary))
 }
 
 /// Events that matched the query: the rows flowing into the first aggregation (all scanned

@@ -67,7 +67,8 @@ pub use fields::FieldInfo;
 pub use names::{validate_group_name, validate_stream_name};
 pub use scan::{
     BATCH_ROWS, FilterError, INGESTION_TIME, LOG_GROUP, LOG_STREAM, MESSAGE, RowFilter, ScanHints,
-    ScanOrder, ScanOutput, ScanPlan, ScanReader, ScanRequest, TIMESTAMP, is_system_column,
+    ScanOrder, ScanOutput, ScanPlan, ScanReader, ScanRequest, ScanSummary, TIMESTAMP,
+    is_system_column,
 };
 pub use segment::{FieldType, WriteConfig};
 

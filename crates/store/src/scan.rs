@@ -195,6 +195,46 @@ pub struct ScanPlan {
     order: ScanOrder,
     limit: Option<usize>,
     units: Vec<Unit>,
+    summary: ScanSummary,
+}
+
+/// What a scan plan kept and pruned, before reading any block.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScanSummary {
+    /// Live segments of the scanned groups, and those overlapping the time range.
+    pub segments: usize,
+    pub segments_in_range: usize,
+    /// Blocks of the segments in range, and why blocks were skipped.
+    pub blocks: usize,
+    pub pruned_by_time: usize,
+    pub pruned_by_stream: usize,
+    pub pruned_by_stats: usize,
+    pub pruned_by_tokens: usize,
+    pub blocks_to_read: usize,
+    /// Unsealed write-ahead-log frames in range (read whole).
+    pub wal_frames: usize,
+}
+
+impl std::fmt::Display for ScanSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "segments: {} in the time range of {} live",
+            self.segments_in_range, self.segments
+        )?;
+        writeln!(
+            f,
+            "blocks: {} to read of {}; pruned {} by time range, {} by stream, {} by field \
+             statistics, {} by the @message token filter",
+            self.blocks_to_read,
+            self.blocks,
+            self.pruned_by_time,
+            self.pruned_by_stream,
+            self.pruned_by_stats,
+            self.pruned_by_tokens
+        )?;
+        write!(f, "unsealed WAL frames: {}", self.wal_frames)
+    }
 }
 
 /// Columns every scan schema starts with.
@@ -314,19 +354,31 @@ impl ScanPlan {
         let schema = schema_with(&names, &types);
 
         // Segment blocks that may hold wanted rows.
+        let mut summary = ScanSummary {
+            wal_frames: units.len(),
+            ..ScanSummary::default()
+        };
         for (g, (_, snap)) in snapshots.iter().enumerate() {
+            summary.segments += snap.manifest.segments.len();
+            summary.segments_in_range += snap.segments.len();
             for seg in &snap.segments {
                 let footer = seg.footer();
+                summary.blocks += footer.blocks.len();
                 if !streams.is_empty()
                     && !footer.streams.iter().any(|s| streams.contains(s.as_str()))
                 {
+                    summary.pruned_by_stream += footer.blocks.len();
                     continue;
                 }
                 for (b, meta) in footer.blocks.iter().enumerate() {
-                    if !request.overlaps(meta.min_ts, meta.max_ts)
-                        || !fields_may_match(seg, b, &hints.field_equals)
+                    if !request.overlaps(meta.min_ts, meta.max_ts) {
+                        summary.pruned_by_time += 1;
+                        continue;
+                    }
+                    if !fields_may_match(seg, b, &hints.field_equals)
                         || !ranges_may_match(seg, b, &hints.field_ranges)
                     {
+                        summary.pruned_by_stats += 1;
                         continue;
                     }
                     let mut keep = true;
@@ -336,7 +388,10 @@ impl ScanPlan {
                             break;
                         }
                     }
-                    if keep {
+                    if !keep {
+                        summary.pruned_by_tokens += 1;
+                    } else {
+                        summary.blocks_to_read += 1;
                         units.push(Unit {
                             group: g,
                             min_ts: meta.min_ts,
@@ -363,7 +418,13 @@ impl ScanPlan {
             order: hints.order,
             limit: hints.limit,
             units,
+            summary,
         })
+    }
+
+    /// What planning pruned and what is left to read.
+    pub fn summary(&self) -> &ScanSummary {
+        &self.summary
     }
 
     /// The schema of every batch the scan hands out (before projection): the system columns,
