@@ -49,6 +49,7 @@ mod event;
 mod fields;
 mod manifest;
 mod names;
+pub mod ptr;
 mod scan;
 pub mod segment;
 mod snapshot;
@@ -66,8 +67,8 @@ pub use event::Event;
 pub use fields::FieldInfo;
 pub use names::{validate_group_name, validate_stream_name};
 pub use scan::{
-    BATCH_ROWS, FilterError, INGESTION_TIME, LOG_GROUP, LOG_STREAM, MESSAGE, RowFilter, ScanHints,
-    ScanOrder, ScanOutput, ScanPlan, ScanReader, ScanRequest, ScanSummary, TIMESTAMP,
+    BATCH_ROWS, FilterError, INGESTION_TIME, LOG_GROUP, LOG_STREAM, MESSAGE, PTR, RowFilter,
+    ScanHints, ScanOrder, ScanOutput, ScanPlan, ScanReader, ScanRequest, ScanSummary, TIMESTAMP,
     is_system_column,
 };
 pub use segment::{FieldType, WriteConfig};

@@ -32,6 +32,8 @@ pub const INGESTION_TIME: &str = "@ingestionTime";
 pub const LOG_GROUP: &str = "@logGroup";
 pub const LOG_STREAM: &str = "@logStream";
 pub const MESSAGE: &str = "@message";
+/// A pointer to the event for `GetLogRecord` (see [`crate::ptr`]); computed when read.
+pub const PTR: &str = "@ptr";
 
 /// Rows per record batch handed out by a scan, at most.
 pub const BATCH_ROWS: usize = 8192;
@@ -114,6 +116,7 @@ fn schema_with(fields: &[String], types: &HashMap<String, FieldType>) -> SchemaR
         Field::new(LOG_GROUP, DataType::Utf8, false),
         Field::new(LOG_STREAM, DataType::Utf8, false),
         Field::new(MESSAGE, DataType::Utf8, false),
+        Field::new(PTR, DataType::Utf8, false),
     ];
     for name in fields {
         let dt = match types.get(name) {
@@ -129,7 +132,15 @@ fn schema_with(fields: &[String], types: &HashMap<String, FieldType>) -> SchemaR
 
 /// Whether `name` is one of the columns every scan returns.
 pub fn is_system_column(name: &str) -> bool {
-    [TIMESTAMP, INGESTION_TIME, LOG_GROUP, LOG_STREAM, MESSAGE].contains(&name)
+    [
+        TIMESTAMP,
+        INGESTION_TIME,
+        LOG_GROUP,
+        LOG_STREAM,
+        MESSAGE,
+        PTR,
+    ]
+    .contains(&name)
 }
 
 /// The batches of a scan and what it cost.
@@ -238,12 +249,13 @@ impl std::fmt::Display for ScanSummary {
 }
 
 /// Columns every scan schema starts with.
-const SYSTEM_COLUMNS: usize = 5;
+const SYSTEM_COLUMNS: usize = 6;
 const COL_TS: usize = 0;
 const COL_INGEST: usize = 1;
 const COL_GROUP: usize = 2;
 const COL_STREAM: usize = 3;
 const COL_MSG: usize = 4;
+const COL_PTR: usize = 5;
 
 impl ScanPlan {
     pub(crate) fn new(
@@ -642,6 +654,15 @@ impl ScanReader {
                 COL_MSG => Arc::new(StringArray::from_iter_values(
                     w.events.iter().map(|e| e.message.as_str()),
                 )),
+                COL_PTR => Arc::new(StringArray::from_iter_values(w.events.iter().map(|e| {
+                    crate::ptr::encode(
+                        group,
+                        &w.stream,
+                        e.timestamp,
+                        e.ingestion_time,
+                        crate::ptr::message_hash(&e.message),
+                    )
+                }))),
                 c => {
                     let i = c - SYSTEM_COLUMNS;
                     let mut b = ColBuilder::for_type(self.plan.schema.field(c).data_type(), rows);
@@ -687,12 +708,15 @@ impl ScanReader {
         let ts = seg.timestamps(block)?;
         let wants = |c: usize| self.projection.contains(&c);
         let filter_cols: &[usize] = self.filter.as_ref().map_or(&[], |f| &f.columns);
-        let stream_ids =
-            if !plan.streams.is_empty() || wants(COL_STREAM) || filter_cols.contains(&COL_STREAM) {
-                Some(seg.stream_ids(block)?)
-            } else {
-                None
-            };
+        let stream_ids = if !plan.streams.is_empty()
+            || [COL_STREAM, COL_PTR]
+                .iter()
+                .any(|c| wants(*c) || filter_cols.contains(c))
+        {
+            Some(seg.stream_ids(block)?)
+        } else {
+            None
+        };
         // The rows in the time range and the wanted streams, when not all of them are.
         let base: Option<Vec<usize>> = {
             let wanted_streams: Vec<bool> = footer
@@ -874,6 +898,8 @@ impl BlockRead<'_> {
         // Messages: rendered straight into the Arrow column (when asked for), counting bytes
         // and rediscovering fields on the way.
         let want_messages = cols.contains(&COL_MSG);
+        let want_ptr = cols.contains(&COL_PTR);
+        let mut hashes = Vec::new();
         let mut message_col = want_messages.then(|| {
             let hint = seg
                 .message_bytes(block)
@@ -884,13 +910,16 @@ impl BlockRead<'_> {
         });
         let mut found: Vec<Vec<Option<Value>>> = Vec::new();
         let mut message_bytes = None;
-        if want_messages || !rediscover.is_empty() {
+        if want_messages || want_ptr || !rediscover.is_empty() {
             let mut bytes = 0u64;
             let wanted = selection.map(|s| mask_of(s, self.ts.len()));
             seg.for_each_message(block, wanted.as_deref(), |_, m| {
                 bytes += m.len() as u64;
                 if let Some(b) = message_col.as_mut() {
                     b.append_value(m);
+                }
+                if want_ptr {
+                    hashes.push(crate::ptr::message_hash(m));
                 }
                 if !rediscover.is_empty() {
                     found.push(discover_values(m, &rediscover));
@@ -924,6 +953,24 @@ impl BlockRead<'_> {
                                 .map_or("", String::as_str)
                         })))
                     }
+                }
+                COL_PTR => {
+                    let ing = seg.ingestion_times(block)?;
+                    let ids = self.stream_ids.unwrap_or(&[]);
+                    Arc::new(StringArray::from_iter_values((0..rows).map(|r| {
+                        let row = pick(r);
+                        let stream = ids
+                            .get(row)
+                            .and_then(|&id| footer.streams.get(id as usize))
+                            .map_or("", String::as_str);
+                        crate::ptr::encode(
+                            self.group,
+                            stream,
+                            self.ts[row],
+                            ing[row],
+                            hashes.get(r).copied().unwrap_or(0),
+                        )
+                    })))
                 }
                 COL_MSG => match message_col.as_mut() {
                     Some(b) => Arc::new(b.finish()),
@@ -1256,7 +1303,11 @@ mod tests {
             assert_eq!(all.1, all.0.len() as u64);
             for partitions in [1, 2, 3] {
                 assert_eq!(read(partitions, Some(vec![COL_TS])), all);
-                assert_eq!(read(partitions, Some(vec![COL_TS, 6])), all);
+                assert_eq!(
+                    read(partitions, Some(vec![COL_TS, SYSTEM_COLUMNS + 1])),
+                    all
+                );
+                assert_eq!(read(partitions, Some(vec![COL_TS, COL_PTR])), all);
             }
             // A row filter on `n` (even values; the timestamps equal `n` here) keeps those
             // rows and counts the same scanned records and bytes, whatever it decodes.

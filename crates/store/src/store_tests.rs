@@ -84,7 +84,7 @@ fn sealed_and_unsealed_events_read_the_same() {
         .batches
         .iter()
         .map(|b| {
-            b.column(5)
+            b.column(6)
                 .as_primitive::<Int64Type>()
                 .iter()
                 .flatten()
@@ -197,7 +197,7 @@ fn a_field_with_different_types_comes_back_as_text() {
         .schema
         .fields()
         .iter()
-        .skip(5)
+        .skip(6)
         .map(|f| f.data_type().clone())
         .collect();
     assert_eq!(types, [DataType::Utf8, DataType::Boolean, DataType::Utf8]);
@@ -205,7 +205,7 @@ fn a_field_with_different_types_comes_back_as_text() {
         .batches
         .iter()
         .flat_map(|b| {
-            b.column(5)
+            b.column(6)
                 .as_string::<i32>()
                 .iter()
                 .map(|v| v.unwrap_or("-").to_owned())
@@ -215,7 +215,7 @@ fn a_field_with_different_types_comes_back_as_text() {
     xs.sort();
     assert_eq!(xs, ["5", "five"]);
     assert_eq!(
-        out.batches[0].column(7).null_count(),
+        out.batches[0].column(8).null_count(),
         out.batches[0].num_rows()
     );
 }
@@ -444,7 +444,7 @@ fn sigkill_at_random_points_loses_nothing_acknowledged() {
         let out = s.scan(&all(&["batch"])).unwrap();
         let mut per_batch: std::collections::BTreeMap<u64, usize> = Default::default();
         for b in &out.batches {
-            let col = b.column(5).as_primitive::<Int64Type>();
+            let col = b.column(6).as_primitive::<Int64Type>();
             for v in col.iter() {
                 *per_batch.entry(v.unwrap() as u64).or_default() += 1;
             }
