@@ -154,6 +154,14 @@ pub struct FieldsArgs {
     pub output: OutputFormat,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct RecordArgs {
+    /// The event's @ptr, as a query returns it (`fields @ptr`).
+    pub ptr: String,
+    #[arg(long, short, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum RetentionAction {
     /// Expire events older than DAYS (one of the values CloudWatch allows: 1, 3, 5, 7, 14, 30, ...).
@@ -525,6 +533,25 @@ pub fn fields(store: &Path, args: FieldsArgs) -> Result<(), CliError> {
     let loupe = open(store)?;
     let groups = groups::resolve(&loupe, &args.scope.groups)?;
     output::print_text(&fields_text(&loupe, &groups, &range, args.output)?)
+}
+
+pub fn record(store: &Path, args: RecordArgs) -> Result<(), CliError> {
+    let loupe = open(store)?;
+    let record = loupe.get_log_record(&args.ptr)?;
+    output::print_text(&match args.output {
+        OutputFormat::Json => {
+            let map: serde_json::Map<String, serde_json::Value> = record
+                .into_iter()
+                .map(|(k, v)| (k, serde_json::Value::String(v)))
+                .collect();
+            output::json_text(&serde_json::json!({ "logRecord": map }))
+        }
+        format => listing(
+            format,
+            &["field", "value"],
+            record.into_iter().map(|(k, v)| vec![k, v]).collect(),
+        ),
+    })
 }
 
 /// Discovered fields with the share of events carrying each (`GetLogGroupFields`).

@@ -82,12 +82,12 @@ pub enum Command {
     /// Set or clear a log group's retention.
     #[command(subcommand)]
     Retention(commands::RetentionAction),
-    /// Fetch one log event by its @ptr (not supported yet).
-    #[command(after_help = "Example:\n  loupe record 'CmAKJQoh...'")]
-    Record {
-        /// The event's @ptr, as a query returns it.
-        ptr: String,
-    },
+    /// Fetch every field of one log event by its @ptr (GetLogRecord).
+    #[command(
+        after_help = "Examples:\n  loupe query --group app 'filter level = \"ERROR\" | fields @ptr | limit 1'\n  \
+        loupe record AQMAYXBw...\n  loupe record --output json AQMAYXBw..."
+    )]
+    Record(commands::RecordArgs),
     /// Manage lookup tables for the `lookup` query command (not supported yet).
     #[command(subcommand)]
     Lookup(commands::LookupAction),
@@ -133,9 +133,7 @@ fn main() -> ExitCode {
         Command::Streams(args) => commands::streams(&store, args),
         Command::Fields(args) => commands::fields(&store, args),
         Command::Retention(action) => commands::retention(&store, action),
-        Command::Record { .. } => Err(CliError::NotSupported(
-            "fetching an event by @ptr (the engine does not produce @ptr yet)".into(),
-        )),
+        Command::Record(args) => commands::record(&store, args),
         Command::Lookup(_) => Err(CliError::NotSupported("lookup tables".into())),
         Command::Sql(args) => commands::sql(&store, args),
         Command::Fmt(args) => commands::fmt(args),

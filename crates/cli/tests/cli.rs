@@ -330,8 +330,61 @@ fn groups_streams_fields_retention_and_formats() {
     assert!(!stdout(&loupe(&store, &["groups"])).contains("demo/auth"));
 
     let out = loupe(&store, &["record", "abc"]);
-    assert_eq!(out.status.code(), Some(4));
-    assert!(stderr(&out).contains("not supported yet"));
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("not a log record pointer"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn record_fetches_the_event_a_query_pointer_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let log = dir.path().join("app.log");
+    std::fs::write(
+        &log,
+        "2026-11-01T00:00:00.000Z {\"level\":\"INFO\",\"n\":1}\n\
+         2026-11-01T00:00:01.000Z {\"level\":\"ERROR\",\"n\":2}\n",
+    )
+    .unwrap();
+    let ingest = loupe(
+        &store,
+        &[
+            "ingest",
+            "--group",
+            "app",
+            "--format",
+            "export",
+            log.to_str().unwrap(),
+        ],
+    );
+    assert!(ingest.status.success(), "{}", stderr(&ingest));
+    let out = loupe(
+        &store,
+        &[
+            "query",
+            "--group",
+            "app",
+            "--output",
+            "csv",
+            "filter level = \"ERROR\" | fields @ptr",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let ptr = text.lines().nth(1).unwrap().trim();
+    let out = loupe(&store, &["record", ptr, "--output", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["logRecord"]["level"], "ERROR");
+    assert_eq!(json["logRecord"]["n"], "2");
+    assert_eq!(json["logRecord"]["@logStream"], "app.log");
+    assert_eq!(
+        json["logRecord"]["@message"],
+        "{\"level\":\"ERROR\",\"n\":2}"
+    );
 }
 
 #[test]

@@ -56,7 +56,9 @@ impl From<loupe_store::StoreError> for ServiceError {
             S::InvalidName { .. } | S::InvalidRetention(_) => {
                 ServiceError::InvalidParameter(e.to_string())
             }
-            S::Io { .. } | S::Corrupt { .. } => ServiceError::Internal(e.to_string()),
+            S::Io { .. } | S::Corrupt { .. } | S::Filter(_) => {
+                ServiceError::Internal(e.to_string())
+            }
         }
     }
 }

@@ -24,6 +24,7 @@ mod explore;
 mod ingest;
 mod queries;
 mod query;
+mod record;
 
 pub mod put_log_events;
 
@@ -101,6 +102,16 @@ impl Loupe {
             format,
             self.clock.now_ms(),
         )
+    }
+
+    /// Seals every group's unsealed events into segments and compacts small segments, so the
+    /// store at rest holds no write-ahead log to replay (what a clean shutdown does).
+    pub fn seal_all(&self) -> Result<()> {
+        for group in self.store.groups()? {
+            self.store.seal(&group.name)?;
+            self.store.compact(&group.name)?;
+        }
+        Ok(())
     }
 
     /// Every log group with its event count and stored bytes.
