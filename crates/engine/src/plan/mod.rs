@@ -16,10 +16,11 @@ pub mod source;
 mod stats;
 mod unnest;
 
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Column;
 use datafusion::error::DataFusionError;
 use datafusion::functions::expr_fn::concat;
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, SortExpr, lit};
+use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, SortExpr, cast, lit};
 use loupe_lang::Diagnostic;
 use loupe_lang::ast::{CommandKind, Query};
 use loupe_store::{LOG_GROUP, MESSAGE, TIMESTAMP};
@@ -257,7 +258,18 @@ pub fn plan_query(
                 .into_iter()
                 .find(|c| &c.name == name)
         })
-        .map(Expr::Column)
+        .map(|c| {
+            // A JSON `true`/`false` read from an event shows as written (spec §2.4, §7.3);
+            // booleans a query computes show as 1/0.
+            let raw = !state.computed.contains(&c.name);
+            match state.builder.schema().qualified_field_from_column(&c) {
+                Ok((_, f)) if raw && f.data_type() == &DataType::Boolean => {
+                    let name = c.name.clone();
+                    cast(Expr::Column(c), DataType::Utf8).alias(name)
+                }
+                _ => Expr::Column(c),
+            }
+        })
         .collect();
     state.map(|b| Ok(b.project(columns)?))?;
     Ok(PlannedQuery {

@@ -47,6 +47,12 @@ pub(crate) fn plan(
             group_names.push(name);
         }
     }
+    for (term, name) in by.iter().zip(&group_names) {
+        // A group term that is not a plain field is a value the query computed.
+        if !matches!(term.expr.kind, ExprKind::Field(_)) {
+            super::push_unique(&mut state.computed, name);
+        }
+    }
     let mut agg_exprs = Vec::new();
     let mut finishers: Vec<(String, Expr)> = Vec::new();
     let mut finals = Vec::with_capacity(aggregates.len());
