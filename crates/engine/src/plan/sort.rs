@@ -3,9 +3,15 @@
 //! A key without a direction sorts descending (spec §3.5 leaves it open; moto and the console's
 //! newest-first habit agree on descending). Rows missing the key sort last either way.
 //! Text sorts in Insights' natural order through the `insights_sort_key` function.
+//!
+//! Ties keep the implicit order, newest first: while events still have their `@timestamp`,
+//! it is the last key, so equal keys never come back in an order that depends on partitioning
+//! (a stable sort of the newest-first input would give the same rows).
 
-use datafusion::logical_expr::SortExpr;
-use loupe_lang::ast::{SortKey, SortOrder};
+use datafusion::common::Column;
+use datafusion::logical_expr::{Expr, SortExpr};
+use loupe_lang::ast::{ExprKind, SortKey, SortOrder};
+use loupe_store::TIMESTAMP;
 
 use super::PlanState;
 use crate::error::Result;
@@ -19,6 +25,18 @@ pub(crate) fn plan(state: &mut PlanState, keys: &[SortKey]) -> Result<()> {
             Ok(SortExpr::new(exprs.sort_value(&key.expr)?, asc, false))
         })
         .collect::<Result<Vec<_>>>()?;
+    let mut sorts = sorts;
+    let by_time = keys
+        .iter()
+        .any(|k| matches!(&k.expr.kind, ExprKind::Field(f) if f.name == TIMESTAMP));
+    if !by_time && state.has_column(TIMESTAMP) {
+        let newest_first = SortExpr::new(
+            Expr::Column(Column::new_unqualified(TIMESTAMP)),
+            false,
+            false,
+        );
+        sorts.push(newest_first);
+    }
     state.order = sorts.clone();
     state.map(|b| Ok(b.sort(sorts)?))
 }
