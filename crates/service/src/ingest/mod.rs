@@ -32,7 +32,8 @@
 //! An event's `@timestamp` comes from, in order: the export prefix; a time at the start of the
 //! line in one of the shapes the `time` module recognises (ISO 8601 with `T` or a space, with
 //! `.` or `,` fractions, bracketed as Kafka writes it, syslog and logcat without a year, epoch
-//! seconds or milliseconds, Apache `[10/Oct/2000:13:55:36 -0700]` within the first 64 bytes);
+//! seconds or milliseconds, an ISO 8601 token within the first 64 bytes, Apache
+//! `[10/Oct/2000:13:55:36 -0700]` within the first 160 bytes);
 //! for a JSON line, its `@timestamp`, `timestamp`, `time`, `eventTime` or `ts` field (text or a
 //! number of seconds or milliseconds); else the ingestion time, counted in
 //! [`IngestReport::untimed`]. [`TimestampRule`] (`--timestamp`) replaces the detection: `now`,

@@ -12,7 +12,10 @@
 //! | syslog without a year | `Nov 27 09:12:01 host sshd[1]: ...` | line start |
 //! | month-day without a year (Android logcat) | `03-17 16:13:38.811  1702 ...` | line start |
 //! | epoch seconds (10 digits, optional fraction) or milliseconds (13 digits) | `1669842701 ...` | first token |
-//! | Apache/NCSA common log time | `... [10/Oct/2000:13:55:36 -0700] ...` | in the first 64 bytes |
+//! | ISO 8601 as above, as a later token (ALB, NLB, OpenStack) | `http 2022-12-06T17:42:16.176563Z ...` | a token starting in the first 64 bytes |
+//! | Apache/NCSA common log time | `... [10/Oct/2000:13:55:36 -0700] ...` | starting in the first 160 bytes (S3 access logs put it after a 64-character owner id) |
+//!
+//! The date and time of ISO 8601 may also be separated by a tab (CloudFront's W3C files).
 //!
 //! A time without a zone is UTC. A time without a year takes the year given with `--year`
 //! (then advancing by one when the months wrap from October-December to January-March, as a
@@ -30,8 +33,11 @@ const DAY_MS: i64 = 86_400_000;
 /// How far in the future a year-less time may land before it is taken to be last year's.
 const FUTURE_SLACK_MS: i64 = DAY_MS;
 
+/// How far into a line a later ISO 8601 token, or a strftime `--timestamp` format, is looked for.
+const TOKEN_WINDOW: usize = 64;
+
 /// How far into a line the Apache/NCSA `[dd/Mon/yyyy:...]` time is looked for.
-const APACHE_WINDOW: usize = 64;
+const APACHE_WINDOW: usize = 160;
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
 fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
@@ -180,7 +186,7 @@ pub(crate) fn iso(b: &[u8]) -> Option<(i64, usize)> {
     if b.len() < 19 || !matches!(b[4], b'-' | b'/') || b[7] != b[4] {
         return None;
     }
-    if !matches!(b[10], b'T' | b' ') {
+    if !matches!(b[10], b'T' | b' ' | b'\t') {
         return None;
     }
     let year = d4(b, 0)?;
@@ -352,7 +358,22 @@ pub(crate) fn detect(b: &[u8]) -> Option<Found> {
         b'A'..=b'S' => syslog(b).map(Found::YearLess),
         _ => None,
     };
-    found.or_else(|| apache_anywhere(b).map(Found::At))
+    found
+        .or_else(|| iso_token(b).map(Found::At))
+        .or_else(|| apache_anywhere(b).map(Found::At))
+}
+
+/// An ISO 8601 date-time as a token (after a space or a tab) starting in the first
+/// [`TOKEN_WINDOW`] bytes.
+fn iso_token(b: &[u8]) -> Option<i64> {
+    let window = &b[..b.len().min(TOKEN_WINDOW)];
+    window
+        .iter()
+        .enumerate()
+        .filter(|&(i, &c)| {
+            matches!(c, b' ' | b'\t') && b.get(i + 1).is_some_and(u8::is_ascii_digit)
+        })
+        .find_map(|(i, _)| iso(&b[i + 1..]).map(|(ms, _)| ms))
 }
 
 /// The Apache/NCSA time inside brackets within the first [`APACHE_WINDOW`] bytes.
@@ -515,7 +536,7 @@ pub(crate) fn with_format(line: &str, format: &str, years: &mut Years) -> Option
     if let Some(ms) = try_at(line, years) {
         return Some(ms);
     }
-    let window = &line.as_bytes()[..line.len().min(APACHE_WINDOW)];
+    let window = &line.as_bytes()[..line.len().min(TOKEN_WINDOW)];
     for (i, &c) in window.iter().enumerate() {
         if (c == b'[' || c == b' ')
             && line.is_char_boundary(i + 1)
@@ -627,10 +648,32 @@ mod tests {
         );
         assert_eq!(at_ms("[Sun Nov  1 00:00:01 2026] x", y), Some(NOV1 + 1000));
         // Beyond the window, or not a date: none.
-        let far = format!("{} [01/Nov/2026:00:00:00 +0000]", "x".repeat(70));
+        let far = format!("{} [01/Nov/2026:00:00:00 +0000]", "x".repeat(160));
         assert_eq!(at_ms(&far, y), None);
         assert_eq!(at_ms("[INFO] [01/Nov/2026:00:00:00 +0000]", y), Some(NOV1));
         assert_eq!(at_ms("[main] starting", y), None);
+    }
+
+    #[test]
+    fn iso_as_a_later_token_or_tab_separated() {
+        let y = &mut Years::new(NOV1, None);
+        assert_eq!(
+            at_ms("http 2026-11-01T00:00:00.000000Z app/lb/1 1.2.3.4:5", y),
+            Some(NOV1)
+        );
+        assert_eq!(
+            at_ms(
+                "nova-api.log.1.2017-05-16_13:53:08 2026-11-01 00:00:00.008 25746 INFO",
+                y
+            ),
+            Some(NOV1 + 8)
+        );
+        assert_eq!(
+            at_ms("2026-11-01\t00:00:00\tABC11-C1\t122254", y),
+            Some(NOV1)
+        );
+        let far = format!("{} 2026-11-01T00:00:00Z", "x".repeat(64));
+        assert_eq!(at_ms(&far, y), None);
     }
 
     #[test]
