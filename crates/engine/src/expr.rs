@@ -261,8 +261,17 @@ impl ExprPlanner<'_> {
             BinaryOp::Sub => arith(Operator::Minus),
             BinaryOp::Mul => arith(Operator::Multiply),
             // Insights divides integers into a fraction; both sides are already Float64.
-            BinaryOp::Div => arith(Operator::Divide),
-            BinaryOp::Mod => arith(Operator::Modulo),
+            // Dividing by zero has no value (never an error, never `inf`).
+            BinaryOp::Div | BinaryOp::Mod => {
+                let l = self.number(self.plan(left)?)?;
+                let r = self.number(self.plan(right)?)?;
+                let operator = if op == BinaryOp::Div {
+                    Operator::Divide
+                } else {
+                    Operator::Modulo
+                };
+                Ok(binary_expr(l, operator, f::nullif(r, lit(0.0))))
+            }
             BinaryOp::Pow => {
                 let l = self.number(self.plan(left)?)?;
                 let r = self.number(self.plan(right)?)?;

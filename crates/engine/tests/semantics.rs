@@ -255,7 +255,7 @@ fn out_of_range_limits_and_unsupported_pieces_are_diagnostics() {
         too_big.message.contains("between 1 and 100000"),
         "{too_big}"
     );
-    assert!(error(&f, "fields haversine(1, 2, 3, 4)").contains("not supported yet"));
+    assert!(error(&f, "pattern @message").contains("not supported yet"));
 }
 
 /// Rows as `field=value` strings joined by spaces, for compact assertions.
