@@ -63,7 +63,20 @@ impl ExprPlanner<'_> {
     /// A column reference, or a typed null when no event in range has the field.
     pub fn field(&self, name: &str) -> Expr {
         match self.schema.columns_with_unqualified_name(name).last() {
-            Some(column) => Expr::Column((*column).clone()),
+            // A text column beside a structure it could be a path into (`items.qty` after
+            // `expand items`, where the scan also offers the never-seen field `items.qty`):
+            // the event's own field where it has one, else the member.
+            Some(column) => {
+                let value = Expr::Column((*column).clone());
+                let text = self
+                    .schema
+                    .field_with_unqualified_name(name)
+                    .is_ok_and(|f| kind_of(f.data_type()) == Kind::Text);
+                match self.structure_path(name) {
+                    Some(path) if text => f::coalesce(vec![value, path]),
+                    _ => value,
+                }
+            }
             None if self.schema.has_column(&Column::new_unqualified(name)) => {
                 Expr::Column(Column::new_unqualified(name))
             }

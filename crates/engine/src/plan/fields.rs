@@ -38,6 +38,9 @@ pub(crate) fn project(state: &mut PlanState, items: &[Projection]) -> Result<Vec
                     .as_ref()
                     .map_or_else(|| item.expr.to_string(), |a| a.name.clone());
                 let value = state.exprs().plan(&item.expr)?;
+                if super::is_structure(state, &item.expr) {
+                    super::push_unique(&mut state.structures, &name);
+                }
                 state.add_column(&name, value)?;
                 names.push(name);
             }

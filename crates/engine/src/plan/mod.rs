@@ -22,7 +22,7 @@ use datafusion::error::DataFusionError;
 use datafusion::functions::expr_fn::concat;
 use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, SortExpr, cast, lit};
 use loupe_lang::Diagnostic;
-use loupe_lang::ast::{CommandKind, Query};
+use loupe_lang::ast::{self, CommandKind, Query};
 use loupe_store::{LOG_GROUP, MESSAGE, TIMESTAMP};
 
 use crate::error::Result;
@@ -63,6 +63,8 @@ pub(crate) struct PlanState {
     pub ctx: QueryContext,
     /// Columns a command computed (rather than the scan read from events).
     pub computed: Vec<String>,
+    /// Columns holding a map or list (`jsonParse`, `split`, `parse ... logfmt`).
+    pub structures: Vec<String>,
 }
 
 impl PlanState {
@@ -159,6 +161,7 @@ pub fn plan_query(
         stats_seen: 0,
         ctx,
         computed: Vec::new(),
+        structures: Vec::new(),
     };
     // Without a `sort`, Insights returns events newest first; `limit any` opts out of order.
     // The order is applied lazily: after filters, before anything that depends on it.
@@ -276,6 +279,32 @@ pub fn plan_query(
         plan: state.builder.build()?,
         output,
     })
+}
+
+/// Whether `e` is a map or list value: a call making one, or a field holding one. Insights does
+/// not allow those in `stats`, `sort` and `dedup` (spec §2.1, §3.25).
+pub(crate) fn is_structure(state: &PlanState, e: &ast::Expr) -> bool {
+    match &e.kind {
+        ast::ExprKind::Call { name, .. } => {
+            matches!(
+                name.name.to_ascii_lowercase().as_str(),
+                "jsonparse" | "split"
+            )
+        }
+        ast::ExprKind::Field(f) => state.structures.contains(&f.name),
+        _ => false,
+    }
+}
+
+/// The diagnostic for a map or list where `command` needs a plain value.
+pub(crate) fn structure_error(e: &ast::Expr, command: &str) -> crate::EngineError {
+    Diagnostic::semantic(
+        format!("a map or list value cannot be used in `{command}`"),
+        e.span,
+    )
+    .with_label("a structure value")
+    .with_help("read a member (`x.key`, `x[0]`) or use jsonStringify(x)")
+    .into()
 }
 
 /// Appends `name` to `list` unless it is already there.

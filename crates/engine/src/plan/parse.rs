@@ -161,6 +161,7 @@ fn logfmt(
         );
     };
     let value = source_text(state, source)?;
+    super::push_unique(&mut state.structures, &alias.name);
     state.add_column(&alias.name, JsonUdf::call(JsonFn::Logfmt, vec![value]))
 }
 

@@ -17,6 +17,9 @@ use super::PlanState;
 use crate::error::Result;
 
 pub(crate) fn plan(state: &mut PlanState, keys: &[SortKey]) -> Result<()> {
+    if let Some(key) = keys.iter().find(|k| super::is_structure(state, &k.expr)) {
+        return Err(super::structure_error(&key.expr, "sort"));
+    }
     let exprs = state.exprs();
     let sorts = keys
         .iter()

@@ -36,6 +36,9 @@ pub(crate) fn plan(
     if let Some(offset) = offset {
         return Err(Diagnostic::unsupported("`offset` in stats", offset.span).into());
     }
+    if let Some(term) = by.iter().find(|t| super::is_structure(state, &t.expr)) {
+        return Err(super::structure_error(&term.expr, "stats"));
+    }
     let mut group_exprs = Vec::with_capacity(by.len());
     let mut group_names = Vec::with_capacity(by.len());
     let mut sort_keys = Vec::with_capacity(by.len());
@@ -60,6 +63,9 @@ pub(crate) fn plan(
         let exprs = state.exprs();
         for item in aggregates {
             let rewritten = extract(&item.expr, &mut |name, args, span| {
+                if let Some(arg) = args.iter().find(|a| super::is_structure(state, a)) {
+                    return Err(super::structure_error(arg, "stats"));
+                }
                 let internal = format!("{INTERNAL}{}", agg_exprs.len());
                 let call = Call {
                     p: &exprs,
@@ -110,6 +116,7 @@ pub(crate) fn plan(
         state.pending_order = Some(sort_keys);
     }
     state.fields.clear();
+    state.structures.clear();
     state.display = None;
     state.default_output = output;
     state.stats_seen += 1;
