@@ -181,8 +181,8 @@ pub fn plan_query(
         match &command.kind {
             // These set a new order, so a pending one is moot.
             CommandKind::Sort(keys) => {
-                state.pending_order = None;
-                sort::plan(&mut state, keys)?
+                let previous = state.pending_order.take();
+                sort::plan(&mut state, keys, previous)?
             }
             CommandKind::Stats {
                 aggregates,

@@ -4,9 +4,9 @@
 //! newest-first habit agree on descending). Rows missing the key sort last either way.
 //! Text sorts in Insights' natural order through the `insights_sort_key` function.
 //!
-//! Ties keep the implicit order, newest first: while events still have their `@timestamp`,
-//! it is the last key, so equal keys never come back in an order that depends on partitioning
-//! (a stable sort of the newest-first input would give the same rows).
+//! Ties keep the order the rows were in when that order is known: newest first for events
+//! (while they have their `@timestamp`), the group order after `stats`. So equal keys never
+//! come back in an order that depends on partitioning; a stable sort would give the same rows.
 
 use datafusion::common::Column;
 use datafusion::logical_expr::{Expr, SortExpr};
@@ -16,7 +16,12 @@ use loupe_store::TIMESTAMP;
 use super::PlanState;
 use crate::error::Result;
 
-pub(crate) fn plan(state: &mut PlanState, keys: &[SortKey]) -> Result<()> {
+/// Sorts by `keys`; `previous` is the pending order the rows were to be in (it breaks ties).
+pub(crate) fn plan(
+    state: &mut PlanState,
+    keys: &[SortKey],
+    previous: Option<Vec<SortExpr>>,
+) -> Result<()> {
     if let Some(key) = keys.iter().find(|k| super::is_structure(state, &k.expr)) {
         return Err(super::structure_error(&key.expr, "sort"));
     }
@@ -32,13 +37,14 @@ pub(crate) fn plan(state: &mut PlanState, keys: &[SortKey]) -> Result<()> {
     let by_time = keys
         .iter()
         .any(|k| matches!(&k.expr.kind, ExprKind::Field(f) if f.name == TIMESTAMP));
-    if !by_time && state.has_column(TIMESTAMP) {
-        let newest_first = SortExpr::new(
+    match previous {
+        Some(ties) => sorts.extend(ties),
+        None if !by_time && state.has_column(TIMESTAMP) => sorts.push(SortExpr::new(
             Expr::Column(Column::new_unqualified(TIMESTAMP)),
             false,
             false,
-        );
-        sorts.push(newest_first);
+        )),
+        None => {}
     }
     state.order = sorts.clone();
     state.map(|b| Ok(b.sort(sorts)?))
