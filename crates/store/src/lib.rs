@@ -73,7 +73,7 @@ pub use segment::{FieldType, WriteConfig};
 
 use catalog::{Catalog, GroupMeta, StreamMeta};
 use manifest::{Manifest, SegmentEntry, remove_unnamed, segment_file, wal_file};
-use segment::{Segment, SegmentRow, encode_segment, write_segment};
+use segment::{Segment, encode_rows, encode_segment, write_segment};
 use wal::WalWriter;
 
 /// AWS counts 26 bytes of overhead per event in batch sizes and scanned bytes.
@@ -387,25 +387,25 @@ impl Store {
         let mut m = Manifest::load(dir)?;
         remove_unnamed(dir, &m)?;
         let wal_path = dir.join(&m.wal);
+        let wal_bytes = match std::fs::read(&wal_path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(StoreError::io(&wal_path)(e)),
+        };
         let mut rows = Vec::new();
         let sealed = m.wal_sealed;
-        wal::read_frames(&wal_path, |frame| {
+        wal::read_frames_borrowed(&wal_path, &wal_bytes, |frame| {
             if frame.offset < sealed {
                 return Ok(());
             }
-            let batch = frame.decode(&wal_path)?;
-            rows.extend(batch.events.into_iter().map(|event| SegmentRow {
-                stream: batch.stream.clone(),
-                event,
-            }));
-            Ok(())
+            frame.push_rows(&wal_path, &mut rows)
         })?;
         if rows.is_empty() {
             return Ok(0);
         }
         let count = rows.len() as u64;
         let file = segment_file(m.take_file_number());
-        let bytes = encode_segment(&mut rows, &self.config.segment)?;
+        let bytes = encode_rows(&mut rows, &self.config.segment)?;
         write_segment(&dir.join(&file), &bytes)?;
         crash_at(crash, "SegmentWritten")?;
         let new_wal = wal_file(m.take_file_number());
@@ -415,8 +415,8 @@ impl Store {
         m.segments.push(SegmentEntry {
             file,
             rows: count,
-            min_ts: rows.first().map_or(0, |r| r.event.timestamp),
-            max_ts: rows.last().map_or(0, |r| r.event.timestamp),
+            min_ts: rows.first().map_or(0, |r| r.timestamp),
+            max_ts: rows.last().map_or(0, |r| r.timestamp),
             bytes: bytes.len() as u64,
         });
         m.wal = new_wal;

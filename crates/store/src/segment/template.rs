@@ -11,7 +11,19 @@ use super::Value;
 /// The pieces of text between the leaf value tokens of a JSON object message (one more piece
 /// than slots). `None` when `message` is not a single JSON object, or a string value has an
 /// escape (its stored value would not give back its text).
+#[cfg(test)]
 pub(crate) fn split_json(message: &str) -> Option<Vec<&str>> {
+    let mut pieces = Vec::new();
+    split_json_into(message, &mut pieces).then_some(pieces)
+}
+
+/// [`split_json`] into a buffer the caller reuses (cleared first); false where that is `None`.
+pub(crate) fn split_json_into<'m>(message: &'m str, pieces: &mut Vec<&'m str>) -> bool {
+    pieces.clear();
+    split(message, pieces).is_some()
+}
+
+fn split<'m>(message: &'m str, pieces: &mut Vec<&'m str>) -> Option<()> {
     #[derive(PartialEq)]
     enum Ctx {
         Object { expect_key: bool },
@@ -26,7 +38,6 @@ pub(crate) fn split_json(message: &str) -> Option<Vec<&str>> {
         return None;
     }
     let mut stack: Vec<Ctx> = Vec::new();
-    let mut pieces = Vec::new();
     let mut piece_start = 0;
     fn slot<'m>(
         message: &'m str,
@@ -87,7 +98,7 @@ pub(crate) fn split_json(message: &str) -> Option<Vec<&str>> {
                         return None;
                     }
                     // The quotes stay in the pieces: a slot holds the value's text.
-                    slot(message, i + 1, j, &mut pieces, &mut piece_start);
+                    slot(message, i + 1, j, pieces, &mut piece_start);
                 }
                 i = j + 1;
             }
@@ -97,7 +108,7 @@ pub(crate) fn split_json(message: &str) -> Option<Vec<&str>> {
                 {
                     j += 1;
                 }
-                slot(message, i, j, &mut pieces, &mut piece_start);
+                slot(message, i, j, pieces, &mut piece_start);
                 i = j;
             }
             b't' | b'f' => {
@@ -105,7 +116,7 @@ pub(crate) fn split_json(message: &str) -> Option<Vec<&str>> {
                 if !b[i..].starts_with(word) {
                     return None;
                 }
-                slot(message, i, i + word.len(), &mut pieces, &mut piece_start);
+                slot(message, i, i + word.len(), pieces, &mut piece_start);
                 i += word.len();
             }
             b'n' => {
@@ -122,7 +133,7 @@ pub(crate) fn split_json(message: &str) -> Option<Vec<&str>> {
         return None;
     }
     pieces.push(&message[piece_start..]);
-    Some(pieces)
+    Some(())
 }
 
 /// A value's text inside a JSON message (string quotes belong to the template pieces).
@@ -245,7 +256,11 @@ pub(crate) fn encode_slot(out: &mut Vec<u8>, values: &[&str]) {
     use super::codec::{put_uvarint, zigzag};
     let ints: Option<Vec<i64>> = values
         .iter()
-        .map(|v| v.parse::<i64>().ok().filter(|i| super::displays_as(i, v)))
+        .map(|v| match super::quick_number(v) {
+            Some(super::QuickNum::Int(i)) => Some(i),
+            Some(super::QuickNum::Float { .. }) => None,
+            None => v.parse::<i64>().ok().filter(|i| super::displays_as(i, v)),
+        })
         .collect();
     if let Some(ints) = ints {
         out.push(0);

@@ -578,3 +578,93 @@ fn encode_profile() {
     let _ = encode_segment(&mut rows, &WriteConfig::default()).unwrap();
     println!("encode {:?}", t.elapsed());
 }
+
+/// The text-only number typing agrees with printing the value back, on seeded numbers of every
+/// shape (canonical or not, long, signed, with exponents).
+#[test]
+fn quick_number_agrees_with_printing() {
+    fn slow(text: &str) -> Option<Value> {
+        if let Ok(i) = text.parse::<i64>()
+            && displays_as(&i, text)
+        {
+            return Some(Value::Int(i));
+        }
+        if let Ok(f) = text.parse::<f64>()
+            && f.is_finite()
+            && displays_as(&f, text)
+        {
+            return Some(Value::Float(f));
+        }
+        None
+    }
+    let mut rng = Rng::new(0xf10a7);
+    let mut texts: Vec<String> = [
+        "0",
+        "-0",
+        "7",
+        "-7",
+        "00",
+        "01",
+        "0.5",
+        "-0.5",
+        "0.50",
+        "1.0",
+        "1.",
+        ".5",
+        "1e3",
+        "+5",
+        "123456789012345678",
+        "1234567890123456789",
+        "9223372036854775807",
+        "0.1",
+        "0.2",
+        "123456789012.345",
+        "1234567890123.456",
+        "0.000000000000001",
+        "5e-324",
+        "-0.0",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for _ in 0..20_000 {
+        let digits = |rng: &mut Rng, n: u64| -> String {
+            (0..n)
+                .map(|_| char::from(b'0' + rng.below(10) as u8))
+                .collect()
+        };
+        let mut t = String::new();
+        if rng.below(3) == 0 {
+            t.push('-');
+        }
+        let n = 1 + rng.below(20);
+        t.push_str(&digits(&mut rng, n));
+        if rng.below(2) == 0 {
+            t.push('.');
+            let n = rng.below(18);
+            t.push_str(&digits(&mut rng, n));
+        }
+        texts.push(t);
+    }
+    for t in &texts {
+        let quick = quick_number(t);
+        match quick {
+            Some(QuickNum::Int(i)) => assert_eq!(slow(t), Some(Value::Int(i)), "{t}"),
+            Some(QuickNum::Float { value, places }) => {
+                assert_eq!(slow(t), Some(Value::Float(value)), "{t}");
+                let printed = format_float(value);
+                let want = printed.split_once('.').map_or(0, |(_, f)| f.len());
+                assert_eq!(places as usize, want, "{t}");
+            }
+            None => {}
+        }
+        if let Some(Value::Int(_)) = slow(t)
+            && t.len() <= 18
+        {
+            assert!(
+                quick.is_some(),
+                "canonical short integer {t} takes the slow path"
+            );
+        }
+    }
+}
