@@ -2,7 +2,8 @@
 //!
 //! Insights never raises a type error at run time: a string compared with a number compares
 //! what parses as a number (`"500" >= 400` holds, `"abc" >= 400` is false), booleans act as 1/0
-//! in arithmetic, and a comparison with a missing field is false. Each rule lives in one helper
+//! in arithmetic, and a comparison with a missing field is false (`!=`, `not like` and `not in`
+//! included; only a prefix `not` turns it true). Each rule lives in one helper
 //! here so that every command gets the same semantics.
 
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
@@ -153,6 +154,7 @@ impl ExprPlanner<'_> {
                 tilde,
             } => {
                 let value = self.text(self.plan(expr)?)?;
+                let present = value.clone().is_not_null();
                 let test = match &pattern.kind {
                     ExprKind::Literal(Literal::Regex(re)) => {
                         binary_expr(value, Operator::RegexMatch, lit(re.as_str()))
@@ -169,7 +171,7 @@ impl ExprPlanner<'_> {
                         .into());
                     }
                 };
-                Ok(negate_if(test, *negated))
+                Ok(negate_if(test, present, *negated))
             }
             ExprKind::In {
                 expr,
@@ -188,7 +190,8 @@ impl ExprPlanner<'_> {
                         None => eq,
                     });
                 }
-                Ok(negate_if(test.unwrap_or(lit(false)), *negated))
+                let present = value.is_not_null();
+                Ok(negate_if(test.unwrap_or(lit(false)), present, *negated))
             }
             ExprKind::List(_) => Err(Diagnostic::unsupported("a list outside `in`", e.span).into()),
             ExprKind::Star => Err(Diagnostic::semantic(
@@ -338,9 +341,11 @@ impl ExprPlanner<'_> {
     }
 }
 
-fn negate_if(test: Expr, negated: bool) -> Expr {
+/// `not like` / `not in`: like `!=`, false when the value is missing (spec §2.1); otherwise
+/// true unless the test holds.
+fn negate_if(test: Expr, present: Expr, negated: bool) -> Expr {
     if negated {
-        Expr::Not(Box::new(f::coalesce(vec![test, lit(false)])))
+        present.and(Expr::Not(Box::new(f::coalesce(vec![test, lit(false)]))))
     } else {
         test
     }
