@@ -477,15 +477,22 @@ fn sigkill_at_random_points_loses_nothing_acknowledged() {
     );
 }
 
-/// Prints append throughput (1 MiB batches of seeded JSON lines, sealing included); run with
+/// Prints append throughput (~1 MB batches, each fsynced, sealing included) for seeded JSON
+/// application logs (with field discovery) and seeded loghub-style text logs; run with
 /// `cargo test --release -p loupe-store append_throughput -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn append_throughput() {
+    let mut rng = crate::segment::tests::Rng::new(9);
+    let json = crate::segment::tests::app_log_lines(&mut rng, 200_000);
+    throughput("json", &json);
+    let text = crate::segment::tests::text_log_lines(&mut rng, 400_000);
+    throughput("text", &text);
+}
+
+fn throughput(name: &str, lines: &[String]) {
     let dir = tempfile::tempdir().unwrap();
     let s = store(dir.path(), StoreConfig::default());
-    let mut rng = crate::segment::tests::Rng::new(9);
-    let lines = crate::segment::tests::app_log_lines(&mut rng, 200_000);
     let mut batches = Vec::new();
     let (mut batch, mut size) = (Vec::new(), 0);
     for (i, l) in lines.iter().enumerate() {
@@ -496,18 +503,20 @@ fn append_throughput() {
             size = 0;
         }
     }
+    batches.push(batch);
     let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
     let cpu_before = process_cpu_secs();
     let started = std::time::Instant::now();
-    for b in &batches {
+    for b in batches.iter().filter(|b| !b.is_empty()) {
         s.append("g", "a", b).unwrap();
     }
     s.seal("g").unwrap();
     let secs = started.elapsed().as_secs_f64();
     let cpu = process_cpu_secs() - cpu_before;
     let stored = s.groups().unwrap()[0].stored_bytes;
+    assert_eq!(s.groups().unwrap()[0].event_count, lines.len() as u64);
     println!(
-        "appended {} MB in {secs:.2}s: {:.1} MB/s; {cpu:.2} CPU-s ({:.1} MB per CPU-s); stored {} bytes ({:.1}x)",
+        "{name}: appended {} MB in {secs:.2}s: {:.1} MB/s; {cpu:.2} CPU-s ({:.1} MB per CPU-s); stored {} bytes ({:.1}x)",
         bytes / 1_000_000,
         bytes as f64 / 1e6 / secs,
         bytes as f64 / 1e6 / cpu.max(0.01),

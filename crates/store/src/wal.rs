@@ -110,7 +110,9 @@ fn encode_frame(stream: &str, events: &[Event]) -> Result<Vec<u8>> {
     }
     let min_ts = events.iter().map(|e| e.timestamp).min().unwrap_or(0);
     let max_ts = events.iter().map(|e| e.timestamp).max().unwrap_or(0);
-    let mut payload = Vec::with_capacity(payload_len);
+    // The frame is built in place: header space first, filled once the payload is written.
+    let mut payload = Vec::with_capacity(FRAME_HEADER + payload_len);
+    payload.extend_from_slice(&[0; FRAME_HEADER]);
     payload.push(VERSION);
     payload.extend_from_slice(&(events.len() as u32).to_le_bytes());
     payload.extend_from_slice(&min_ts.to_le_bytes());
@@ -123,10 +125,10 @@ fn encode_frame(stream: &str, events: &[Event]) -> Result<Vec<u8>> {
         payload.extend_from_slice(&(event.message.len() as u32).to_le_bytes());
         payload.extend_from_slice(event.message.as_bytes());
     }
-    let mut frame = Vec::with_capacity(FRAME_HEADER + payload.len());
-    frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    frame.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-    frame.extend_from_slice(&payload);
+    let mut frame = payload;
+    let crc = crc32fast::hash(&frame[FRAME_HEADER..]);
+    frame[..4].copy_from_slice(&(payload_len as u32).to_le_bytes());
+    frame[4..FRAME_HEADER].copy_from_slice(&crc.to_le_bytes());
     Ok(frame)
 }
 

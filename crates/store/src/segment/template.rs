@@ -225,8 +225,20 @@ fn is_delimiter(b: u8) -> bool {
 /// Splits a text message into template pieces and variables (`pieces.len() == vars.len() + 1`);
 /// concatenating them in turn gives the message back.
 pub(crate) fn split_text(message: &str) -> (Vec<&str>, Vec<&str>) {
-    let b = message.as_bytes();
     let (mut pieces, mut vars) = (Vec::new(), Vec::new());
+    split_text_into(message, &mut pieces, &mut vars);
+    (pieces, vars)
+}
+
+/// [`split_text`] into buffers the caller reuses (cleared first).
+pub(crate) fn split_text_into<'m>(
+    message: &'m str,
+    pieces: &mut Vec<&'m str>,
+    vars: &mut Vec<&'m str>,
+) {
+    pieces.clear();
+    vars.clear();
+    let b = message.as_bytes();
     let (mut piece_start, mut i) = (0, 0);
     while i < b.len() {
         if is_delimiter(b[i]) {
@@ -247,7 +259,6 @@ pub(crate) fn split_text(message: &str) -> (Vec<&str>, Vec<&str>) {
         }
     }
     pieces.push(&message[piece_start..]);
-    (pieces, vars)
 }
 
 /// A column of one template slot's values: integers when every value is a canonical integer,

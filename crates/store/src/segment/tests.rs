@@ -424,6 +424,59 @@ pub(crate) fn app_log_lines(rng: &mut Rng, n: usize) -> Vec<String> {
         .collect()
 }
 
+/// Seeded loghub-style text logs (HDFS, Apache error, Linux syslog and OpenSSH shapes): a few
+/// templates with numbers, ids, addresses and paths as variables, one event per line.
+pub(crate) fn text_log_lines(rng: &mut Rng, n: usize) -> Vec<String> {
+    let mut ts = 1_767_225_600u64;
+    (0..n)
+        .map(|_| {
+            ts += rng.below(3);
+            let (h, m, sec) = ((ts / 3600) % 24, (ts / 60) % 60, ts % 60);
+            let ip = format!(
+                "10.{}.{}.{}",
+                rng.below(256),
+                rng.below(256),
+                rng.below(256)
+            );
+            match rng.below(6) {
+                0 => format!(
+                    "081109 {h:02}{m:02}{sec:02} {} INFO dfs.DataNode$PacketResponder: PacketResponder {} for block blk_{}{} terminating",
+                    rng.below(4000),
+                    rng.below(3),
+                    if rng.below(2) == 0 { "-" } else { "" },
+                    rng.next() >> 1,
+                ),
+                1 => format!(
+                    "081109 {h:02}{m:02}{sec:02} {} INFO dfs.DataNode$DataXceiver: Receiving block blk_{} src: /{ip}:{} dest: /{ip}:50010",
+                    rng.below(4000),
+                    rng.next() >> 1,
+                    30_000 + rng.below(30_000),
+                ),
+                2 => format!(
+                    "[Sun Dec 04 {h:02}:{m:02}:{sec:02} 2005] [{}] mod_jk child workerEnv in error state {}",
+                    rng.pick(&["error", "notice", "error"]),
+                    rng.below(10),
+                ),
+                3 => format!(
+                    "Jun 14 {h:02}:{m:02}:{sec:02} combo sshd(pam_unix)[{}]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost={ip}  user={}",
+                    10_000 + rng.below(20_000),
+                    rng.pick(&["root", "guest", "test", "admin"]),
+                ),
+                4 => format!(
+                    "Dec 10 {h:02}:{m:02}:{sec:02} LabSZ sshd[{}]: Failed password for invalid user {} from {ip} port {} ssh2",
+                    20_000 + rng.below(10_000),
+                    rng.pick(&["admin", "oracle", "webmaster", "support"]),
+                    1024 + rng.below(60_000),
+                ),
+                _ => format!(
+                    "Dec 10 {h:02}:{m:02}:{sec:02} LabSZ sshd[{}]: Received disconnect from {ip}: 11: Bye Bye [preauth]",
+                    20_000 + rng.below(10_000),
+                ),
+            }
+        })
+        .collect()
+}
+
 fn ratio_line(name: &str, lines: &[String]) {
     let raw: String = lines.iter().map(|l| format!("{l}\n")).collect();
     let mut rows: Vec<SegmentRow> = lines
@@ -483,6 +536,7 @@ fn compression_report() {
         "seeded JSON app logs (30k)",
         &app_log_lines(&mut rng, 30_000),
     );
+    ratio_line("seeded text logs (30k)", &text_log_lines(&mut rng, 30_000));
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/loghub");
     let Ok(dirs) = std::fs::read_dir(&root) else {
         println!("SKIPPED: corpus not found at {}", root.display());

@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use super::QuickNum;
 use super::bloom::Bloom;
 use super::codec::{FxHashMap as HashMap, FxHashSet as HashSet, put_bytes, put_uvarint, zigzag};
-use super::template::{encode_slot, split_json_into, split_text};
+use super::template::{encode_slot, split_json_into, split_text, split_text_into};
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
     ColumnKind, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
@@ -547,7 +547,25 @@ struct Analyzed<'m> {
     text: Option<TextSplit<'m>>,
 }
 
-type TextSplit<'m> = (Vec<&'m str>, Vec<&'m str>);
+/// A text message split into template pieces and variables, in one allocation.
+struct TextSplit<'m> {
+    /// The pieces, then the variables.
+    parts: Box<[&'m str]>,
+    pieces: usize,
+}
+
+impl<'m> TextSplit<'m> {
+    fn new(message: &'m str, shapes: &mut Shapes<'m>) -> Self {
+        let (pieces, vars) = (&mut shapes.text_pieces, &mut shapes.text_vars);
+        split_text_into(message, pieces, vars);
+        let n = pieces.len();
+        pieces.extend_from_slice(vars);
+        TextSplit {
+            parts: pieces.as_slice().into(),
+            pieces: n,
+        }
+    }
+}
 
 /// Leaf names: a row's own, or those of a template shape seen before (shared, not copied).
 #[derive(Clone)]
@@ -586,6 +604,9 @@ struct Shapes<'m> {
     last: Option<Arc<Shape<'m>>>,
     /// Reused for each message's pieces.
     scratch: Vec<&'m str>,
+    /// Reused for each text message's pieces and variables.
+    text_pieces: Vec<&'m str>,
+    text_vars: Vec<&'m str>,
 }
 
 impl<'m> Shapes<'m> {
@@ -662,7 +683,7 @@ fn analyze_one<'m>(message: &'m str, shapes: &mut Shapes<'m>) -> Analyzed<'m> {
         values,
         superseded,
         json: false,
-        text: (message.len() <= MAX_TEMPLATED_MESSAGE).then(|| split_text(message)),
+        text: (message.len() <= MAX_TEMPLATED_MESSAGE).then(|| TextSplit::new(message, shapes)),
     }
 }
 
@@ -898,7 +919,7 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[RowRef<'_>], templates: &[Template
             Template::Text(_) | Template::None => {
                 let local;
                 let (pieces, vars): (&[&str], &[&str]) = match t {
-                    Template::Text((pieces, vars)) => (pieces, vars),
+                    Template::Text(t) => t.parts.split_at(t.pieces),
                     _ => {
                         local = split_text(r.message);
                         (&local.0, &local.1)
