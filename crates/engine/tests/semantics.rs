@@ -801,3 +801,38 @@ fn pct_is_the_exact_interpolated_percentile() {
     assert_eq!(lines(&run(&f, "stats pct(v, 99) as p")), ["p=39601"]);
     assert_eq!(lines(&run(&f, "stats pct(v, 50) - avg(v) as d")), ["d=0"]);
 }
+
+#[test]
+fn dedup_reads_its_keys_even_when_nothing_else_does() {
+    let f = fixture(&[r#"{"svc":"a"}"#, r#"{"svc":"a"}"#, r#"{"svc":"b"}"#]);
+    let rows = run(&f, "dedup svc");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+}
+
+#[test]
+fn row_sequence_commands_follow_the_row_order() {
+    let f = fixture(&[r#"{"v":1}"#, r#"{"v":2}"#, r#"{"w":9}"#, r#"{"v":4}"#]);
+    let rows = run(
+        &f,
+        "sort @timestamp asc | accum v as total | autoregress v | filldown v | display total, v_p1, v",
+    );
+    assert_eq!(
+        lines(&rows),
+        [
+            "total=1 v=1",
+            "total=3 v_p1=1 v=2",
+            "v_p1=2 v=2",
+            "total=7 v=4"
+        ]
+    );
+    let rows = run(&f, "countFrequent v");
+    assert_eq!(
+        lines(&rows),
+        [
+            "v=1 _approxcount=1",
+            "v=2 _approxcount=1",
+            "v=4 _approxcount=1",
+            "_approxcount=1"
+        ]
+    );
+}

@@ -11,6 +11,7 @@ mod filter;
 mod json;
 mod limit;
 mod parse;
+mod sequence;
 mod sort;
 pub mod source;
 mod stats;
@@ -32,6 +33,8 @@ use crate::expr::{ExprPlanner, QueryContext};
 pub const LOCAL_ACCOUNT_ID: &str = "000000000000";
 /// The generated field naming an event's account and log group.
 pub const LOG: &str = "@log";
+
+pub use sequence::APPROX_COUNT;
 
 /// Rows a query returns when it has no `limit` of its own.
 pub const DEFAULT_LIMIT: usize = 10_000;
@@ -230,6 +233,17 @@ pub fn plan_query(
             } => {
                 state.settle_order()?;
                 limit::plan(&mut state, *count, *count_span)?
+            }
+            CommandKind::Accum { field, alias } => {
+                sequence::accum(&mut state, field, alias.as_ref())?
+            }
+            CommandKind::AutoRegress { field, alias, lags } => {
+                sequence::autoregress(&mut state, field, alias.as_ref(), lags.as_ref())?
+            }
+            CommandKind::FillDown(names) => sequence::filldown(&mut state, names)?,
+            CommandKind::CountFrequent(fields) => {
+                state.pending_order = None;
+                sequence::count_frequent(&mut state, fields)?
             }
             other => {
                 let what = format!("command `{}`", other.name());

@@ -1,0 +1,228 @@
+//! Row-sequence commands (spec §3.24): `accum`, `autoregress`, `filldown` and `countFrequent`.
+//!
+//! Each reads the rows in their current order (newest first by default, or the last `sort`,
+//! or the group order after `stats`) through a window over that order, and leaves the order
+//! as it was. Decisions where the spec is silent follow Splunk, whose commands these are:
+//!
+//! - `accum x` without `as` overwrites `x` with the running sum; a row without a number in `x`
+//!   gets no value, and the sum carries on past it.
+//! - `autoregress x p=1-3` adds `x_p1`, `x_p2`, `x_p3` (the value 1, 2, 3 rows earlier); a
+//!   single lag takes `as name`; rows without such an earlier row get no value.
+//! - `filldown` without names fills every field of the rows (not the system fields); names may
+//!   end in `*` (a prefix).
+//! - `countFrequent f, g` counts the rows of each value combination exactly, into
+//!   `_approxcount`, most frequent first (ties in the order of the values).
+
+use datafusion::common::ScalarValue;
+use datafusion::functions_aggregate::sum::sum_udaf;
+use datafusion::functions_window::expr_fn::{lag, last_value};
+use datafusion::logical_expr::expr::{NullTreatment, WindowFunction};
+use datafusion::logical_expr::{
+    Expr, ExprFunctionExt, SortExpr, WindowFrame, WindowFrameBound, WindowFrameUnits,
+    WindowFunctionDefinition, lit, when,
+};
+use loupe_lang::Diagnostic;
+use loupe_lang::ast::{self, ExprKind, Ident, LagRange, Projection};
+use loupe_store::{INGESTION_TIME, LOG_GROUP, LOG_STREAM, MESSAGE, TIMESTAMP};
+
+use super::{LOG, PlanState};
+use crate::error::Result;
+
+/// The field `countFrequent` counts into.
+pub const APPROX_COUNT: &str = "_approxcount";
+
+/// The rows' order, settled, for a window to read them in.
+fn current_order(state: &mut PlanState) -> Result<Vec<SortExpr>> {
+    state.settle_order()?;
+    Ok(state.order.clone())
+}
+
+/// Every row from the first to the current one.
+fn running_frame() -> WindowFrame {
+    WindowFrame::new_bounds(
+        WindowFrameUnits::Rows,
+        WindowFrameBound::Preceding(ScalarValue::UInt64(None)),
+        WindowFrameBound::CurrentRow,
+    )
+}
+
+/// Computes the window function `window` into column `name` (replacing any column of that
+/// name): windows are planned by a window node, then copied under their name.
+fn add_window(state: &mut PlanState, name: &str, window: Expr) -> Result<()> {
+    let internal = format!("__loupe_window_{}", state.computed.len());
+    state.map(|b| Ok(b.window(vec![window.alias(&internal)])?))?;
+    let value = state.column(&internal)?;
+    state.add_column(name, value)
+}
+
+/// Puts the rows back in `order` once the window columns are computed.
+fn keep_order(state: &mut PlanState, order: Vec<SortExpr>) {
+    if !order.is_empty() {
+        state.pending_order = Some(order);
+    }
+}
+
+/// Shows a new field beside the others: after the listed `fields`, or after the default
+/// output when there are none (a `display` already fixed the columns).
+fn show(state: &mut PlanState, name: &str) {
+    if state.display.is_some() {
+        return;
+    }
+    if state.fields.is_empty() {
+        super::push_unique(&mut state.default_output, name);
+    } else {
+        super::push_unique(&mut state.fields, name);
+    }
+}
+
+/// `accum field [as out]`.
+pub(crate) fn accum(state: &mut PlanState, field: &Ident, alias: Option<&Ident>) -> Result<()> {
+    let order = current_order(state)?;
+    let value = {
+        let exprs = state.exprs();
+        exprs.number(exprs.field(&field.name))?
+    };
+    let running = Expr::WindowFunction(Box::new(WindowFunction::new(
+        WindowFunctionDefinition::AggregateUDF(sum_udaf()),
+        vec![value.clone()],
+    )))
+    .order_by(order.clone())
+    .window_frame(running_frame())
+    .build()?;
+    let name = alias.map_or(field.name.as_str(), |a| a.name.as_str());
+    let sum = format!("__loupe_accum_{}", state.computed.len());
+    add_window(state, &sum, running)?;
+    let shown =
+        when(value.is_null(), lit(ScalarValue::Float64(None))).otherwise(state.column(&sum)?)?;
+    state.add_column(name, shown)?;
+    show(state, name);
+    keep_order(state, order);
+    Ok(())
+}
+
+/// `autoregress field [as alias] [p=N[-M]]`.
+pub(crate) fn autoregress(
+    state: &mut PlanState,
+    field: &Ident,
+    alias: Option<&Ident>,
+    lags: Option<&LagRange>,
+) -> Result<()> {
+    let (from, to) = lags.map_or((1, 1), |l| (l.from, l.to));
+    if from == 0 || to < from {
+        let span = lags.map_or(field.span, |l| l.span);
+        return Err(Diagnostic::semantic("lags run from 1 up, as in p=1-4", span).into());
+    }
+    if alias.is_some() && to != from {
+        let span = alias.map_or(field.span, |a| a.span);
+        return Err(Diagnostic::semantic(
+            "`as` names a single lag; with a range the fields are named field_p1, field_p2, ...",
+            span,
+        )
+        .into());
+    }
+    let order = current_order(state)?;
+    let value = state.exprs().field(&field.name);
+    for p in from..=to {
+        let shifted = lag(value.clone(), i64::try_from(p).ok(), None)
+            .order_by(order.clone())
+            .build()?;
+        let name = match alias {
+            Some(a) => a.name.clone(),
+            None => format!("{}_p{p}", field.name),
+        };
+        add_window(state, &name, shifted)?;
+        show(state, &name);
+    }
+    keep_order(state, order);
+    Ok(())
+}
+
+/// Whether `name` is one of the fields every event has (never filled down).
+fn is_system(name: &str) -> bool {
+    [
+        TIMESTAMP,
+        INGESTION_TIME,
+        LOG_GROUP,
+        LOG_STREAM,
+        MESSAGE,
+        LOG,
+    ]
+    .contains(&name)
+        || name.starts_with("__loupe_")
+}
+
+/// `filldown [f1 f2 ...]`.
+pub(crate) fn filldown(state: &mut PlanState, names: &[Ident]) -> Result<()> {
+    let columns: Vec<String> = state
+        .builder
+        .schema()
+        .columns()
+        .into_iter()
+        .map(|c| c.name)
+        .filter(|n| !is_system(n))
+        .collect();
+    let chosen: Vec<String> = if names.is_empty() {
+        columns
+    } else {
+        let mut chosen = Vec::new();
+        for ident in names {
+            let matched: Vec<&String> = match ident.name.strip_suffix('*') {
+                Some(prefix) => columns.iter().filter(|c| c.starts_with(prefix)).collect(),
+                None => columns.iter().filter(|c| **c == ident.name).collect(),
+            };
+            for name in matched {
+                super::push_unique(&mut chosen, name);
+            }
+        }
+        chosen
+    };
+    let order = current_order(state)?;
+    for name in &chosen {
+        let column = state.column(name)?;
+        let filled = last_value(column)
+            .order_by(order.clone())
+            .window_frame(running_frame())
+            .null_treatment(NullTreatment::IgnoreNulls)
+            .build()?;
+        add_window(state, name, filled)?;
+    }
+    keep_order(state, order);
+    Ok(())
+}
+
+/// `countFrequent f1, f2, ...`: `stats count(*) as _approxcount by f1, f2 | sort _approxcount desc`.
+pub(crate) fn count_frequent(state: &mut PlanState, fields: &[Ident]) -> Result<()> {
+    let expr = |kind: ExprKind, span| ast::Expr { kind, span };
+    let span = fields.first().map_or_else(Default::default, |f| f.span);
+    let count = Projection {
+        expr: expr(
+            ExprKind::Call {
+                name: Ident {
+                    name: "count".into(),
+                    span,
+                },
+                args: vec![expr(ExprKind::Star, span)],
+            },
+            span,
+        ),
+        alias: Some(Ident {
+            name: APPROX_COUNT.into(),
+            span,
+        }),
+        span,
+    };
+    let by: Vec<Projection> = fields
+        .iter()
+        .map(|f| Projection {
+            expr: expr(ExprKind::Field(f.clone()), f.span),
+            alias: None,
+            span: f.span,
+        })
+        .collect();
+    super::stats::plan(state, &[count], &by, None)?;
+    let groups = state.pending_order.take().unwrap_or_default();
+    let mut order = vec![SortExpr::new(state.column(APPROX_COUNT)?, false, false)];
+    order.extend(groups);
+    state.pending_order = Some(order);
+    Ok(())
+}
