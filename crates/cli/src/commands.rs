@@ -157,11 +157,26 @@ pub enum GroupsAction {
 
 #[derive(Debug, Args)]
 pub struct StreamsArgs {
-    /// The log group.
+    #[command(subcommand)]
+    pub action: Option<StreamsAction>,
+    /// The log group whose streams to list.
     #[arg(long, short)]
-    pub group: String,
+    pub group: Option<String>,
     #[arg(long, short, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StreamsAction {
+    /// Delete a log stream and all its events (`DeleteLogStream`).
+    #[command(after_help = "Example:\n  loupe streams delete app web-1 --yes")]
+    Delete {
+        group: String,
+        stream: String,
+        /// Confirm: the events are gone for good.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -654,7 +669,15 @@ fn listing(format: OutputFormat, header: &[&str], rows: Vec<Vec<String>>) -> Str
 
 pub fn streams(store: &Path, args: StreamsArgs) -> Result<(), CliError> {
     let loupe = open(store)?;
-    let streams = loupe.streams(&args.group)?;
+    if let Some(StreamsAction::Delete { group, stream, yes }) = args.action {
+        return crate::groups::delete_stream(&loupe, &group, &stream, yes);
+    }
+    let Some(group) = args.group else {
+        return Err(CliError::Usage(
+            "no log group given: pass --group NAME".into(),
+        ));
+    };
+    let streams = loupe.streams(&group)?;
     let text = match args.output {
         OutputFormat::Json => output::json_text(&serde_json::json!({
             "logStreams": streams.iter().map(|s| serde_json::json!({
@@ -664,7 +687,7 @@ pub fn streams(store: &Path, args: StreamsArgs) -> Result<(), CliError> {
                 "eventCount": s.event_count,
             })).collect::<Vec<_>>()
         })),
-        _ if streams.is_empty() => format!("No log streams with events in {}.\n", args.group),
+        _ if streams.is_empty() => format!("No log streams with events in {group}.\n"),
         format => {
             let rows = streams
                 .iter()

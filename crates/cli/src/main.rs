@@ -83,8 +83,9 @@ pub enum Command {
         loupe groups delete old-app --yes\n  loupe groups --output json"
     )]
     Groups(commands::GroupsArgs),
-    /// List a log group's streams with their event counts and time spans.
-    #[command(after_help = "Example:\n  loupe streams --group app")]
+    /// List a log group's streams with their event counts and time spans, or delete one.
+    #[command(after_help = "Examples:\n  loupe streams --group app\n  \
+        loupe streams delete app web-1 --yes")]
     Streams(commands::StreamsArgs),
     /// The fields discovered in log groups, with the share of events that carry each.
     #[command(after_help = "Examples:\n  loupe fields --group app\n  \

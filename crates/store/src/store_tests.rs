@@ -106,6 +106,124 @@ fn sealed_and_unsealed_events_read_the_same() {
 }
 
 #[test]
+fn delete_stream_removes_its_events_and_a_recreated_stream_starts_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every segment counts as large: the delete hides rows rather than rewriting segments.
+    let large = StoreConfig {
+        compact_below_bytes: 1,
+        ..StoreConfig::default()
+    };
+    let s = store(dir.path(), large);
+    let streams_of = |s: &Store| -> Vec<(i64, String)> {
+        rows(&s.scan(&all(&[])).unwrap())
+            .into_iter()
+            .map(|(ts, st, _)| (ts, st))
+            .collect()
+    };
+    s.append("g", "a", &batch(0, 10)).unwrap();
+    s.append("g", "b", &batch(10, 10)).unwrap();
+    s.seal("g").unwrap(); // one segment with both streams
+    s.append("g", "a", &batch(20, 5)).unwrap();
+    s.seal("g").unwrap(); // one segment of `a` only
+    s.append("g", "a", &batch(30, 3)).unwrap(); // unsealed
+    s.append("g", "b", &batch(40, 2)).unwrap();
+    let mixed = manifest(&s).segments[0].file.clone();
+    assert_eq!(manifest(&s).segments.len(), 2);
+
+    s.delete_stream("g", "a").unwrap();
+    assert!(!s.stream_exists("g", "a").unwrap());
+    assert!(matches!(
+        s.delete_stream("g", "a"),
+        Err(StoreError::StreamNotFound { .. })
+    ));
+    assert!(matches!(
+        s.delete_stream("nope", "a"),
+        Err(StoreError::GroupNotFound(_))
+    ));
+    assert!(matches!(
+        s.append("g", "a", &batch(0, 1)),
+        Err(StoreError::InvalidName { .. })
+    ));
+    // The segment of `a` alone is gone; the mixed one hides `a`; the WAL's `a` events were
+    // left out of the seal that kept `b`'s.
+    let m = manifest(&s);
+    assert_eq!(m.segments.len(), 2, "{m:?}");
+    assert_eq!(m.segments[0].file, mixed);
+    assert_eq!(m.segments[0].hidden_rows, 10);
+    assert_eq!(
+        s.deleted_streams("g").unwrap(),
+        BTreeMap::from([(mixed.clone(), vec!["a".to_string()])])
+    );
+    assert_eq!(s.groups().unwrap()[0].event_count, 12);
+    let got = streams_of(&s);
+    assert_eq!(got.iter().filter(|(_, st)| st == "b").count(), 12);
+    // Until readers skip hidden rows, only the mixed segment's can show up.
+    assert!(
+        got.iter()
+            .all(|(ts, st)| st == "b" || (1000..1010).contains(ts)),
+        "{got:?}"
+    );
+
+    // Compaction drops the hidden rows for good.
+    let s = store(dir.path(), StoreConfig::default());
+    assert_eq!(s.compact("g").unwrap(), 2);
+    assert!(s.deleted_streams("g").unwrap().is_empty());
+    let got = streams_of(&s);
+    assert_eq!(got.len(), 12);
+    assert!(got.iter().all(|(_, st)| st == "b"), "{got:?}");
+
+    // A re-created stream of the same name has only its new events.
+    s.create_stream("g", "a", 5).unwrap();
+    s.append("g", "a", &batch(50, 4)).unwrap();
+    let got = streams_of(&s);
+    let a: Vec<i64> = got
+        .iter()
+        .filter(|(_, st)| st == "a")
+        .map(|(ts, _)| *ts)
+        .collect();
+    assert_eq!(a, [1050, 1051, 1052, 1053]);
+    assert_eq!(s.groups().unwrap()[0].event_count, 16);
+}
+
+#[test]
+fn deleting_a_stream_rewrites_small_segments_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), StoreConfig::default());
+    s.append("g", "a", &batch(0, 10)).unwrap();
+    s.append("g", "b", &batch(10, 10)).unwrap();
+    s.seal("g").unwrap();
+    let before = manifest(&s).segments[0].file.clone();
+    s.delete_stream("g", "a").unwrap();
+    let m = manifest(&s);
+    assert_eq!(m.segments.len(), 1);
+    assert_ne!(m.segments[0].file, before);
+    assert_eq!(m.segments[0].rows, 10);
+    assert!(m.segments[0].hidden_streams.is_empty());
+    assert!(!dir.path().join("groups/0").join(&before).exists());
+    let got = rows(&s.scan(&all(&[])).unwrap());
+    assert_eq!(got.len(), 10);
+    assert!(got.iter().all(|(_, st, _)| st == "b"));
+}
+
+#[test]
+fn deleting_a_stream_whose_events_are_all_unsealed_swaps_the_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), StoreConfig::default());
+    s.append("g", "a", &batch(0, 7)).unwrap();
+    let wal_before = manifest(&s).wal;
+    s.delete_stream("g", "a").unwrap();
+    let m = manifest(&s);
+    assert!(m.segments.is_empty());
+    assert_ne!(m.wal, wal_before);
+    assert!(rows(&s.scan(&all(&[])).unwrap()).is_empty());
+    assert_eq!(s.groups().unwrap()[0].event_count, 0);
+    // Reopening sees the same.
+    let s = store(dir.path(), StoreConfig::default());
+    assert!(rows(&s.scan(&all(&[])).unwrap()).is_empty());
+    assert_eq!(s.streams("g").unwrap().len(), 1);
+}
+
+#[test]
 fn a_crash_at_any_point_of_a_seal_loses_and_duplicates_nothing() {
     for at in [
         CrashPoint::SegmentWritten,
