@@ -51,6 +51,9 @@ pub fn referenced_fields(query: &Query) -> Vec<String> {
                 .iter()
                 .filter(|n| !n.name.contains('*'))
                 .for_each(|n| used.push(n.name.clone())),
+            CommandKind::AddTotals { fields, .. } => {
+                fields.iter().for_each(|f| used.push(f.name.clone()))
+            }
             CommandKind::CountFrequent(fields) => {
                 fields.iter().for_each(|f| used.push(f.name.clone()))
             }

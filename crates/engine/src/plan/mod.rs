@@ -241,6 +241,9 @@ pub fn plan_query(
                 sequence::autoregress(&mut state, field, alias.as_ref(), lags.as_ref())?
             }
             CommandKind::FillDown(names) => sequence::filldown(&mut state, names)?,
+            CommandKind::AddTotals { options, fields } => {
+                sequence::addtotals(&mut state, options, fields)?
+            }
             CommandKind::CountFrequent(fields) => {
                 state.pending_order = None;
                 sequence::count_frequent(&mut state, fields)?

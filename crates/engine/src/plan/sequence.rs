@@ -1,4 +1,5 @@
-//! Row-sequence commands (spec §3.24): `accum`, `autoregress`, `filldown` and `countFrequent`.
+//! Row-sequence commands (spec §3.23, §3.24): `accum`, `autoregress`, `filldown`,
+//! `countFrequent` and `addtotals`.
 //!
 //! Each reads the rows in their current order (newest first by default, or the last `sort`,
 //! or the group order after `stats`) through a window over that order, and leaves the order
@@ -12,6 +13,10 @@
 //!   end in `*` (a prefix).
 //! - `countFrequent f, g` counts the rows of each value combination exactly, into
 //!   `_approxcount`, most frequent first (ties in the order of the values).
+//! - `addtotals` sums, per row, the listed fields or else every numeric field the result
+//!   shows (text is not summed, even when it holds digits); a row with none of them gets no
+//!   total. `col=true` appends one row with the sum of each numeric field (the total included),
+//!   other fields left out.
 
 use datafusion::common::ScalarValue;
 use datafusion::functions_aggregate::sum::sum_udaf;
@@ -22,7 +27,7 @@ use datafusion::logical_expr::{
     WindowFunctionDefinition, lit, when,
 };
 use loupe_lang::Diagnostic;
-use loupe_lang::ast::{self, ExprKind, Ident, LagRange, Projection};
+use loupe_lang::ast::{self, CommandOption, ExprKind, Ident, LagRange, Literal, Projection};
 use loupe_store::{INGESTION_TIME, LOG_GROUP, LOG_STREAM, MESSAGE, TIMESTAMP};
 
 use super::{LOG, PlanState};
@@ -223,6 +228,143 @@ pub(crate) fn count_frequent(state: &mut PlanState, fields: &[Ident]) -> Result<
     let groups = state.pending_order.take().unwrap_or_default();
     let mut order = vec![SortExpr::new(state.column(APPROX_COUNT)?, false, false)];
     order.extend(groups);
+    state.pending_order = Some(order);
+    Ok(())
+}
+
+/// The columns the result shows at this point of the pipeline.
+fn shown(state: &PlanState) -> Vec<String> {
+    let names = match (&state.display, state.fields.is_empty()) {
+        (Some(display), _) => display.clone(),
+        (None, false) => state.fields.clone(),
+        (None, true) => state.default_output.clone(),
+    };
+    names.into_iter().filter(|n| state.has_column(n)).collect()
+}
+
+/// Whether column `name` holds numbers.
+fn numeric(state: &PlanState, name: &str) -> bool {
+    state
+        .builder
+        .schema()
+        .field_with_unqualified_name(name)
+        .is_ok_and(|f| f.data_type().is_numeric())
+}
+
+/// `addtotals [fieldname=Name] [row=bool] [col=bool] [f1, f2, ...]`.
+pub(crate) fn addtotals(
+    state: &mut PlanState,
+    options: &[CommandOption],
+    fields: &[Ident],
+) -> Result<()> {
+    let mut total_name = "Total".to_owned();
+    let (mut row, mut col) = (true, false);
+    for option in options {
+        let value = &option.value.kind;
+        match (option.name.name.to_ascii_lowercase().as_str(), value) {
+            ("fieldname", ExprKind::Field(f)) => total_name = f.name.clone(),
+            ("fieldname", ExprKind::Literal(Literal::String(s))) => total_name = s.clone(),
+            ("row", ExprKind::Literal(Literal::Bool(b))) => row = *b,
+            ("col", ExprKind::Literal(Literal::Bool(b))) => col = *b,
+            _ => {
+                return Err(Diagnostic::semantic(
+                    "`addtotals` takes fieldname=NAME, row=true|false and col=true|false",
+                    option.span,
+                )
+                .into());
+            }
+        }
+    }
+    let summed: Vec<String> = if fields.is_empty() {
+        shown(state)
+            .into_iter()
+            .filter(|n| *n != total_name && numeric(state, n))
+            .collect()
+    } else {
+        fields
+            .iter()
+            .map(|f| f.name.clone())
+            .filter(|n| state.has_column(n))
+            .collect()
+    };
+    if row {
+        let values = {
+            let exprs = state.exprs();
+            summed
+                .iter()
+                .map(|n| exprs.number(exprs.field(n)))
+                .collect::<Result<Vec<_>>>()?
+        };
+        let total = match values.split_first() {
+            None => lit(ScalarValue::Float64(None)),
+            Some((first, rest)) => {
+                let none = rest.iter().fold(first.clone().is_null(), |acc, v| {
+                    acc.and(v.clone().is_null())
+                });
+                let sum = rest.iter().fold(
+                    datafusion::functions::expr_fn::coalesce(vec![first.clone(), lit(0.0)]),
+                    |acc, v| {
+                        acc + datafusion::functions::expr_fn::coalesce(vec![v.clone(), lit(0.0)])
+                    },
+                );
+                when(none, lit(ScalarValue::Float64(None))).otherwise(sum)?
+            }
+        };
+        state.add_column(&total_name, total)?;
+        show(state, &total_name);
+    }
+    if col {
+        let mut summed = summed;
+        if row {
+            summed.push(total_name);
+        }
+        column_totals(state, &summed)?;
+    }
+    Ok(())
+}
+
+/// Marks data rows 0 and the totals row 1, so the totals row sorts last.
+const TOTALS_ROW: &str = "__loupe_totals_row";
+
+/// Appends one row holding the sum of each of `summed` (numeric fields only).
+fn column_totals(state: &mut PlanState, summed: &[String]) -> Result<()> {
+    let order = current_order(state)?;
+    state.add_column(TOTALS_ROW, lit(0i64))?;
+    let schema = state.builder.schema().clone();
+    let plan = state.builder.clone().build()?;
+    let sums: Vec<Expr> = summed
+        .iter()
+        .filter(|n| numeric(state, n))
+        .map(|n| {
+            Ok(
+                datafusion::functions_aggregate::expr_fn::sum(state.column(n)?)
+                    .alias(format!("__loupe_sum_{n}")),
+            )
+        })
+        .collect::<Result<_>>()?;
+    let totals = datafusion::logical_expr::LogicalPlanBuilder::from(plan)
+        .aggregate(Vec::<Expr>::new(), sums)?;
+    let mut columns = Vec::new();
+    for field in schema.fields() {
+        let name = field.name();
+        let value = if name == TOTALS_ROW {
+            lit(1i64)
+        } else if summed.contains(name) && field.data_type().is_numeric() {
+            datafusion::logical_expr::cast(
+                Expr::Column(datafusion::common::Column::new_unqualified(format!(
+                    "__loupe_sum_{name}"
+                ))),
+                field.data_type().clone(),
+            )
+        } else {
+            lit(ScalarValue::try_from(field.data_type())?)
+        };
+        columns.push(value.alias(name));
+    }
+    let totals = totals.project(columns)?.build()?;
+    state.map(|b| Ok(b.union(totals)?))?;
+    let mut order = order;
+    order.insert(0, SortExpr::new(state.column(TOTALS_ROW)?, true, false));
     state.pending_order = Some(order);
     Ok(())
 }
