@@ -81,6 +81,19 @@ fn console_csv_downloads_keep_multi_line_messages_and_streams() {
 }
 
 #[test]
+fn a_csv_record_naming_an_invalid_stream_is_rejected_alone() {
+    let (_d, loupe) = fresh();
+    let csv = b"@logStream,@message\nok,a\nbad:name,b\n,c\nbad:name,d\n";
+    let report = loupe.ingest("g", "s", &csv[..], Format::Auto).unwrap();
+    assert_eq!((report.accepted, report.rejected), (2, 2));
+    assert_eq!((report.rejections[0].0, report.rejections[1].0), (3, 5));
+    assert_eq!(
+        rows(&loupe, "fields @logStream, @message | sort @message asc"),
+        ["ok | a", "s | c"]
+    );
+}
+
+#[test]
 fn a_csv_without_a_message_column_is_a_clear_error() {
     let (_d, loupe) = fresh();
     let err = loupe

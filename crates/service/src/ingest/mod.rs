@@ -549,7 +549,15 @@ impl Sink<'_> {
         }
         let index = match stream {
             None => 0,
-            Some(name) => self.stream_index(name)?,
+            Some(name) => match self.stream_index(name) {
+                Ok(i) => i,
+                // A record naming a stream AWS would not accept is that record's problem.
+                Err(ServiceError::InvalidParameter(why)) => {
+                    self.report.reject(record, why);
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            },
         };
         let full = {
             let p = &self.pending[index];
@@ -580,8 +588,9 @@ impl Sink<'_> {
         if let Some(i) = self.pending.iter().position(|p| p.stream == name) {
             return Ok(i);
         }
-        if self.created.insert(name.to_owned()) {
+        if !self.created.contains(name) {
             self.store.create_stream(self.group, name, self.now_ms)?;
+            self.created.insert(name.to_owned());
         }
         self.pending.push(Pending::new(name));
         Ok(self.pending.len() - 1)
