@@ -73,7 +73,7 @@ pub use segment::{FieldType, WriteConfig};
 
 use catalog::{Catalog, GroupMeta, StreamMeta};
 use manifest::{Manifest, SegmentEntry, remove_unnamed, segment_file, wal_file};
-use segment::{Segment, encode_rows, encode_segment, write_segment};
+use segment::{Segment, encode_rows, encode_segment, write_segment, write_segment_unlinked};
 use wal::WalWriter;
 
 /// AWS counts 26 bytes of overhead per event in batch sizes and scanned bytes.
@@ -538,7 +538,7 @@ impl Store {
         if !rows.is_empty() {
             let file = segment_file(m.take_file_number());
             let bytes = encode_rows(&mut rows, &self.config.segment)?;
-            write_segment(&dir.join(&file), &bytes)?;
+            write_segment_unlinked(&dir.join(&file), &bytes)?;
             entry = Some(SegmentEntry {
                 file,
                 rows: count,
@@ -551,7 +551,11 @@ impl Store {
         }
         crash_at(crash, "SegmentWritten")?;
         let new_wal = wal_file(m.take_file_number());
-        WalWriter::open(&dir.join(&new_wal))?;
+        // Created empty: an empty log holds nothing and the first append writes its magic and
+        // fsyncs. One fsync of the directory then makes the segment's and the log's names
+        // durable before the manifest names them.
+        let wal_path = dir.join(&new_wal);
+        std::fs::File::create(&wal_path).map_err(StoreError::io(&wal_path))?;
         catalog::sync_dir(dir)?;
         crash_at(crash, "WalCreated")?;
         m.segments.extend(entry);
@@ -583,16 +587,7 @@ impl Store {
     fn compact_dir(&self, dir: &Path) -> Result<usize> {
         let mut m = Manifest::load(dir)?;
         remove_unnamed(dir, &m)?;
-        // The merge holds its rows in memory: cap its input (compressed) size.
-        let limit = self.config.compact_below_bytes.saturating_mul(2);
-        let mut picked = Vec::new();
-        let mut total = 0;
-        for (i, s) in m.segments.iter().enumerate() {
-            if s.bytes < self.config.compact_below_bytes && total + s.bytes <= limit {
-                picked.push(i);
-                total += s.bytes;
-            }
-        }
+        let picked = pick_for_compaction(&m.segments, self.config.compact_below_bytes);
         if picked.len() < 2 {
             return Ok(0);
         }
@@ -725,6 +720,36 @@ impl Store {
     ) -> Result<Vec<FieldInfo>> {
         fields::fields(&self.group_dirs(groups)?, start_ms, end_ms)
     }
+}
+
+/// A segment joins a merge only while it is at most this many times the size of what the
+/// merge holds so far.
+const COMPACT_SIZE_RATIO: u64 = 4;
+
+/// The small segments (below `below` bytes) to merge, in manifest order: smallest first, each
+/// next one only while it is at most [`COMPACT_SIZE_RATIO`] times the picked total, and at most
+/// `2 * below` bytes in all (the merge holds its rows in memory). Merging segments of similar
+/// sizes rewrites each byte a logarithmic number of times; merging every small segment each
+/// time would rewrite a growing segment at every small ingest (which compacts at its end).
+fn pick_for_compaction(segments: &[SegmentEntry], below: u64) -> Vec<usize> {
+    let limit = below.saturating_mul(2);
+    let mut small: Vec<usize> = (0..segments.len())
+        .filter(|&i| segments[i].bytes < below)
+        .collect();
+    small.sort_by_key(|&i| segments[i].bytes);
+    let mut picked = Vec::new();
+    let mut total = 0u64;
+    for i in small {
+        let bytes = segments[i].bytes;
+        let fits = total.saturating_add(bytes) <= limit;
+        if !fits || (!picked.is_empty() && bytes > total.saturating_mul(COMPACT_SIZE_RATIO)) {
+            break;
+        }
+        picked.push(i);
+        total += bytes;
+    }
+    picked.sort_unstable();
+    picked
 }
 
 fn dir_size(dir: &Path) -> Result<u64> {

@@ -6,6 +6,7 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::{DataType, Int64Type};
 
 use super::*;
+use crate::manifest::SegmentEntry;
 
 fn ev(ts: i64, msg: &str) -> Event {
     Event {
@@ -278,6 +279,31 @@ fn appends_seal_automatically_and_seals_compact() {
     s.compact("g").unwrap();
     assert_eq!(manifest(&s).segments.len(), 1);
     assert_eq!(rows(&s.scan(&all(&[])).unwrap()), got);
+}
+
+#[test]
+fn compaction_merges_segments_of_similar_size_only() {
+    let seg = |bytes: u64| SegmentEntry {
+        file: String::new(),
+        rows: 1,
+        min_ts: 0,
+        max_ts: 0,
+        bytes,
+        hidden_streams: Vec::new(),
+        hidden_rows: 0,
+    };
+    let pick = |sizes: &[u64]| {
+        let segs: Vec<SegmentEntry> = sizes.iter().map(|&b| seg(b)).collect();
+        pick_for_compaction(&segs, 8 << 20)
+    };
+    // A tiny leftover is not merged into a segment 100 times its size...
+    assert!(pick(&[5 << 20, 40 << 10]).len() < 2);
+    // ...but tiny ones merge with each other, and the merge grows while sizes stay close.
+    assert_eq!(pick(&[5 << 20, 1, 1, 1, 2, 5, 100]), [1, 2, 3, 4, 5]);
+    assert_eq!(pick(&[100, 300, 1000, 9 << 20]), [0, 1, 2]);
+    // Large segments never, and the merge's input is capped.
+    assert!(pick(&[9 << 20, 9 << 20]).is_empty());
+    assert_eq!(pick(&[7 << 20, 7 << 20, 7 << 20]), [0, 1]);
 }
 
 #[test]
@@ -655,4 +681,109 @@ fn process_cpu_secs() -> f64 {
         .filter_map(|&i| fields.get(i)?.parse::<f64>().ok())
         .sum();
     ticks / 100.0
+}
+
+/// Builds a store of ~1 GB of seeded JSON logs the way `loupe ingest` leaves one (appended in
+/// ~1 MB batches, sealed and compacted), then prints the medians of: `Store::open` plus a
+/// snapshot of the group (manifest, every segment mapped and its footer decoded, the WAL); a
+/// tiny scan (newest 10 events) from a fresh handle; and a small leftover WAL sealed then
+/// compacted. Run with
+/// `cargo test --release -p loupe-store open_cost -- --ignored --nocapture` (the data lives in
+/// a temporary directory and is removed afterwards).
+#[test]
+#[ignore]
+fn open_cost_on_a_gigabyte() {
+    use std::time::Instant;
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), StoreConfig::default());
+    let mut rng = crate::segment::tests::Rng::new(11);
+    let (mut raw, mut events, mut ts) = (0usize, 0u64, 1_767_225_600_000i64);
+    let started = Instant::now();
+    while raw < 1_000_000_000 {
+        let lines = crate::segment::tests::app_log_lines(&mut rng, 100_000);
+        let mut batch = Vec::new();
+        let mut size = 0;
+        for l in &lines {
+            ts += 3;
+            size += l.len() + 26;
+            raw += l.len() + 1;
+            batch.push(ev(ts, l));
+            if size > 1_000_000 {
+                events += batch.len() as u64;
+                s.append("g", "a", &std::mem::take(&mut batch)).unwrap();
+                size = 0;
+            }
+        }
+        events += batch.len() as u64;
+        s.append("g", "a", &batch).unwrap();
+    }
+    s.seal("g").unwrap();
+    s.compact("g").unwrap();
+    let built = started.elapsed();
+    let info = &s.groups().unwrap()[0];
+    assert_eq!(info.event_count, events);
+    let m = manifest(&s);
+    println!(
+        "built {} MB raw, {events} events in {built:.1?}: {} segments, {} bytes stored",
+        raw / 1_000_000,
+        m.segments.len(),
+        info.stored_bytes
+    );
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let ms = |t: Instant| t.elapsed().as_secs_f64() * 1e3;
+    let (mut open, mut scan, mut warm) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..9 {
+        let t = Instant::now();
+        let fresh = Store::open(dir.path()).unwrap();
+        let catalog = Catalog::load(fresh.root()).unwrap();
+        let gdir = fresh.group_dir(&catalog.groups["g"]);
+        let snap = snapshot::Snapshot::load(&gdir, None, None).unwrap();
+        open.push(ms(t));
+        assert_eq!(snap.segments.len(), m.segments.len());
+        let tiny = ScanHints {
+            order: ScanOrder::NewestFirst,
+            limit: Some(10),
+            ..ScanHints::default()
+        };
+        let t = Instant::now();
+        let fresh = Store::open(dir.path()).unwrap();
+        let out = fresh.scan_with(&all(&["status"]), &tiny).unwrap();
+        scan.push(ms(t));
+        assert!(out.batches.iter().map(|b| b.num_rows()).sum::<usize>() >= 10);
+        let t = Instant::now();
+        fresh.scan_with(&all(&["status"]), &tiny).unwrap();
+        warm.push(ms(t));
+    }
+    println!(
+        "open + snapshot of {} segments: median {:.2} ms; fresh open + newest-10 scan: median {:.2} ms (same scan again on the handle: {:.2} ms)",
+        m.segments.len(),
+        median(open),
+        median(scan),
+        median(warm)
+    );
+    let (mut seal, mut compact) = (Vec::new(), Vec::new());
+    for round in 0..5 {
+        let lines = crate::segment::tests::app_log_lines(&mut rng, 200);
+        let batch: Vec<Event> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| ev(ts + 10 * (round * 200 + i as i64), l))
+            .collect();
+        s.append("g", "b", &batch).unwrap();
+        let t = Instant::now();
+        assert_eq!(s.seal("g").unwrap(), 200);
+        seal.push(ms(t));
+        let t = Instant::now();
+        s.compact("g").unwrap();
+        compact.push(ms(t));
+    }
+    println!(
+        "200-event leftover WAL: seal median {:.2} ms, then compact median {:.2} ms ({} segments after)",
+        median(seal),
+        median(compact),
+        manifest(&s).segments.len()
+    );
 }

@@ -57,7 +57,7 @@ pub(crate) mod tests;
 mod write;
 
 pub use read::{ColumnData, Segment};
-pub(crate) use write::{RowRef, encode_rows};
+pub(crate) use write::{RowRef, encode_rows, write_segment_unlinked};
 pub use write::{SegmentRow, WriteConfig, encode_segment, write_segment};
 
 pub(crate) const MAGIC: &[u8; 8] = b"LOUPESEG";

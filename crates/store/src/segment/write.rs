@@ -91,16 +91,22 @@ pub(crate) const MAX_FLOAT_SCALE: u32 = 9;
 
 /// Writes `bytes` to `path` durably: a temporary file, fsync, rename, fsync of the directory.
 pub fn write_segment(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_segment_unlinked(path, bytes)?;
+    if let Some(dir) = path.parent() {
+        crate::catalog::sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+/// [`write_segment`] without the fsync of the directory: the caller syncs it once for several
+/// new files before anything names them.
+pub(crate) fn write_segment_unlinked(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension("tmp");
     let mut file = File::create(&tmp).map_err(StoreError::io(&tmp))?;
     file.write_all(bytes).map_err(StoreError::io(&tmp))?;
     file.sync_all().map_err(StoreError::io(&tmp))?;
     drop(file);
-    std::fs::rename(&tmp, path).map_err(StoreError::io(path))?;
-    if let Some(dir) = path.parent() {
-        crate::catalog::sync_dir(dir)?;
-    }
-    Ok(())
+    std::fs::rename(&tmp, path).map_err(StoreError::io(path))
 }
 
 /// Sorts `rows` by timestamp (stable) and encodes them as a segment file.
