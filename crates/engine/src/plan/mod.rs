@@ -68,6 +68,9 @@ pub(crate) struct PlanState {
     pub computed: Vec<String>,
     /// Columns holding a map or list (`jsonParse`, `split`, `parse ... logfmt`).
     pub structures: Vec<String>,
+    /// After a `stats ... by bin(period)` with that single group: its column and period in ms
+    /// (what `fillmissing` fills).
+    pub bin_group: Option<(String, i64)>,
 }
 
 impl PlanState {
@@ -165,6 +168,7 @@ pub fn plan_query(
         ctx,
         computed: Vec::new(),
         structures: Vec::new(),
+        bin_group: None,
     };
     // Without a `sort`, Insights returns events newest first; `limit any` opts out of order.
     // The order is applied lazily: after filters, before anything that depends on it.
@@ -241,6 +245,9 @@ pub fn plan_query(
                 sequence::autoregress(&mut state, field, alias.as_ref(), lags.as_ref())?
             }
             CommandKind::FillDown(names) => sequence::filldown(&mut state, names)?,
+            CommandKind::FillMissing(values) => {
+                sequence::fillmissing(&mut state, values, command.span)?
+            }
             CommandKind::AddTotals { options, fields } => {
                 sequence::addtotals(&mut state, options, fields)?
             }

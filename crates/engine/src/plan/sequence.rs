@@ -1,5 +1,5 @@
 //! Row-sequence commands (spec §3.23, §3.24): `accum`, `autoregress`, `filldown`,
-//! `countFrequent` and `addtotals`.
+//! `fillmissing`, `countFrequent` and `addtotals`.
 //!
 //! Each reads the rows in their current order (newest first by default, or the last `sort`,
 //! or the group order after `stats`) through a window over that order, and leaves the order
@@ -11,6 +11,10 @@
 //!   single lag takes `as name`; rows without such an earlier row get no value.
 //! - `filldown` without names fills every field of the rows (not the system fields); names may
 //!   end in `*` (a prefix).
+//! - `fillmissing` after `stats ... by bin(period)` (that one group, a fixed-length period)
+//!   adds a row for every empty bin between the first and the last bin that has events; the
+//!   new rows have the bin and nothing else, and each `with value for field` fills that field
+//!   wherever it is missing (in new rows and old).
 //! - `countFrequent f, g` counts the rows of each value combination exactly, into
 //!   `_approxcount`, most frequent first (ties in the order of the values).
 //! - `addtotals` sums, per row, the listed fields or else every numeric field the result
@@ -27,7 +31,10 @@ use datafusion::logical_expr::{
     WindowFunctionDefinition, lit, when,
 };
 use loupe_lang::Diagnostic;
-use loupe_lang::ast::{self, CommandOption, ExprKind, Ident, LagRange, Literal, Projection};
+use loupe_lang::Span;
+use loupe_lang::ast::{
+    self, CommandOption, ExprKind, FillValue, Ident, LagRange, Literal, Projection,
+};
 use loupe_store::{INGESTION_TIME, LOG_GROUP, LOG_STREAM, MESSAGE, TIMESTAMP};
 
 use super::{LOG, PlanState};
@@ -366,5 +373,96 @@ fn column_totals(state: &mut PlanState, summed: &[String]) -> Result<()> {
     let mut order = order;
     order.insert(0, SortExpr::new(state.column(TOTALS_ROW)?, true, false));
     state.pending_order = Some(order);
+    Ok(())
+}
+
+/// `fillmissing [with value for field, ...]`.
+pub(crate) fn fillmissing(state: &mut PlanState, values: &[FillValue], span: Span) -> Result<()> {
+    use datafusion::arrow::datatypes::{DataType, TimeUnit};
+    use datafusion::common::{Column, JoinType, UnnestOptions};
+    use datafusion::functions_aggregate::expr_fn::{max, min};
+    use datafusion::functions_nested::expr_fn::range;
+    use datafusion::logical_expr::{LogicalPlanBuilder, cast};
+
+    let Some((bin, step)) = state.bin_group.clone() else {
+        return Err(Diagnostic::semantic(
+            "`fillmissing` follows a `stats ... by bin(period)` with that one group",
+            span,
+        )
+        .with_help("a period of fixed length: ms, s, m, h, d or w")
+        .into());
+    };
+    const SERIES: &str = "__loupe_fill_series";
+    const BIN: &str = "__loupe_fill_bin";
+    let bin_ms = cast(state.column(&bin)?, DataType::Int64);
+    let plan = state.builder.clone().build()?;
+    let series = LogicalPlanBuilder::from(plan)
+        .aggregate(
+            Vec::<Expr>::new(),
+            vec![min(bin_ms.clone()).alias("lo"), max(bin_ms).alias("hi")],
+        )?
+        .project(vec![
+            range(
+                Expr::Column(Column::new_unqualified("lo")),
+                Expr::Column(Column::new_unqualified("hi")) + lit(step),
+                lit(step),
+            )
+            .alias(SERIES),
+        ])?
+        .unnest_column_with_options(
+            Column::new_unqualified(SERIES),
+            UnnestOptions::new().with_preserve_nulls(false),
+        )?
+        .project(vec![
+            cast(
+                Expr::Column(Column::new_unqualified(SERIES)),
+                DataType::Timestamp(TimeUnit::Millisecond, None),
+            )
+            .alias(BIN),
+        ])?;
+    let current =
+        std::mem::replace(&mut state.builder, LogicalPlanBuilder::empty(false)).build()?;
+    let names: Vec<String> = current
+        .schema()
+        .columns()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    let joined = series.join(
+        current,
+        JoinType::Left,
+        (
+            vec![Column::new_unqualified(BIN)],
+            vec![Column::new_unqualified(&bin)],
+        ),
+        None,
+    )?;
+    state.builder = joined;
+    let mut fills = Vec::with_capacity(values.len());
+    for fill in values {
+        if !names.contains(&fill.field.name) {
+            return Err(Diagnostic::semantic(
+                format!("`{}` is not a field of the stats output", fill.field.name),
+                fill.field.span,
+            )
+            .into());
+        }
+        fills.push((fill.field.name.clone(), state.exprs().plan(&fill.value)?));
+    }
+    let mut columns = Vec::with_capacity(names.len());
+    for name in &names {
+        let column = state.column(name)?;
+        let value = if *name == bin {
+            Expr::Column(Column::new_unqualified(BIN))
+        } else if let Some((_, fill)) = fills.iter().find(|(n, _)| n == name) {
+            datafusion::functions::expr_fn::coalesce(vec![column, fill.clone()])
+        } else {
+            column
+        };
+        columns.push(value.alias(name));
+    }
+    state.map(|b| Ok(b.project(columns)?))?;
+    let key = state.column(&bin)?;
+    state.pending_order = Some(vec![SortExpr::new(key, true, false)]);
     Ok(())
 }

@@ -115,12 +115,38 @@ pub(crate) fn plan(
         }
         state.pending_order = Some(sort_keys);
     }
+    state.bin_group = match by {
+        [term] => bin_period(&term.expr).map(|ms| (group_names[0].clone(), ms)),
+        _ => None,
+    };
     state.fields.clear();
     state.structures.clear();
     state.display = None;
     state.default_output = output;
     state.stats_seen += 1;
     Ok(())
+}
+
+/// The period in ms of a `bin(period)` group term (fixed-length periods only).
+fn bin_period(e: &ast::Expr) -> Option<i64> {
+    let ExprKind::Call { name, args } = &e.kind else {
+        return None;
+    };
+    if !name.name.eq_ignore_ascii_case("bin") {
+        return None;
+    }
+    match args.as_slice() {
+        [
+            ast::Expr {
+                kind: ExprKind::Literal(ast::Literal::Duration { value, unit }),
+                ..
+            },
+        ] => match crate::functions::datetime::period(*value, unit)? {
+            crate::functions::datetime::Period::Millis(ms) => Some(ms),
+            crate::functions::datetime::Period::Months(_) => None,
+        },
+        _ => None,
+    }
 }
 
 fn output_name(p: &Projection) -> String {
