@@ -36,7 +36,7 @@ pub struct IngestArgs {
     /// The year of times written without one (syslog `Nov 27 09:12:01`); it advances when the
     /// months wrap at New Year [default: this year, or last year for dates that would be in
     /// the future].
-    #[arg(long, value_name = "YYYY")]
+    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1..=9999))]
     pub year: Option<i32>,
     /// Files or folders to ingest (folders are walked, in name order; hidden files and
     /// CloudTrail digest files are skipped); `-` or nothing reads standard input.

@@ -150,6 +150,18 @@ fn other_inputs_need_a_group_and_valid_time_options() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("strftime"));
+    let out = loupe(
+        &store,
+        &[
+            "ingest",
+            "-g",
+            "app",
+            "--year",
+            "99999",
+            log.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let help = text(&loupe(&store, &["ingest", "--help"]).stdout);
     for needle in ["--timestamp", "--year", "csv", "strftime", "AWSLogs"] {
         assert!(help.contains(needle), "help lacks {needle}: {help}");

@@ -211,6 +211,13 @@ pub fn ingest_with(
     options: &IngestOptions,
     now_ms: i64,
 ) -> Result<IngestReport> {
+    if let Some(year) = options.year
+        && !time::Years::RANGE.contains(&year)
+    {
+        return Err(ServiceError::InvalidParameter(format!(
+            "--year {year}: expected a year from 1 to 9999"
+        )));
+    }
     if !store.group_exists(group)? {
         store.create_group(group, now_ms)?;
     }

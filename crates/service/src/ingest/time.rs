@@ -405,16 +405,17 @@ pub(crate) fn text_time(s: &str) -> Option<i64> {
     None
 }
 
-/// A JSON number as a time: below 1e11 it is seconds (until the year 5138), else milliseconds.
+/// The latest time a number may name: 9999-12-31T23:59:59.999Z.
+pub(crate) const MAX_TIME_MS: i64 = 253_402_300_799_999;
+
+/// A JSON number as a time: below 1e11 it is seconds (until the year 5138), else milliseconds;
+/// before 1970 or after the year 9999 it is not a time.
 pub(crate) fn number_time(v: f64) -> Option<i64> {
-    if !v.is_finite() {
+    if !v.is_finite() || v < 0.0 {
         return None;
     }
-    Some(if v.abs() < 1e11 {
-        (v * 1000.0) as i64
-    } else {
-        v as i64
-    })
+    let ms = if v < 1e11 { v * 1000.0 } else { v };
+    (ms <= MAX_TIME_MS as f64).then_some(ms as i64)
 }
 
 /// Gives year-less times their year (see the module docs).
@@ -427,6 +428,9 @@ pub(crate) struct Years {
 }
 
 impl Years {
+    /// The years `--year` may name.
+    pub(crate) const RANGE: std::ops::RangeInclusive<i32> = 1..=9999;
+
     pub(crate) fn new(now_ms: i64, year: Option<i32>) -> Years {
         let now_year =
             chrono::DateTime::from_timestamp_millis(now_ms).map_or(1970, |t| i64::from(t.year()));
@@ -676,6 +680,72 @@ mod tests {
         assert_eq!(at_ms(&far, y), None);
     }
 
+    /// A seeded stream of lines made of the pieces timestamps are made of: no recogniser may
+    /// panic, and whatever they find lies between the years 0 and 9999.
+    #[test]
+    fn random_lines_never_panic() {
+        const PIECES: [&str; 24] = [
+            "2026",
+            "-",
+            "11",
+            "01",
+            "T",
+            " ",
+            ":",
+            "00",
+            ".",
+            ",",
+            "Z",
+            "+01:00",
+            "[",
+            "]",
+            "/",
+            "Nov",
+            "Dec",
+            "Sun",
+            "1793491200",
+            "000",
+            "\t",
+            "9",
+            "{\"time\":",
+            "\"",
+        ];
+        let mut state: u64 = 1;
+        let mut next = || {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        let mut found = 0;
+        for _ in 0..50_000 {
+            let n = (next() % 16) as usize;
+            let line: String = (0..n)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect();
+            let y = &mut Years::new(NOV1, Some((next() % 9999) as i32 + 1));
+            for ms in [
+                at_ms(&line, y),
+                text_time(&line),
+                with_format(&line, "%b %d %H:%M:%S", y),
+                export_prefix(line.as_bytes()).map(|(ms, _)| ms),
+                lenient_prefix(line.as_bytes()).map(|(ms, _)| ms),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                found += 1;
+                assert!(
+                    (-62_167_219_200_000..=MAX_TIME_MS).contains(&ms),
+                    "{line:?}: {ms}"
+                );
+            }
+        }
+        // The generator does make times, so the range check above is exercised.
+        assert!(found > 100, "{found}");
+    }
+
     #[test]
     fn epoch_first_tokens() {
         let y = &mut Years::new(NOV1, None);
@@ -722,6 +792,8 @@ mod tests {
         assert_eq!(text_time("2026-11-01T00:00:00Z trailing"), None);
         assert_eq!(number_time(1_793_491_200.0), Some(NOV1));
         assert_eq!(number_time(1_793_491_200_000.0), Some(NOV1));
+        assert_eq!(number_time(1e300), None);
+        assert_eq!(number_time(-5.0), None);
     }
 
     #[test]
