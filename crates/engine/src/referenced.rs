@@ -51,6 +51,9 @@ pub fn referenced_fields(query: &Query) -> Vec<String> {
                 .iter()
                 .filter(|n| !n.name.contains('*'))
                 .for_each(|n| used.push(n.name.clone())),
+            CommandKind::Sessionize { fields, .. } => {
+                fields.iter().for_each(|f| used.push(f.name.clone()))
+            }
             CommandKind::AddTotals { fields, .. } => {
                 fields.iter().for_each(|f| used.push(f.name.clone()))
             }
@@ -115,6 +118,11 @@ pub(crate) fn defines(kind: &CommandKind) -> Vec<String> {
                 .collect()
         }
         CommandKind::CountFrequent(_) => vec![crate::plan::APPROX_COUNT.to_owned()],
+        CommandKind::Sessionize { alias, .. } => vec![
+            alias
+                .as_ref()
+                .map_or_else(|| "session_id".to_owned(), |a| a.name.clone()),
+        ],
         _ => Vec::new(),
     }
 }

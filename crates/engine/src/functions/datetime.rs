@@ -51,6 +51,16 @@ pub enum Period {
     Months(u32),
 }
 
+/// Milliseconds of a duration literal without the `bin` caps (`maxspan 90m` is 90 minutes);
+/// `None` for calendar units or an unknown unit.
+pub fn uncapped_millis(value: u64, unit: &str) -> Option<i64> {
+    // The unit's length is the period of one unit, which no cap changes.
+    match period(1, unit)? {
+        Period::Millis(unit_ms) => i64::try_from(value).ok()?.checked_mul(unit_ms),
+        Period::Months(_) => None,
+    }
+}
+
 /// The period a duration literal denotes, with the documented caps applied.
 pub fn period(value: u64, unit: &str) -> Option<Period> {
     let unit = unit.to_ascii_lowercase();
@@ -437,5 +447,7 @@ mod tests {
         assert_eq!(period(1, "years"), Some(Period::Months(12)));
         assert_eq!(period(1, "fortnight"), None);
         assert_eq!(period(0, "m"), None);
+        assert_eq!(uncapped_millis(90, "m"), Some(5_400_000));
+        assert_eq!(uncapped_millis(1, "mo"), None);
     }
 }

@@ -245,6 +245,11 @@ pub fn plan_query(
                 sequence::autoregress(&mut state, field, alias.as_ref(), lags.as_ref())?
             }
             CommandKind::FillDown(names) => sequence::filldown(&mut state, names)?,
+            CommandKind::Sessionize {
+                fields,
+                maxspan,
+                alias,
+            } => sequence::sessionize(&mut state, fields, maxspan.as_ref(), alias.as_ref())?,
             CommandKind::FillMissing(values) => {
                 sequence::fillmissing(&mut state, values, command.span)?
             }

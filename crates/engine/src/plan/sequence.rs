@@ -1,5 +1,5 @@
 //! Row-sequence commands (spec §3.23, §3.24): `accum`, `autoregress`, `filldown`,
-//! `fillmissing`, `countFrequent` and `addtotals`.
+//! `fillmissing`, `sessionize`, `countFrequent` and `addtotals`.
 //!
 //! Each reads the rows in their current order (newest first by default, or the last `sort`,
 //! or the group order after `stats`) through a window over that order, and leaves the order
@@ -15,6 +15,11 @@
 //!   adds a row for every empty bin between the first and the last bin that has events; the
 //!   new rows have the bin and nothing else, and each `with value for field` fills that field
 //!   wherever it is missing (in new rows and old).
+//! - `sessionize f, g [maxspan d] [as out]` numbers the sessions of each value combination
+//!   1, 2, ... in time order into `out` (default `session_id`): a new session starts when an
+//!   event comes more than `maxspan` (default 30m, not capped) after the previous event of the
+//!   same combination. Events missing one of the fields get no session. (The spec does not
+//!   say what a session id looks like; numbers per combination group well in `stats`.)
 //! - `countFrequent f, g` counts the rows of each value combination exactly, into
 //!   `_approxcount`, most frequent first (ties in the order of the values).
 //! - `addtotals` sums, per row, the listed fields or else every numeric field the result
@@ -464,5 +469,89 @@ pub(crate) fn fillmissing(state: &mut PlanState, values: &[FillValue], span: Spa
     state.map(|b| Ok(b.project(columns)?))?;
     let key = state.column(&bin)?;
     state.pending_order = Some(vec![SortExpr::new(key, true, false)]);
+    Ok(())
+}
+
+/// The default `maxspan` of `sessionize`.
+const SESSION_GAP_MS: i64 = 30 * 60_000;
+
+/// `sessionize f1, f2 [maxspan d] [as out]`.
+pub(crate) fn sessionize(
+    state: &mut PlanState,
+    fields: &[Ident],
+    maxspan: Option<&ast::Expr>,
+    alias: Option<&Ident>,
+) -> Result<()> {
+    use datafusion::arrow::datatypes::DataType;
+    use datafusion::logical_expr::cast;
+
+    let gap = match maxspan.map(|e| &e.kind) {
+        None => SESSION_GAP_MS,
+        Some(ExprKind::Literal(Literal::Duration { value, unit })) => {
+            match crate::functions::datetime::uncapped_millis(*value, unit) {
+                Some(ms) => ms,
+                None => {
+                    let span = maxspan.map_or_else(Span::default, |e| e.span);
+                    return Err(Diagnostic::semantic(
+                        "`maxspan` takes a duration such as 30m, 2h or 1d",
+                        span,
+                    )
+                    .into());
+                }
+            }
+        }
+        Some(_) => {
+            let span = maxspan.map_or_else(Span::default, |e| e.span);
+            return Err(
+                Diagnostic::semantic("`maxspan` takes a duration such as 30m", span).into(),
+            );
+        }
+    };
+    if !state.has_column(TIMESTAMP) {
+        let span = fields.first().map_or_else(Span::default, |f| f.span);
+        return Err(Diagnostic::semantic(
+            "`sessionize` needs the events' @timestamp (use it before `stats`)",
+            span,
+        )
+        .into());
+    }
+    let order = current_order(state)?;
+    let keys: Vec<Expr> = {
+        let exprs = state.exprs();
+        fields.iter().map(|f| exprs.field(&f.name)).collect()
+    };
+    let ts = cast(state.column(TIMESTAMP)?, DataType::Int64);
+    let by_time = vec![SortExpr::new(ts.clone(), true, false)];
+    let previous = lag(ts.clone(), Some(1), None)
+        .partition_by(keys.clone())
+        .order_by(by_time.clone())
+        .build()?;
+    let starts = format!("__loupe_session_start_{}", state.computed.len());
+    add_window(state, &starts, previous)?;
+    // 1 where a session starts: the first event of a combination, or after a long gap.
+    let previous = state.column(&starts)?;
+    let start = when(previous.clone().is_null(), lit(1i64))
+        .when((ts - previous).gt(lit(gap)), lit(1i64))
+        .otherwise(lit(0i64))?;
+    let numbered = Expr::WindowFunction(Box::new(WindowFunction::new(
+        WindowFunctionDefinition::AggregateUDF(sum_udaf()),
+        vec![start],
+    )))
+    .partition_by(keys.clone())
+    .order_by(by_time)
+    .window_frame(running_frame())
+    .build()?;
+    let number = format!("__loupe_session_{}", state.computed.len());
+    add_window(state, &number, numbered)?;
+    let missing = keys
+        .into_iter()
+        .map(Expr::is_null)
+        .reduce(Expr::or)
+        .unwrap_or(lit(false));
+    let name = alias.map_or("session_id", |a| a.name.as_str());
+    let value = when(missing, lit(ScalarValue::Int64(None))).otherwise(state.column(&number)?)?;
+    state.add_column(name, value)?;
+    show(state, name);
+    keep_order(state, order);
     Ok(())
 }
