@@ -20,7 +20,8 @@ pub struct IngestArgs {
     pub group: Option<String>,
     /// The log stream [default: the file's name (its path under a folder given); a CloudTrail
     /// file goes to "<account>_CloudTrail_<region>" as CloudTrail's own delivery names it;
-    /// "stdin" for standard input]. A CSV `@logStream` column overrides it per event.
+    /// "stdin" for standard input]. A CSV `@logStream` column, or a subscription payload's
+    /// `logStream`, overrides it per event.
     #[arg(long, short)]
     pub stream: Option<String>,
     /// How the input becomes events: `auto` unpacks gzip and recognises CSV downloads, JSON

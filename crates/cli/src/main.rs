@@ -47,7 +47,7 @@ pub enum Command {
     /// Ingest log files (lines, JSON, CloudTrail, CSV downloads; gzip or not) into a log group.
     #[command(after_help = "Examples:\n  loupe ingest --group app app.log\n  \
         loupe ingest --group app logs/*.log\n  \
-        loupe ingest AWSLogs/123456789012/CloudTrail/     (group \"cloudtrail\", one stream per account and region)\n  \
+        loupe ingest AWSLogs/          (CloudTrail: group \"cloudtrail\", a stream per account and region)\n  \
         loupe ingest --group app --format csv logs-insights-results.csv\n  \
         loupe ingest --group auth --year 2025 /var/log/auth.log\n  \
         loupe ingest --group app --timestamp eventTime events.jsonl\n  \

@@ -205,10 +205,13 @@ fn json_documents_by_shape() {
         .unwrap();
     assert_eq!(report.accepted, 2);
     assert_eq!(
-        rows(&loupe, "fields @timestamp, @message | sort @timestamp asc"),
+        rows(
+            &loupe,
+            "fields @timestamp, @logStream, @message | sort @timestamp asc"
+        ),
         [
-            "2026-10-31 00:00:00.000 | START RequestId: r1\n",
-            "2026-10-31 00:00:01.000 | END RequestId: r1"
+            "2026-10-31 00:00:00.000 | x | START RequestId: r1\n",
+            "2026-10-31 00:00:01.000 | x | END RequestId: r1"
         ]
     );
     let single = "{\n  \"detail-type\": \"Object Created\",\n  \"time\": \"2026-10-31T00:00:00Z\",\n  \"detail\": {\"size\": 100}\n}\n";

@@ -6,7 +6,7 @@
 //! | shape | events |
 //! |---|---|
 //! | `{"Records": [...]}` (CloudTrail, S3/SQS/SNS/Kinesis notifications) | one per element of `Records` |
-//! | `{"messageType": ..., "logEvents": [...]}` (a decoded CloudWatch Logs subscription payload) | one per log event, with its own `timestamp` and `message` |
+//! | `{"messageType": ..., "logEvents": [...]}` (a decoded CloudWatch Logs subscription payload) | one per log event, with its own `timestamp` and `message`, in the payload's `logStream` |
 //! | `[...]` | one per element |
 //! | any other value | one event |
 //!
@@ -129,8 +129,9 @@ pub(crate) fn is_wrapper(v: &Value) -> bool {
 /// One event of a document.
 #[derive(Debug)]
 pub(crate) enum Record<'v> {
-    /// An element of a subscription payload's `logEvents`: its `timestamp` and `message`.
-    LogEvent(&'v Value),
+    /// An element of a subscription payload's `logEvents` (its `timestamp` and `message`) and
+    /// the payload's `logStream`.
+    LogEvent(&'v Value, Option<&'v str>),
     /// A JSON value that is the event.
     Json(&'v Value),
 }
@@ -165,9 +166,10 @@ pub(crate) fn documents(
                 }
             }
             _ if is_wrapper(&doc) => {
+                let stream = doc.get("logStream").and_then(Value::as_str);
                 if let Some(Value::Array(events)) = doc.get("logEvents") {
                     for e in events {
-                        emit(Record::LogEvent(e))?;
+                        emit(Record::LogEvent(e, stream))?;
                     }
                 }
             }
@@ -217,7 +219,7 @@ mod tests {
         let mut out = Vec::new();
         documents(text.as_bytes(), records_only, |r| {
             out.push(match r {
-                Record::LogEvent(v) => format!("log:{}", v["message"]),
+                Record::LogEvent(v, stream) => format!("log:{}@{stream:?}", v["message"]),
                 Record::Json(v) => format!("json:{v}"),
             });
             Ok(())
@@ -241,7 +243,7 @@ mod tests {
                 false
             )
             .unwrap(),
-            ["log:\"m\""]
+            ["log:\"m\"@None"]
         );
         assert_eq!(
             shapes("[1, \"x\"]", false).unwrap(),

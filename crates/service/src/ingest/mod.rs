@@ -9,8 +9,8 @@
 //!   ([`Format::Csv`], see the `csv` module);
 //! - `{` or `[` that does not complete a JSON value on its first line, or whose first value is
 //!   a `{"Records": [...]}` or `{"logEvents": [...]}` wrapper, is a JSON document: one event per
-//!   record, log event or array element, or one event for any other value (see the `json`
-//!   module: a single EventBridge event is one event);
+//!   record, log event (in the payload's `logStream`) or array element, or one event for any
+//!   other value (see the `json` module: a single EventBridge event is one event);
 //! - anything else is one event per line (JSON lines included).
 //!
 //! # Lines
@@ -390,13 +390,14 @@ fn read_documents(
     json::documents(&bytes, records_only, |r| {
         record += 1;
         let (timestamp, message) = match r {
-            json::Record::LogEvent(v) => {
+            json::Record::LogEvent(v, stream) => {
                 let message = match v.get("message") {
                     Some(Value::String(s)) => s.clone(),
                     Some(other) => other.to_string(),
                     None => v.to_string(),
                 };
-                (stamper.json(v, Some("timestamp")), message)
+                let timestamp = stamper.json(v, Some("timestamp"));
+                return sink.push(record, timestamp, message, stream.filter(|s| !s.is_empty()));
             }
             json::Record::Json(v) => {
                 let message = match v {
@@ -527,7 +528,8 @@ struct Sink<'a> {
     store: &'a Store,
     group: &'a str,
     now_ms: i64,
-    /// The ingest's own stream first, then streams that records named (CSV `@logStream`).
+    /// The ingest's own stream first, then streams that records named (CSV `@logStream`, a
+    /// subscription payload's `logStream`).
     pending: Vec<Pending>,
     created: HashSet<String>,
     count_untimed: bool,
