@@ -20,7 +20,8 @@ use serde_json::Value;
 use super::time::{number_time, text_time};
 use crate::error::{Result, ServiceError};
 
-/// JSON fields that carry an event's time, in order of preference.
+/// JSON fields that carry an event's time; the first of them in an object that holds a time
+/// wins.
 pub(crate) const TIME_FIELDS: [&str; 5] = ["@timestamp", "timestamp", "time", "eventTime", "ts"];
 
 /// A time field's value, read without building a `Value`: `None` when it is not a time.
@@ -68,24 +69,59 @@ impl<'de> Visitor<'de> for TimeVisitor {
     }
 }
 
-/// The top-level time fields of a JSON object; everything else is skipped unallocated.
-#[derive(Deserialize)]
-struct TimeFields {
-    #[serde(rename = "@timestamp")]
-    at: Option<JsonTime>,
-    timestamp: Option<JsonTime>,
-    time: Option<JsonTime>,
-    #[serde(rename = "eventTime")]
-    event_time: Option<JsonTime>,
-    ts: Option<JsonTime>,
+/// Which of [`TIME_FIELDS`] a key is, read without allocating.
+struct TimeKey(bool);
+
+impl<'de> Deserialize<'de> for TimeKey {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> std::result::Result<TimeKey, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
 }
 
-/// The time a JSON object line names in one of [`TIME_FIELDS`], if it is one and does.
+struct KeyVisitor;
+
+impl Visitor<'_> for KeyVisitor {
+    type Value = TimeKey;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<TimeKey, E> {
+        Ok(TimeKey(TIME_FIELDS.contains(&v)))
+    }
+}
+
+/// Walks a top-level object until the first time field that holds a time; it then stops the
+/// parse (with an error that only says so), so the rest of a long line is never read.
+struct FirstTime<'a>(&'a std::cell::Cell<Option<i64>>);
+
+impl<'de> Visitor<'de> for FirstTime<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        while let Some(TimeKey(is_time)) = map.next_key()? {
+            if !is_time {
+                map.next_value::<IgnoredAny>()?;
+            } else if let JsonTime(Some(ms)) = map.next_value()? {
+                self.0.set(Some(ms));
+                return Err(de::Error::custom("found"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The time a JSON object line names: the first of [`TIME_FIELDS`] at its top level, in the
+/// order written, that holds a time. Only the line up to that field is parsed.
 pub(crate) fn line_time(line: &[u8]) -> Option<i64> {
-    let f: TimeFields = serde_json::from_slice(line).ok()?;
-    [f.at, f.timestamp, f.time, f.event_time, f.ts]
-        .into_iter()
-        .find_map(|t| t.and_then(|t| t.0))
+    use serde::Deserializer as _;
+    let found = std::cell::Cell::new(None);
+    let mut de = serde_json::Deserializer::from_slice(line);
+    let _ = de.deserialize_map(FirstTime(&found));
+    found.get()
 }
 
 /// A JSON value as a time: text as [`text_time`], a number as seconds or milliseconds.
@@ -97,11 +133,14 @@ pub(crate) fn value_time(v: &Value) -> Option<i64> {
     }
 }
 
-/// The time an object names in one of [`TIME_FIELDS`].
+/// The time an object names: the first of [`TIME_FIELDS`], in the order written, that holds one.
 pub(crate) fn object_time(v: &Value) -> Option<i64> {
-    TIME_FIELDS
-        .iter()
-        .find_map(|f| v.get(*f).and_then(value_time))
+    let Value::Object(map) = v else {
+        return None;
+    };
+    map.iter()
+        .filter(|(k, _)| TIME_FIELDS.contains(&k.as_str()))
+        .find_map(|(_, v)| value_time(v))
 }
 
 /// The value at `path`: a key as written, else a dotted path (`a.b.0.c`).
@@ -186,7 +225,15 @@ mod tests {
     const NOV1: i64 = 1_793_491_200_000;
 
     #[test]
-    fn line_times_by_preference_and_type() {
+    fn line_times_first_written_and_by_type() {
+        assert_eq!(
+            line_time(br#"{"ts":1793491200,"@timestamp":5}"#),
+            Some(NOV1)
+        );
+        assert_eq!(line_time(br#"{"x":"\"}","time":1793491200}"#), Some(NOV1));
+        assert_eq!(line_time(br#"{"\u0074ime":1793491200}"#), Some(NOV1));
+        // The parse stops at the time: what follows it is not read.
+        assert_eq!(line_time(br#"{"time":1793491200, not json"#), Some(NOV1));
         assert_eq!(
             line_time(br#"{"a":{"time":1},"time":"2026-11-01T00:00:00Z"}"#),
             Some(NOV1)
@@ -196,14 +243,16 @@ mod tests {
             line_time(br#"{"@timestamp":1793491200000,"time":5}"#),
             Some(NOV1)
         );
-        // An unusable preferred field gives way to the next.
+        // A field without a usable time gives way to the next.
         assert_eq!(
             line_time(br#"{"timestamp":"redacted","eventTime":"2026-11-01T00:00:00Z"}"#),
             Some(NOV1)
         );
         assert_eq!(line_time(br#"{"time":null,"x":[1,{"y":2}]}"#), None);
         assert_eq!(line_time(br#"{"msg":"no time"}"#), None);
-        assert_eq!(line_time(br#"{"time": "2026-11-01T00:00:00Z""#), None);
+        assert_eq!(line_time(br#"{"time": "2026-11-01T00:00:00Z""#), Some(NOV1));
+        assert_eq!(line_time(br#"{"time": "2026-11-01T00:00:0"#), None);
+        assert_eq!(line_time(br#"{"a": [1, {"time":1793491200}], "b": "#), None);
         assert_eq!(line_time(b"[1,2]"), None);
     }
 

@@ -34,8 +34,9 @@
 //! `.` or `,` fractions, bracketed as Kafka writes it, syslog and logcat without a year, epoch
 //! seconds or milliseconds, an ISO 8601 token within the first 64 bytes, Apache
 //! `[10/Oct/2000:13:55:36 -0700]` within the first 160 bytes);
-//! for a JSON line, its `@timestamp`, `timestamp`, `time`, `eventTime` or `ts` field (text or a
-//! number of seconds or milliseconds); else the ingestion time, counted in
+//! for a JSON line, the first of its `@timestamp`, `timestamp`, `time`, `eventTime` or `ts`
+//! fields (text or a number of seconds or milliseconds) in the order written, read without
+//! parsing the rest of the line; else the ingestion time, counted in
 //! [`IngestReport::untimed`]. [`TimestampRule`] (`--timestamp`) replaces the detection: `now`,
 //! a field name, or a strftime format. A year-less time takes [`IngestOptions::year`] or the
 //! clock's year (see the `time` module). Detection checks bytes at fixed offsets before it
