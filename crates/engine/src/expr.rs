@@ -332,10 +332,20 @@ impl ExprPlanner<'_> {
         })
     }
 
-    /// The text of `e`, for substring and regex tests.
+    /// The text of `e` as Insights shows it, for string functions and substring and regex
+    /// tests: `1200` for the number 1200.0, `1`/`0` for booleans, timestamps as
+    /// `YYYY-MM-DD HH:MM:SS.mmm`.
     pub fn text(&self, e: Expr) -> Result<Expr> {
-        Ok(match self.kind(&e)? {
+        let t = e.get_type(self.schema)?;
+        Ok(match kind_of(&t) {
             Kind::Text => e,
+            Kind::Number
+                if matches!(t, DataType::Float16 | DataType::Float32 | DataType::Float64) =>
+            {
+                crate::functions::string::number_text(e)
+            }
+            Kind::Bool => cast(cast(e, DataType::Int64), DataType::Utf8),
+            Kind::Time => f::to_char(cast(e, TIMESTAMP_MS), lit("%Y-%m-%d %H:%M:%S%.3f")),
             _ => cast(e, DataType::Utf8),
         })
     }
