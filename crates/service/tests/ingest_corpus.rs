@@ -213,6 +213,7 @@ fn every_corpus_log_file_ingests_one_event_per_record() {
         "OpenSSH_2k.log",
         "Zookeeper_2k.log",
         "OpenStack_2k.log",
+        "Spark_2k.log",
         "albaccesslog.log.gz",
         "nlbaccesslog.log.gz",
         "s3accesslog.log",

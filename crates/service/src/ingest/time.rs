@@ -11,6 +11,7 @@
 //! | ctime inside brackets (Apache error log) | `[Sun Dec 04 04:47:44 2005]` | line start |
 //! | syslog without a year | `Nov 27 09:12:01 host sshd[1]: ...` | line start |
 //! | month-day without a year (Android logcat) | `03-17 16:13:38.811  1702 ...` | line start |
+//! | log4j's `yy/MM/dd HH:mm:ss` (Spark, Hadoop), years 2000-2099 | `17/06/09 20:10:40 INFO ...` | line start |
 //! | epoch seconds (10 digits, optional fraction) or milliseconds (13 digits) | `1669842701 ...` | first token |
 //! | ISO 8601 as above, as a later token (ALB, NLB, OpenStack) | `http 2022-12-06T17:42:16.176563Z ...` | a token starting in the first 64 bytes |
 //! | Apache/NCSA common log time | `... [10/Oct/2000:13:55:36 -0700] ...` | starting in the first 160 bytes (S3 access logs put it after a 64-character owner id) |
@@ -254,6 +255,16 @@ fn month_day(b: &[u8]) -> Option<YearLess> {
     Some(YearLess { month, day, time })
 }
 
+/// log4j's `yy/MM/dd HH:mm:ss` (Spark's default layout) at the start of `b`, as 20yy.
+fn short_year(b: &[u8]) -> Option<i64> {
+    if b.len() < 17 || b[2] != b'/' || b[5] != b'/' || b[8] != b' ' {
+        return None;
+    }
+    let year = 2000 + i64::from(d2(b, 0)?);
+    let (time, _) = clock(b, 9)?;
+    civil_ms(year, d2(b, 3)?, d2(b, 6)?, time)
+}
+
 /// ctime's `Www Mmm dd HH:MM:SS yyyy` at the start of `b` (inside Apache error-log brackets).
 fn ctime(b: &[u8]) -> Option<i64> {
     if b.len() < 24 || b[3] != b' ' || b[7] != b' ' || b[10] != b' ' || b[19] != b' ' {
@@ -340,6 +351,8 @@ pub(crate) fn detect(b: &[u8]) -> Option<Found> {
                 Some(Found::At(ms))
             } else if let Some(y) = month_day(b) {
                 Some(Found::YearLess(y))
+            } else if let Some(ms) = short_year(b) {
+                Some(Found::At(ms))
             } else {
                 epoch(b).map(Found::At)
             }
@@ -767,6 +780,8 @@ mod tests {
         let dec31_2025 = civil_ms(2025, 12, 31, 23 * HOUR).unwrap();
         assert_eq!(at_ms("Dec 31 23:00:00 host x", y), Some(dec31_2025));
         assert_eq!(at_ms("11-01 00:00:00.250  17 x", y), Some(NOV1 + 250));
+        assert_eq!(at_ms("26/11/01 00:00:00 INFO spark", y), Some(NOV1));
+        assert_eq!(at_ms("26/13/01 00:00:00 no month 13", y), None);
         assert_eq!(at_ms("Nov 1 00:00:00 one-digit day unpadded", y), None);
         assert_eq!(at_ms("Foo 27 09:12:01 x", y), None);
     }
