@@ -194,7 +194,7 @@ mod tests {
 
 /// Bytes that end a word of a text message. Words holding an ASCII digit are *variables*; the
 /// text between them is the template (the CLP idea: a log line is a format string plus values).
-fn is_delimiter(b: u8) -> bool {
+const fn is_delimiter(b: u8) -> bool {
     matches!(
         b,
         b' ' | b'\t'
@@ -222,6 +222,26 @@ fn is_delimiter(b: u8) -> bool {
     )
 }
 
+const DELIMITER: u8 = 1;
+const DIGIT: u8 = 2;
+
+/// Per byte: [`DELIMITER`], [`DIGIT`] or 0 (one table load per byte in the split loop).
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = if is_delimiter(b as u8) {
+            DELIMITER
+        } else if (b as u8).is_ascii_digit() {
+            DIGIT
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
 /// Splits a text message into template pieces and variables (`pieces.len() == vars.len() + 1`);
 /// concatenating them in turn gives the message back.
 pub(crate) fn split_text(message: &str) -> (Vec<&str>, Vec<&str>) {
@@ -241,16 +261,17 @@ pub(crate) fn split_text_into<'m>(
     let b = message.as_bytes();
     let (mut piece_start, mut i) = (0, 0);
     while i < b.len() {
-        if is_delimiter(b[i]) {
+        if CLASS[usize::from(b[i])] == DELIMITER {
             i += 1;
             continue;
         }
         let start = i;
-        let mut digit = false;
-        while i < b.len() && !is_delimiter(b[i]) {
-            digit |= b[i].is_ascii_digit();
+        let mut class = 0;
+        while i < b.len() && CLASS[usize::from(b[i])] != DELIMITER {
+            class |= CLASS[usize::from(b[i])];
             i += 1;
         }
+        let digit = class & DIGIT != 0;
         // Delimiters are ASCII, so `start` and `i` are on character boundaries.
         if digit {
             pieces.push(&message[piece_start..start]);

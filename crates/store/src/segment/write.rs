@@ -1143,12 +1143,23 @@ fn encode_strings<'s>(raw: &mut Vec<u8>, strs: &[&'s str]) -> Option<Vec<&'s str
     let mut ids: HashMap<&str, u64> = HashMap::default();
     let mut dict: Vec<&'s str> = Vec::new();
     let mut codes: Vec<u64> = Vec::with_capacity(strs.len());
+    // Runs of one value (a constant field) are common: compare with the previous value before
+    // hashing.
+    let mut last: Option<(&str, u64)> = None;
     for s in strs {
+        if let Some((prev, code)) = last
+            && prev == *s
+        {
+            codes.push(code);
+            continue;
+        }
         let next = dict.len() as u64;
-        codes.push(*ids.entry(s).or_insert_with(|| {
+        let code = *ids.entry(s).or_insert_with(|| {
             dict.push(s);
             next
-        }));
+        });
+        codes.push(code);
+        last = Some((s, code));
         // The dictionary only grows: once it holds more than half the values it never pays.
         if dict.len() * 2 > strs.len() {
             break;
