@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-use loupe_service::{Format, Loupe, ServiceError, StartQuery};
+use loupe_service::{Format, IngestOptions, Loupe, ServiceError, StartQuery, TimestampRule};
 
 use crate::output::{self, CliError, OutputFormat};
 use crate::time::TimeRange;
@@ -14,34 +14,52 @@ use crate::{chart, groups, run};
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
-    /// The log group to ingest into (created when missing).
+    /// The log group to ingest into (created when missing) [default: "cloudtrail" when every
+    /// input is a CloudTrail file or a folder of them; required otherwise].
     #[arg(long, short)]
-    pub group: String,
-    /// The log stream [default: the file's name, or "stdin"].
+    pub group: Option<String>,
+    /// The log stream [default: the file's name (its path under a folder given); a CloudTrail
+    /// file goes to "<account>_CloudTrail_<region>" as CloudTrail's own delivery names it;
+    /// "stdin" for standard input]. A CSV `@logStream` column, or a subscription payload's
+    /// `logStream`, overrides it per event.
     #[arg(long, short)]
     pub stream: Option<String>,
-    /// How the input becomes events: `auto` unpacks gzip, recognises CloudTrail files, and
-    /// takes each line's time from an export-style prefix or a JSON time field.
+    /// How the input becomes events: `auto` unpacks gzip and recognises CSV downloads, JSON
+    /// documents (CloudTrail `Records`, subscription `logEvents`, arrays) and lines.
     #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
     pub format: InputFormat,
-    /// Files to ingest, one event per line; `-` or nothing reads standard input.
-    #[arg(value_name = "FILE")]
+    /// Where each event's time comes from: `auto` (detect it), `now` (the ingestion time), a
+    /// JSON field or CSV column name (dotted paths work: `detail.time`), or a strftime format
+    /// (anything with a `%`, matched at the start of each line or after a `[` or space within
+    /// its first 64 bytes; no zone means UTC).
+    #[arg(long, value_name = "auto|now|FIELD|FORMAT", default_value = "auto")]
+    pub timestamp: String,
+    /// The year of times written without one (syslog `Nov 27 09:12:01`); it advances when the
+    /// months wrap at New Year [default: this year, or last year for dates that would be in
+    /// the future].
+    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1..=9999))]
+    pub year: Option<i32>,
+    /// Files or folders to ingest (folders are walked, in name order; hidden files and
+    /// CloudTrail digest files are skipped); `-` or nothing reads standard input.
+    #[arg(value_name = "PATH")]
     pub files: Vec<PathBuf>,
 }
 
 /// Input formats of `ingest` (see `loupe_service::Format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum InputFormat {
-    /// Sniff the format (gzip, CloudTrail, export prefixes, JSON time fields).
+    /// Sniff the format (gzip, CSV download, JSON documents, lines).
     Auto,
-    /// One event per line at the ingestion time.
+    /// One event per line, kept whole; the time detected in it.
     Lines,
-    /// JSON lines; `@timestamp`, `timestamp`, `time` or `eventTime` gives the time.
+    /// JSON lines; `@timestamp`, `timestamp`, `time`, `eventTime` or `ts` gives the time.
     Jsonl,
-    /// CloudWatch export files: `2026-11-01T00:00:00.000Z message`.
+    /// CloudWatch export files: `2026-11-01T00:00:00.000Z message` (the prefix is removed).
     Export,
     /// CloudTrail log files: `{"Records": [...]}`, one event per record.
     Cloudtrail,
+    /// The console's CSV download: `@timestamp,@message,...` with quoted multi-line messages.
+    Csv,
 }
 
 impl From<InputFormat> for Format {
@@ -52,6 +70,7 @@ impl From<InputFormat> for Format {
             InputFormat::Jsonl => Format::Jsonl,
             InputFormat::Export => Format::Export,
             InputFormat::Cloudtrail => Format::CloudTrail,
+            InputFormat::Csv => Format::Csv,
         }
     }
 }
@@ -139,11 +158,26 @@ pub enum GroupsAction {
 
 #[derive(Debug, Args)]
 pub struct StreamsArgs {
-    /// The log group.
+    #[command(subcommand)]
+    pub action: Option<StreamsAction>,
+    /// The log group whose streams to list.
     #[arg(long, short)]
-    pub group: String,
+    pub group: Option<String>,
     #[arg(long, short, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StreamsAction {
+    /// Delete a log stream and all its events (`DeleteLogStream`).
+    #[command(after_help = "Example:\n  loupe streams delete app web-1 --yes")]
+    Delete {
+        group: String,
+        stream: String,
+        /// Confirm: the events are gone for good.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -201,6 +235,100 @@ pub fn open(store: &Path) -> Result<Arc<Loupe>, CliError> {
     Ok(Arc::new(Loupe::open(store)?))
 }
 
+/// One input of `ingest`: a path (or stdin) and its stream.
+struct IngestInput {
+    path: Option<PathBuf>,
+    stream: String,
+    size: Option<u64>,
+}
+
+/// The stream CloudTrail's own CloudWatch Logs delivery uses for one of its files
+/// (`<account>_CloudTrail_<region>_<time>_<id>.json.gz` goes to `<account>_CloudTrail_<region>`).
+fn cloudtrail_stream(file_name: &str) -> Option<String> {
+    let (account, rest) = file_name.split_once("_CloudTrail_")?;
+    let region = rest.split('_').next()?;
+    let ok = !account.is_empty()
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && !region.is_empty()
+        && rest.len() > region.len();
+    ok.then(|| format!("{account}_CloudTrail_{region}"))
+}
+
+/// The files under `dir`, in name order, skipping hidden entries and CloudTrail digests.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CliError> {
+    let read = |e: std::io::Error| CliError::Input(format!("{}: {e}", dir.display()));
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(read)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(read)?;
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let name = name.unwrap_or_default();
+        if name.starts_with('.') || name == "CloudTrail-Digest" {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The inputs `args.files` name, each checked readable, folders walked.
+fn ingest_inputs(args: &IngestArgs) -> Result<Vec<IngestInput>, CliError> {
+    let mut inputs = Vec::new();
+    for path in &args.files {
+        if path.as_os_str() == "-" {
+            inputs.push(IngestInput {
+                path: None,
+                stream: "stdin".into(),
+                size: None,
+            });
+            continue;
+        }
+        let meta = std::fs::metadata(path)
+            .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
+        let (files, base) = if meta.is_dir() {
+            let mut files = Vec::new();
+            walk(path, &mut files)?;
+            if files.is_empty() {
+                return Err(CliError::Input(format!(
+                    "{}: no files in this folder",
+                    path.display()
+                )));
+            }
+            (files, Some(path))
+        } else {
+            (vec![path.clone()], None)
+        };
+        for file in files {
+            // An unreadable file fails the command before anything is ingested.
+            let opened = File::open(&file)
+                .map_err(|e| CliError::Input(format!("{}: {e}", file.display())))?;
+            let size = opened.metadata().ok().map(|m| m.len());
+            let name = file
+                .file_name()
+                .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+            let stream = cloudtrail_stream(&name).unwrap_or_else(|| match base {
+                Some(base) => file
+                    .strip_prefix(base)
+                    .map_or(name.clone(), |p| p.to_string_lossy().into_owned()),
+                None => name,
+            });
+            inputs.push(IngestInput {
+                path: Some(file),
+                stream,
+                size,
+            });
+        }
+    }
+    Ok(inputs)
+}
+
 pub fn ingest(store: &Path, mut args: IngestArgs) -> Result<(), CliError> {
     if args.files.is_empty() {
         if std::io::stdin().is_terminal() {
@@ -211,52 +339,99 @@ pub fn ingest(store: &Path, mut args: IngestArgs) -> Result<(), CliError> {
         }
         args.files.push(PathBuf::from("-"));
     }
-    // Open every input first: an unreadable file fails the command before anything is ingested.
-    let mut inputs: Vec<(String, Option<u64>, Box<dyn Read>)> = Vec::new();
-    for path in &args.files {
-        if path.as_os_str() == "-" {
-            inputs.push(("stdin".into(), None, Box::new(std::io::stdin())));
-            continue;
+    let timestamp: TimestampRule = args
+        .timestamp
+        .parse()
+        .map_err(|e: ServiceError| CliError::Usage(e.to_string()))?;
+    let inputs = ingest_inputs(&args)?;
+    let group = match args.group.clone() {
+        Some(group) => group,
+        None if inputs.iter().all(|i| {
+            i.path
+                .as_ref()
+                .and_then(|p| p.file_name())
+                .is_some_and(|n| cloudtrail_stream(&n.to_string_lossy()).is_some())
+        }) =>
+        {
+            "cloudtrail".to_owned()
         }
-        let file =
-            File::open(path).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
-        let meta = file.metadata().ok();
-        if meta.as_ref().is_some_and(|m| m.is_dir()) {
-            return Err(CliError::Input(format!(
-                "{}: is a directory (ingest its files: {}/*)",
-                path.display(),
-                path.display()
-            )));
+        None => {
+            return Err(CliError::Usage(
+                "--group is required (only CloudTrail files may leave it out: they go to the \
+                 group \"cloudtrail\")"
+                    .into(),
+            ));
         }
-        let name = path
-            .file_name()
-            .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
-        inputs.push((name, meta.map(|m| m.len()), Box::new(file)));
-    }
+    };
+    let options = IngestOptions {
+        format: args.format.into(),
+        timestamp,
+        year: args.year,
+        defer_seal: true,
+    };
     let loupe = open(store)?;
     let mut rejected = 0;
-    for (name, size, reader) in inputs {
-        let stream = args.stream.clone().unwrap_or(name);
-        let bar = run::ingest_bar(&format!("{}/{stream}", args.group), size);
+    let mut accepted = 0;
+    let mut outcome = Ok(());
+    for input in inputs {
+        let stream = args.stream.clone().unwrap_or(input.stream);
+        let reader: Box<dyn Read> = match &input.path {
+            None => Box::new(std::io::stdin()),
+            Some(path) => Box::new(
+                File::open(path)
+                    .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?,
+            ),
+        };
+        let label = input
+            .path
+            .as_ref()
+            .map_or_else(|| stream.clone(), |p| p.display().to_string());
+        let bar = run::ingest_bar(&format!("{group}/{stream}"), input.size);
         let counting = run::Counting {
             inner: reader,
             bar: bar.clone(),
         };
-        let input = BufReader::with_capacity(1 << 20, counting);
-        let report = loupe
-            .ingest(&args.group, &stream, input, args.format.into())
-            .map_err(|e| match e {
-                ServiceError::Input(msg) => CliError::Input(format!("{stream}: {msg}")),
-                other => other.into(),
-            });
+        let reader = BufReader::with_capacity(1 << 20, counting);
+        let report = loupe.ingest_with(&group, &stream, reader, &options);
         bar.finish_and_clear();
-        let report = report?;
+        let report = match report {
+            Ok(report) => report,
+            Err(ServiceError::Input(msg)) => {
+                outcome = Err(CliError::Input(format!("{label}: {msg}")));
+                break;
+            }
+            Err(other) => {
+                outcome = Err(other.into());
+                break;
+            }
+        };
+        let mut notes = Vec::new();
+        if report.blank > 0 {
+            notes.push(format!("{} blank lines skipped", report.blank));
+        }
+        if report.replaced_utf8 > 0 {
+            notes.push(format!(
+                "{} with invalid UTF-8 replaced by U+FFFD",
+                report.replaced_utf8
+            ));
+        }
+        if report.untimed > 0 {
+            notes.push(format!(
+                "{} without a recognised time, at the ingestion time",
+                report.untimed
+            ));
+        }
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", notes.join("; "))
+        };
         println!(
-            "{}/{}: {} events accepted ({} bytes), {} rejected",
-            args.group, stream, report.accepted, report.bytes, report.rejected
+            "{group}/{stream}: {} events accepted ({} bytes), {} rejected{notes}",
+            report.accepted, report.bytes, report.rejected
         );
         for (line, reason) in &report.rejections {
-            eprintln!("  rejected line {line}: {reason}");
+            eprintln!("  {label}: rejected line {line}: {reason}");
         }
         if report.rejected as usize > report.rejections.len() {
             eprintln!(
@@ -265,7 +440,16 @@ pub fn ingest(store: &Path, mut args: IngestArgs) -> Result<(), CliError> {
             );
         }
         rejected += report.rejected;
+        accepted += report.accepted;
     }
+    // Seal what was appended even when an input failed: a store at rest holds no unsealed WAL.
+    if accepted > 0 || outcome.is_err() {
+        let sealed = loupe.seal(&group);
+        if outcome.is_ok() {
+            sealed?;
+        }
+    }
+    outcome?;
     if rejected > 0 {
         Err(CliError::Rejected(rejected))
     } else {
@@ -494,7 +678,15 @@ fn listing(format: OutputFormat, header: &[&str], rows: Vec<Vec<String>>) -> Str
 
 pub fn streams(store: &Path, args: StreamsArgs) -> Result<(), CliError> {
     let loupe = open(store)?;
-    let streams = loupe.streams(&args.group)?;
+    if let Some(StreamsAction::Delete { group, stream, yes }) = args.action {
+        return crate::groups::delete_stream(&loupe, &group, &stream, yes);
+    }
+    let Some(group) = args.group else {
+        return Err(CliError::Usage(
+            "no log group given: pass --group NAME".into(),
+        ));
+    };
+    let streams = loupe.streams(&group)?;
     let text = match args.output {
         OutputFormat::Json => output::json_text(&serde_json::json!({
             "logStreams": streams.iter().map(|s| serde_json::json!({
@@ -504,7 +696,7 @@ pub fn streams(store: &Path, args: StreamsArgs) -> Result<(), CliError> {
                 "eventCount": s.event_count,
             })).collect::<Vec<_>>()
         })),
-        _ if streams.is_empty() => format!("No log streams with events in {}.\n", args.group),
+        _ if streams.is_empty() => format!("No log streams with events in {group}.\n"),
         format => {
             let rows = streams
                 .iter()

@@ -94,6 +94,18 @@ pub fn glob(pattern: &str, name: &str) -> bool {
     p[pi..].iter().all(|&c| c == '*')
 }
 
+/// `loupe streams delete GROUP STREAM --yes` (`DeleteLogStream`).
+pub fn delete_stream(loupe: &Loupe, group: &str, stream: &str, yes: bool) -> Result<(), CliError> {
+    if !yes {
+        return Err(CliError::Usage(format!(
+            "deleting log stream {stream} of {group} removes its events for good; add --yes to confirm"
+        )));
+    }
+    loupe.delete_stream(group, stream)?;
+    println!("deleted log stream {stream} of log group {group}");
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,12 +44,23 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Ingest log files (one event per line) into a log group.
+    /// Ingest log files (lines, JSON, CloudTrail, CSV downloads; gzip or not) into a log group.
     #[command(after_help = "Examples:\n  loupe ingest --group app app.log\n  \
         loupe ingest --group app logs/*.log\n  \
-        journalctl -o cat | loupe ingest --group system\n\n\
-        A line starting with an ISO-8601 timestamp and a space (2026-11-01T00:00:00.000Z msg) \
-        takes its @timestamp from it; other lines get the ingestion time.")]
+        loupe ingest AWSLogs/          (CloudTrail: group \"cloudtrail\", a stream per account and region)\n  \
+        loupe ingest --group app --format csv logs-insights-results.csv\n  \
+        loupe ingest --group auth --year 2025 /var/log/auth.log\n  \
+        loupe ingest --group app --timestamp eventTime events.jsonl\n  \
+        loupe ingest --group app --timestamp '%d/%m/%Y %H:%M:%S' legacy.log\n  \
+        journalctl -o cat | loupe ingest --group system --timestamp now\n\n\
+        Each line is one event, kept byte for byte (a CRLF's CR dropped; empty lines skipped; \
+        bytes that are not UTF-8 replaced by U+FFFD and counted). Its @timestamp is detected: \
+        ISO 8601 (2016-12-19 16:11:03,155, 2026-11-01T00:00:00Z), [bracketed] as Kafka writes \
+        it, syslog's Nov 27 09:12:01 (see --year), epoch seconds or milliseconds first, Apache's \
+        [10/Oct/2000:13:55:36 -0700], or a JSON line's @timestamp, timestamp, time, eventTime or \
+        ts field; else the ingestion time. A CloudWatch export prefix \
+        (2026-11-01T00:00:00.000Z message) gives the time and is removed. \
+        Every ingest ends by sealing what it wrote into the columnar store.")]
     Ingest(commands::IngestArgs),
     /// Run a Logs Insights query.
     #[command(
@@ -72,8 +83,9 @@ pub enum Command {
         loupe groups delete old-app --yes\n  loupe groups --output json"
     )]
     Groups(commands::GroupsArgs),
-    /// List a log group's streams with their event counts and time spans.
-    #[command(after_help = "Example:\n  loupe streams --group app")]
+    /// List a log group's streams with their event counts and time spans, or delete one.
+    #[command(after_help = "Examples:\n  loupe streams --group app\n  \
+        loupe streams delete app web-1 --yes")]
     Streams(commands::StreamsArgs),
     /// The fields discovered in log groups, with the share of events that carry each.
     #[command(after_help = "Examples:\n  loupe fields --group app\n  \

@@ -241,7 +241,14 @@ fn run_query(
     state: &mut State,
     query: &str,
 ) -> Result<(GetQueryResults, std::time::Duration), CliError> {
-    if state.groups.is_empty() {
+    // A query that starts with SOURCE picks its own log groups, whatever `\\group` chose.
+    let has_source = loupe_lang::parse_syntax(query).is_ok_and(|q| {
+        matches!(
+            q.commands.first().map(|c| &c.kind),
+            Some(loupe_lang::ast::CommandKind::Source(_))
+        )
+    });
+    if state.groups.is_empty() && !has_source {
         return Err(CliError::Usage(
             "no log group chosen: `\\group NAME` first (`\\groups` lists them)".into(),
         ));
@@ -249,7 +256,11 @@ fn run_query(
     let (start_ms, end_ms) = state.range.resolve(state.loupe.now_ms());
     let request = StartQuery {
         query_string: query.into(),
-        log_group_names: state.groups.clone(),
+        log_group_names: if has_source {
+            Vec::new()
+        } else {
+            state.groups.clone()
+        },
         start_ms,
         end_ms,
     };

@@ -5,13 +5,16 @@
 //! next input or a blank line followed by a comment. Each file starts a fresh REPL over a
 //! store holding `testdata/sample/` (groups `app` and `auth`) at a fixed clock.
 //! `LOUPE_UPDATE=1 cargo test -p loupe slt` rewrites the expected outputs.
+//!
+//! `testdata/slt/insights/*.slt` is the Insights golden suite in the same format, over a store
+//! holding the fixtures of `testdata/slt/insights/data/` (see its README).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use loupe_service::{FixedClock, Loupe};
+use loupe_service::{FixedClock, Format, Loupe};
 
 use crate::repl::{State, eval, is_complete};
 
@@ -108,23 +111,23 @@ fn sample_store(dir: &Path) -> Arc<Loupe> {
     Arc::new(loupe)
 }
 
-#[test]
-fn golden_transcripts() {
+/// Runs every `*.slt` file of `dir` through a fresh REPL over `loupe`; with `LOUPE_UPDATE=1`
+/// rewrites their expected outputs instead of failing.
+fn run_transcripts(dir: &Path, loupe: &Arc<Loupe>) {
     let update = std::env::var_os("LOUPE_UPDATE").is_some_and(|v| v == "1");
-    let dir = tempfile::tempdir().unwrap();
-    let loupe = sample_store(dir.path());
-    let mut files: Vec<PathBuf> = std::fs::read_dir(testdata().join("slt/cli"))
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "slt"))
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "no transcripts in testdata/slt/cli");
+    assert!(!files.is_empty(), "no transcripts in {}", dir.display());
     let mut failures = Vec::new();
+    let mut cases = 0;
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
         let mut records = parse(&text);
-        let mut state = State::new(Arc::clone(&loupe));
+        let mut state = State::new(Arc::clone(loupe));
         for record in &mut records {
             let input = record.input.join("\n");
             assert!(
@@ -132,6 +135,7 @@ fn golden_transcripts() {
                 "{}: input is not a complete query: {input}",
                 file.display()
             );
+            cases += 1;
             let got = normalize(&eval(&mut state, &input));
             if got != record.output {
                 failures.push(format!(
@@ -146,6 +150,11 @@ fn golden_transcripts() {
             std::fs::write(file, print(&records)).unwrap();
         }
     }
+    eprintln!(
+        "{}: {cases} records in {} files",
+        dir.display(),
+        files.len()
+    );
     if !update {
         assert!(
             failures.is_empty(),
@@ -154,6 +163,42 @@ fn golden_transcripts() {
             failures.join("\n")
         );
     }
+}
+
+#[test]
+fn golden_transcripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let loupe = sample_store(dir.path());
+    run_transcripts(&testdata().join("slt/cli"), &loupe);
+}
+
+/// A store holding every fixture of `testdata/slt/insights/data/`, each file in the group named
+/// by its stem (`app.jsonl` → `app`), read as `loupe ingest --format auto` reads it, at a fixed
+/// clock. Fixtures stamp their own events, so results do not depend on the clock.
+fn insights_store(dir: &Path) -> Arc<Loupe> {
+    let loupe = Loupe::with_clock(dir, Arc::new(FixedClock(NOW_MS))).unwrap();
+    let data = testdata().join("slt/insights/data");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for file in files {
+        let stem = file.file_stem().unwrap().to_str().unwrap().to_owned();
+        let name = file.file_name().unwrap().to_str().unwrap().to_owned();
+        let text = std::fs::read(&file).unwrap();
+        let report = loupe.ingest(&stem, &name, &text[..], Format::Auto).unwrap();
+        assert_eq!(report.rejected, 0, "{name}: {:?}", report.rejections);
+    }
+    Arc::new(loupe)
+}
+
+/// The Insights golden suite (`testdata/slt/insights/README.md`).
+#[test]
+fn insights_transcripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let loupe = insights_store(dir.path());
+    run_transcripts(&testdata().join("slt/insights"), &loupe);
 }
 
 #[test]

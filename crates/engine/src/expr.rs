@@ -2,7 +2,8 @@
 //!
 //! Insights never raises a type error at run time: a string compared with a number compares
 //! what parses as a number (`"500" >= 400` holds, `"abc" >= 400` is false), booleans act as 1/0
-//! in arithmetic, and a comparison with a missing field is false. Each rule lives in one helper
+//! in arithmetic, and a comparison with a missing field is false (`!=`, `not like` and `not in`
+//! included; only a prefix `not` turns it true). Each rule lives in one helper
 //! here so that every command gets the same semantics.
 
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
@@ -63,7 +64,20 @@ impl ExprPlanner<'_> {
     /// A column reference, or a typed null when no event in range has the field.
     pub fn field(&self, name: &str) -> Expr {
         match self.schema.columns_with_unqualified_name(name).last() {
-            Some(column) => Expr::Column((*column).clone()),
+            // A text column beside a structure it could be a path into (`items.qty` after
+            // `expand items`, where the scan also offers the never-seen field `items.qty`):
+            // the event's own field where it has one, else the member.
+            Some(column) => {
+                let value = Expr::Column((*column).clone());
+                let text = self
+                    .schema
+                    .field_with_unqualified_name(name)
+                    .is_ok_and(|f| kind_of(f.data_type()) == Kind::Text);
+                match self.structure_path(name) {
+                    Some(path) if text => f::coalesce(vec![value, path]),
+                    _ => value,
+                }
+            }
             None if self.schema.has_column(&Column::new_unqualified(name)) => {
                 Expr::Column(Column::new_unqualified(name))
             }
@@ -140,6 +154,7 @@ impl ExprPlanner<'_> {
                 tilde,
             } => {
                 let value = self.text(self.plan(expr)?)?;
+                let present = value.clone().is_not_null();
                 let test = match &pattern.kind {
                     ExprKind::Literal(Literal::Regex(re)) => {
                         binary_expr(value, Operator::RegexMatch, lit(re.as_str()))
@@ -156,7 +171,7 @@ impl ExprPlanner<'_> {
                         .into());
                     }
                 };
-                Ok(negate_if(test, *negated))
+                Ok(negate_if(test, present, *negated))
             }
             ExprKind::In {
                 expr,
@@ -175,7 +190,8 @@ impl ExprPlanner<'_> {
                         None => eq,
                     });
                 }
-                Ok(negate_if(test.unwrap_or(lit(false)), *negated))
+                let present = value.is_not_null();
+                Ok(negate_if(test.unwrap_or(lit(false)), present, *negated))
             }
             ExprKind::List(_) => Err(Diagnostic::unsupported("a list outside `in`", e.span).into()),
             ExprKind::Star => Err(Diagnostic::semantic(
@@ -261,8 +277,17 @@ impl ExprPlanner<'_> {
             BinaryOp::Sub => arith(Operator::Minus),
             BinaryOp::Mul => arith(Operator::Multiply),
             // Insights divides integers into a fraction; both sides are already Float64.
-            BinaryOp::Div => arith(Operator::Divide),
-            BinaryOp::Mod => arith(Operator::Modulo),
+            // Dividing by zero has no value (never an error, never `inf`).
+            BinaryOp::Div | BinaryOp::Mod => {
+                let l = self.number(self.plan(left)?)?;
+                let r = self.number(self.plan(right)?)?;
+                let operator = if op == BinaryOp::Div {
+                    Operator::Divide
+                } else {
+                    Operator::Modulo
+                };
+                Ok(binary_expr(l, operator, f::nullif(r, lit(0.0))))
+            }
             BinaryOp::Pow => {
                 let l = self.number(self.plan(left)?)?;
                 let r = self.number(self.plan(right)?)?;
@@ -307,18 +332,30 @@ impl ExprPlanner<'_> {
         })
     }
 
-    /// The text of `e`, for substring and regex tests.
+    /// The text of `e` as Insights shows it, for string functions and substring and regex
+    /// tests: `1200` for the number 1200.0, `1`/`0` for booleans, timestamps as
+    /// `YYYY-MM-DD HH:MM:SS.mmm`.
     pub fn text(&self, e: Expr) -> Result<Expr> {
-        Ok(match self.kind(&e)? {
+        let t = e.get_type(self.schema)?;
+        Ok(match kind_of(&t) {
             Kind::Text => e,
+            Kind::Number
+                if matches!(t, DataType::Float16 | DataType::Float32 | DataType::Float64) =>
+            {
+                crate::functions::string::number_text(e)
+            }
+            Kind::Bool => cast(cast(e, DataType::Int64), DataType::Utf8),
+            Kind::Time => f::to_char(cast(e, TIMESTAMP_MS), lit("%Y-%m-%d %H:%M:%S%.3f")),
             _ => cast(e, DataType::Utf8),
         })
     }
 }
 
-fn negate_if(test: Expr, negated: bool) -> Expr {
+/// `not like` / `not in`: like `!=`, false when the value is missing (spec §2.1); otherwise
+/// true unless the test holds.
+fn negate_if(test: Expr, present: Expr, negated: bool) -> Expr {
     if negated {
-        Expr::Not(Box::new(f::coalesce(vec![test, lit(false)])))
+        present.and(Expr::Not(Box::new(f::coalesce(vec![test, lit(false)]))))
     } else {
         test
     }

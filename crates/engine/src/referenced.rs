@@ -42,6 +42,24 @@ pub fn referenced_fields(query: &Query) -> Vec<String> {
                 Some(e) => walk(e, &mut used),
                 None => used.push(loupe_store::MESSAGE.to_owned()),
             },
+            CommandKind::Dedup(keys) => keys.iter().for_each(|k| walk(k, &mut used)),
+            CommandKind::Accum { field, .. } | CommandKind::AutoRegress { field, .. } => {
+                used.push(field.name.clone())
+            }
+            // A name with `*` fills the matching fields the query reads anyway.
+            CommandKind::FillDown(names) => names
+                .iter()
+                .filter(|n| !n.name.contains('*'))
+                .for_each(|n| used.push(n.name.clone())),
+            CommandKind::Sessionize { fields, .. } => {
+                fields.iter().for_each(|f| used.push(f.name.clone()))
+            }
+            CommandKind::AddTotals { fields, .. } => {
+                fields.iter().for_each(|f| used.push(f.name.clone()))
+            }
+            CommandKind::CountFrequent(fields) => {
+                fields.iter().for_each(|f| used.push(f.name.clone()))
+            }
             _ => {}
         }
         for name in used {
@@ -87,6 +105,24 @@ pub(crate) fn defines(kind: &CommandKind) -> Vec<String> {
         CommandKind::Parse { targets, .. } => targets.iter().map(|t| t.name.clone()).collect(),
         CommandKind::Json { alias, .. } => vec![alias.name.clone()],
         CommandKind::Unnest { into, .. } => vec![into.name.clone()],
+        CommandKind::Accum {
+            alias: Some(alias), ..
+        }
+        | CommandKind::AutoRegress {
+            alias: Some(alias), ..
+        } => vec![alias.name.clone()],
+        CommandKind::AutoRegress { field, lags, .. } => {
+            let (from, to) = lags.as_ref().map_or((1, 1), |l| (l.from, l.to));
+            (from..=to)
+                .map(|p| format!("{}_p{p}", field.name))
+                .collect()
+        }
+        CommandKind::CountFrequent(_) => vec![crate::plan::APPROX_COUNT.to_owned()],
+        CommandKind::Sessionize { alias, .. } => vec![
+            alias
+                .as_ref()
+                .map_or_else(|| "session_id".to_owned(), |a| a.name.clone()),
+        ],
         _ => Vec::new(),
     }
 }

@@ -84,10 +84,15 @@ pub fn render_value(array: &dyn Array, row: usize) -> Option<String> {
         DataType::UInt16 => int!(UInt16Type),
         DataType::UInt32 => int!(UInt32Type),
         DataType::UInt64 => int!(UInt64Type),
+        // A number that is not finite (`log(0)`, `sqrt(-1)`) is no value Insights shows.
         DataType::Float32 => {
-            format_number(f64::from(array.as_primitive::<Float32Type>().value(row)))
+            let v = f64::from(array.as_primitive::<Float32Type>().value(row));
+            v.is_finite().then(|| format_number(v))?
         }
-        DataType::Float64 => format_number(array.as_primitive::<Float64Type>().value(row)),
+        DataType::Float64 => {
+            let v = array.as_primitive::<Float64Type>().value(row);
+            v.is_finite().then(|| format_number(v))?
+        }
         DataType::Timestamp(TimeUnit::Millisecond, _) => {
             format_timestamp(array.as_primitive::<TimestampMillisecondType>().value(row))
         }
@@ -113,5 +118,14 @@ mod tests {
         assert_eq!(format_number(-3.0), "-3");
         assert_eq!(format_number(2.5), "2.5");
         assert_eq!(format_number(0.1 + 0.2), "0.30000000000000004");
+    }
+
+    #[test]
+    fn non_finite_numbers_are_missing() {
+        use datafusion::arrow::array::Float64Array;
+        let array = Float64Array::from(vec![f64::INFINITY, f64::NAN, 1.5]);
+        assert_eq!(render_value(&array, 0), None);
+        assert_eq!(render_value(&array, 1), None);
+        assert_eq!(render_value(&array, 2).as_deref(), Some("1.5"));
     }
 }

@@ -255,7 +255,7 @@ fn out_of_range_limits_and_unsupported_pieces_are_diagnostics() {
         too_big.message.contains("between 1 and 100000"),
         "{too_big}"
     );
-    assert!(error(&f, "fields haversine(1, 2, 3, 4)").contains("not supported yet"));
+    assert!(error(&f, "pattern @message").contains("not supported yet"));
 }
 
 /// Rows as `field=value` strings joined by spaces, for compact assertions.
@@ -404,7 +404,7 @@ fn general_numeric_and_datetime_functions() {
 fn aggregates_outside_stats_are_rejected() {
     let f = requests();
     assert!(loupe_lang::parse("fields count(*)").is_err());
-    assert!(error(&f, "stats topk(3, svc)").contains("not supported yet"));
+    assert!(error(&f, "stats countOverTime(svc) by bin(5m)").contains("not supported yet"));
 }
 
 fn sshd() -> Fixture {
@@ -800,4 +800,39 @@ fn pct_is_the_exact_interpolated_percentile() {
     // rank 0.99 * 2 = 1.98: 20001 + 0.98 * 20000.
     assert_eq!(lines(&run(&f, "stats pct(v, 99) as p")), ["p=39601"]);
     assert_eq!(lines(&run(&f, "stats pct(v, 50) - avg(v) as d")), ["d=0"]);
+}
+
+#[test]
+fn dedup_reads_its_keys_even_when_nothing_else_does() {
+    let f = fixture(&[r#"{"svc":"a"}"#, r#"{"svc":"a"}"#, r#"{"svc":"b"}"#]);
+    let rows = run(&f, "dedup svc");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+}
+
+#[test]
+fn row_sequence_commands_follow_the_row_order() {
+    let f = fixture(&[r#"{"v":1}"#, r#"{"v":2}"#, r#"{"w":9}"#, r#"{"v":4}"#]);
+    let rows = run(
+        &f,
+        "sort @timestamp asc | accum v as total | autoregress v | filldown v | display total, v_p1, v",
+    );
+    assert_eq!(
+        lines(&rows),
+        [
+            "total=1 v=1",
+            "total=3 v_p1=1 v=2",
+            "v_p1=2 v=2",
+            "total=7 v=4"
+        ]
+    );
+    let rows = run(&f, "countFrequent v");
+    assert_eq!(
+        lines(&rows),
+        [
+            "v=1 _approxcount=1",
+            "v=2 _approxcount=1",
+            "v=4 _approxcount=1",
+            "_approxcount=1"
+        ]
+    );
 }

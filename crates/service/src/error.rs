@@ -51,7 +51,9 @@ impl From<loupe_store::StoreError> for ServiceError {
     fn from(e: loupe_store::StoreError) -> Self {
         use loupe_store::StoreError as S;
         match e {
-            S::GroupNotFound(_) => ServiceError::ResourceNotFound(e.to_string()),
+            S::GroupNotFound(_) | S::StreamNotFound { .. } => {
+                ServiceError::ResourceNotFound(e.to_string())
+            }
             S::GroupExists(_) => ServiceError::ResourceAlreadyExists(e.to_string()),
             S::InvalidName { .. } | S::InvalidRetention(_) => {
                 ServiceError::InvalidParameter(e.to_string())

@@ -1,6 +1,6 @@
 //! Exploring and managing a store: log group create/delete, retention, streams and discovered
 //! fields (`CreateLogGroup`, `DeleteLogGroup`, `PutRetentionPolicy`, `DeleteRetentionPolicy`,
-//! `DescribeLogStreams`, `GetLogGroupFields`).
+//! `DescribeLogStreams`, `DeleteLogStream`, `GetLogGroupFields`).
 //!
 //! Thin wrappers over the store, adding the AWS error shapes and the clock; what the CLI and the
 //! REPL use to show a user what they can ask about.
@@ -36,6 +36,12 @@ impl Loupe {
     /// `DeleteLogGroup`: the group and all its events.
     pub fn delete_group(&self, name: &str) -> Result<()> {
         Ok(self.store.delete_group(name)?)
+    }
+
+    /// `DeleteLogStream`: the stream and all its events (`ResourceNotFoundException` when the
+    /// group or the stream does not exist).
+    pub fn delete_stream(&self, group: &str, stream: &str) -> Result<()> {
+        Ok(self.store.delete_stream(group, stream)?)
     }
 
     /// `PutRetentionPolicy` (`Some(days)`, one of the values AWS allows) or
@@ -123,4 +129,31 @@ fn parse_result_time(text: &str) -> Option<i64> {
     chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
         .ok()
         .map(|t| t.and_utc().timestamp_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::{FixedClock, Loupe};
+
+    #[test]
+    fn delete_log_stream_removes_the_stream_and_its_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let loupe = Loupe::with_clock(dir.path(), Arc::new(FixedClock(1_793_491_200_000))).unwrap();
+        loupe.ingest_lines("g", "s1", &b"one\ntwo\n"[..]).unwrap();
+        loupe.ingest_lines("g", "s2", &b"three\n"[..]).unwrap();
+        loupe.delete_stream("g", "s1").unwrap();
+        let streams: Vec<String> = loupe
+            .streams("g")
+            .unwrap()
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(streams, ["s2"]);
+        for (group, stream) in [("g", "s1"), ("nope", "s2")] {
+            let err = loupe.delete_stream(group, stream).unwrap_err();
+            assert_eq!(err.aws_name(), "ResourceNotFoundException", "{err}");
+        }
+    }
 }

@@ -80,7 +80,7 @@ fn cloudtrail_files_plain_or_gzipped_become_one_event_per_record() {
 }
 
 #[test]
-fn lines_ignore_prefixes_and_export_strips_them() {
+fn lines_keep_prefixes_and_export_strips_them() {
     let input = b"2026-10-31T00:00:00.000Z hello\r\nplain\n";
     let (_d, loupe) = fresh();
     loupe.ingest("g", "s", &input[..], Format::Lines).unwrap();
@@ -88,7 +88,7 @@ fn lines_ignore_prefixes_and_export_strips_them() {
     assert_eq!(
         got,
         [
-            "2026-11-01 00:00:00.000 | 2026-10-31T00:00:00.000Z hello",
+            "2026-10-31 00:00:00.000 | 2026-10-31T00:00:00.000Z hello",
             "2026-11-01 00:00:00.000 | plain"
         ]
     );

@@ -18,6 +18,8 @@ pub enum StoreError {
     Corrupt { path: PathBuf, reason: String },
     #[error("The specified log group does not exist: {0}")]
     GroupNotFound(String),
+    #[error("The specified log stream does not exist: {stream} (log group {group})")]
+    StreamNotFound { group: String, stream: String },
     #[error("The specified log group already exists: {0}")]
     GroupExists(String),
     #[error(

@@ -57,7 +57,7 @@ mod snapshot;
 mod store_tests;
 pub mod wal;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -75,7 +75,7 @@ pub use segment::{FieldType, WriteConfig};
 
 use catalog::{Catalog, GroupMeta, StreamMeta};
 use manifest::{Manifest, SegmentEntry, remove_unnamed, segment_file, wal_file};
-use segment::{Segment, SegmentRow, encode_segment, write_segment};
+use segment::{Segment, encode_rows, encode_segment, write_segment, write_segment_unlinked};
 use wal::WalWriter;
 
 /// AWS counts 26 bytes of overhead per event in batch sizes and scanned bytes.
@@ -281,6 +281,120 @@ impl Store {
         })
     }
 
+    /// Deletes a stream and its events (`DeleteLogStream`); a missing group or stream is
+    /// [`StoreError::GroupNotFound`] or [`StoreError::StreamNotFound`].
+    ///
+    /// The stream's unsealed events are left out of a seal; sealed segments holding only its
+    /// events are dropped, small ones holding others' too are rewritten without them, and
+    /// large ones list it in their manifest entry ([`Store::deleted_streams`]), so readers skip
+    /// its rows there and compaction removes them. The
+    /// manifest is swapped before the catalog forgets the stream: a crash in between leaves
+    /// the stream listed with its events hidden, and deleting it again finishes the job.
+    pub fn delete_stream(&self, group: &str, stream: &str) -> Result<()> {
+        self.write(|catalog| {
+            let meta = Self::group_meta(catalog, group)?;
+            if !meta.streams.contains_key(stream) {
+                return Err(StoreError::StreamNotFound {
+                    group: group.into(),
+                    stream: stream.into(),
+                });
+            }
+            let dir = self.group_dir(meta);
+            self.seal_dir(&dir, None, Some(stream))?;
+            let mut m = Manifest::load(&dir)?;
+            let mut changed = false;
+            let mut kept = Vec::with_capacity(m.segments.len());
+            for mut entry in m.segments.drain(..) {
+                if entry.hidden_streams.iter().any(|s| s == stream) {
+                    kept.push(entry);
+                    continue;
+                }
+                let seg = Segment::open(&dir.join(&entry.file))?;
+                let footer = seg.footer();
+                let Some(id) = footer.streams.iter().position(|s| s == stream) else {
+                    kept.push(entry);
+                    continue;
+                };
+                let mut rows = 0u64;
+                for b in 0..footer.blocks.len() {
+                    let ids = seg.stream_ids(b)?;
+                    rows += ids.iter().filter(|&&s| s as usize == id).count() as u64;
+                }
+                if rows == 0 {
+                    kept.push(entry);
+                    continue;
+                }
+                changed = true;
+                if entry.hidden_rows + rows >= entry.rows {
+                    continue; // Nothing else left in it.
+                }
+                entry.hidden_streams.push(stream.into());
+                entry.hidden_rows += rows;
+                kept.push(entry);
+            }
+            m.segments = kept;
+            if changed {
+                m.generation += 1;
+                m.save(&dir)?;
+                remove_unnamed(&dir, &m)?;
+                self.purge_dir(&dir)?;
+            }
+            if let Some(meta) = catalog.groups.get_mut(group) {
+                meta.streams.remove(stream);
+            }
+            Ok(((), true))
+        })
+    }
+
+    /// Rewrites the small segments (below [`StoreConfig::compact_below_bytes`]) that hold rows
+    /// of deleted streams without those rows, in one manifest swap; larger ones keep their
+    /// rows hidden until compaction (bounding the work of a delete).
+    fn purge_dir(&self, dir: &Path) -> Result<()> {
+        let mut m = Manifest::load(dir)?;
+        let mut changed = false;
+        for i in 0..m.segments.len() {
+            let entry = &m.segments[i];
+            if entry.hidden_streams.is_empty() || entry.bytes >= self.config.compact_below_bytes {
+                continue;
+            }
+            let mut rows = Segment::open(&dir.join(&entry.file))?.read_rows()?;
+            rows.retain(|r| !entry.hidden_streams.contains(&r.stream));
+            let file = segment_file(m.take_file_number());
+            let bytes = encode_segment(&mut rows, &self.config.segment)?;
+            write_segment(&dir.join(&file), &bytes)?;
+            m.segments[i] = SegmentEntry {
+                file,
+                rows: rows.len() as u64,
+                min_ts: rows.first().map_or(0, |r| r.event.timestamp),
+                max_ts: rows.last().map_or(0, |r| r.event.timestamp),
+                bytes: bytes.len() as u64,
+                hidden_streams: Vec::new(),
+                hidden_rows: 0,
+            };
+            changed = true;
+        }
+        if changed {
+            m.generation += 1;
+            m.save(dir)?;
+            remove_unnamed(dir, &m)?;
+        }
+        Ok(())
+    }
+
+    /// Per live segment file of `group`, the deleted streams whose rows it still holds: a
+    /// reader must not return those rows. File names are never reused and a segment's list only
+    /// grows, so a reader may ask after opening its snapshot.
+    pub fn deleted_streams(&self, group: &str) -> Result<BTreeMap<String, Vec<String>>> {
+        let catalog = Catalog::load(&self.root)?;
+        let dir = self.group_dir(Self::group_meta(&catalog, group)?);
+        Ok(Manifest::load(&dir)?
+            .segments
+            .into_iter()
+            .filter(|e| !e.hidden_streams.is_empty())
+            .map(|e| (e.file, e.hidden_streams))
+            .collect())
+    }
+
     pub fn group_exists(&self, name: &str) -> Result<bool> {
         Ok(Catalog::load(&self.root)?.groups.contains_key(name))
     }
@@ -359,7 +473,7 @@ impl Store {
                 drop(lengths);
                 // The batch is durable: a failed seal must not turn into a failed append (the
                 // client would retry and duplicate it). The next append or seal tries again.
-                let _ = self.seal_dir(&dir, None);
+                let _ = self.seal_dir(&dir, None, None);
             } else {
                 lengths.insert(path, len);
             }
@@ -371,7 +485,7 @@ impl Store {
     pub fn seal(&self, group: &str) -> Result<u64> {
         self.write(|catalog| {
             let dir = self.group_dir(Self::group_meta(catalog, group)?);
-            Ok((self.seal_dir(&dir, None)?, false))
+            Ok((self.seal_dir(&dir, None, None)?, false))
         })
     }
 
@@ -379,48 +493,74 @@ impl Store {
     pub(crate) fn seal_crashing(&self, group: &str, at: CrashPoint) -> Result<u64> {
         self.write(|catalog| {
             let dir = self.group_dir(Self::group_meta(catalog, group)?);
-            Ok((self.seal_dir(&dir, Some(at))?, false))
+            Ok((self.seal_dir(&dir, Some(at), None)?, false))
         })
     }
 
     /// Sealing, under the writer lock: new segment, new empty WAL, manifest swap, old WAL
     /// deleted (see [`manifest`] for why this order loses nothing at any crash point).
-    fn seal_dir(&self, dir: &Path, crash: Option<CrashPoint>) -> Result<u64> {
+    /// Events of `drop_stream` (being deleted) are left out.
+    fn seal_dir(
+        &self,
+        dir: &Path,
+        crash: Option<CrashPoint>,
+        drop_stream: Option<&str>,
+    ) -> Result<u64> {
         let mut m = Manifest::load(dir)?;
         remove_unnamed(dir, &m)?;
         let wal_path = dir.join(&m.wal);
+        let wal_bytes = match std::fs::read(&wal_path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(StoreError::io(&wal_path)(e)),
+        };
         let mut rows = Vec::new();
         let sealed = m.wal_sealed;
-        wal::read_frames(&wal_path, |frame| {
+        let mut dropped = false;
+        wal::read_frames_borrowed(&wal_path, &wal_bytes, |frame| {
             if frame.offset < sealed {
                 return Ok(());
             }
-            let batch = frame.decode(&wal_path)?;
-            rows.extend(batch.events.into_iter().map(|event| SegmentRow {
-                stream: batch.stream.clone(),
-                event,
-            }));
+            let before = rows.len();
+            frame.push_rows(&wal_path, &mut rows)?;
+            if let Some(gone) = drop_stream
+                && rows.get(before).is_some_and(|r| r.stream == gone)
+            {
+                rows.truncate(before);
+                dropped = true;
+            }
             Ok(())
         })?;
-        if rows.is_empty() {
+        if rows.is_empty() && !dropped {
             return Ok(0);
         }
         let count = rows.len() as u64;
-        let file = segment_file(m.take_file_number());
-        let bytes = encode_segment(&mut rows, &self.config.segment)?;
-        write_segment(&dir.join(&file), &bytes)?;
+        // Only a deleted stream's events: a new empty WAL and no segment.
+        let mut entry = None;
+        if !rows.is_empty() {
+            let file = segment_file(m.take_file_number());
+            let bytes = encode_rows(&mut rows, &self.config.segment)?;
+            write_segment_unlinked(&dir.join(&file), &bytes)?;
+            entry = Some(SegmentEntry {
+                file,
+                rows: count,
+                min_ts: rows.first().map_or(0, |r| r.timestamp),
+                max_ts: rows.last().map_or(0, |r| r.timestamp),
+                bytes: bytes.len() as u64,
+                hidden_streams: Vec::new(),
+                hidden_rows: 0,
+            });
+        }
         crash_at(crash, "SegmentWritten")?;
         let new_wal = wal_file(m.take_file_number());
-        WalWriter::open(&dir.join(&new_wal))?;
+        // Created empty: an empty log holds nothing and the first append writes its magic and
+        // fsyncs. One fsync of the directory then makes the segment's and the log's names
+        // durable before the manifest names them.
+        let wal_path = dir.join(&new_wal);
+        std::fs::File::create(&wal_path).map_err(StoreError::io(&wal_path))?;
         catalog::sync_dir(dir)?;
         crash_at(crash, "WalCreated")?;
-        m.segments.push(SegmentEntry {
-            file,
-            rows: count,
-            min_ts: rows.first().map_or(0, |r| r.event.timestamp),
-            max_ts: rows.last().map_or(0, |r| r.event.timestamp),
-            bytes: bytes.len() as u64,
-        });
+        m.segments.extend(entry);
         m.wal = new_wal;
         m.wal_sealed = 0;
         m.generation += 1;
@@ -449,22 +589,17 @@ impl Store {
     fn compact_dir(&self, dir: &Path) -> Result<usize> {
         let mut m = Manifest::load(dir)?;
         remove_unnamed(dir, &m)?;
-        // The merge holds its rows in memory: cap its input (compressed) size.
-        let limit = self.config.compact_below_bytes.saturating_mul(2);
-        let mut picked = Vec::new();
-        let mut total = 0;
-        for (i, s) in m.segments.iter().enumerate() {
-            if s.bytes < self.config.compact_below_bytes && total + s.bytes <= limit {
-                picked.push(i);
-                total += s.bytes;
-            }
-        }
+        let picked = pick_for_compaction(&m.segments, self.config.compact_below_bytes);
         if picked.len() < 2 {
             return Ok(0);
         }
         let mut rows = Vec::new();
         for &i in &picked {
-            rows.extend(Segment::open(&dir.join(&m.segments[i].file))?.read_rows()?);
+            let entry = &m.segments[i];
+            let mut seg_rows = Segment::open(&dir.join(&entry.file))?.read_rows()?;
+            // Rows of deleted streams go for good here.
+            seg_rows.retain(|r| !entry.hidden_streams.contains(&r.stream));
+            rows.extend(seg_rows);
         }
         let file = segment_file(m.take_file_number());
         let config = WriteConfig {
@@ -479,6 +614,8 @@ impl Store {
             min_ts: rows.first().map_or(0, |r| r.event.timestamp),
             max_ts: rows.last().map_or(0, |r| r.event.timestamp),
             bytes: bytes.len() as u64,
+            hidden_streams: Vec::new(),
+            hidden_rows: 0,
         };
         let first = picked[0];
         let mut kept = Vec::with_capacity(m.segments.len() - picked.len() + 1);
@@ -533,7 +670,12 @@ impl Store {
             .map(|(name, meta)| {
                 let dir = self.group_dir(meta);
                 let snap = snapshot::Snapshot::load(&dir, None, None)?;
-                let mut event_count: u64 = snap.manifest.segments.iter().map(|s| s.rows).sum();
+                let mut event_count: u64 = snap
+                    .manifest
+                    .segments
+                    .iter()
+                    .map(|s| s.rows - s.hidden_rows.min(s.rows))
+                    .sum();
                 wal::read_frames_in(&snap.wal_path, &snap.wal, |frame| {
                     if frame.offset >= snap.manifest.wal_sealed {
                         event_count += u64::from(frame.count);
@@ -586,6 +728,36 @@ impl Store {
     ) -> Result<Vec<FieldInfo>> {
         fields::fields(&self.group_dirs(groups)?, start_ms, end_ms)
     }
+}
+
+/// A segment joins a merge only while it is at most this many times the size of what the
+/// merge holds so far.
+const COMPACT_SIZE_RATIO: u64 = 4;
+
+/// The small segments (below `below` bytes) to merge, in manifest order: smallest first, each
+/// next one only while it is at most [`COMPACT_SIZE_RATIO`] times the picked total, and at most
+/// `2 * below` bytes in all (the merge holds its rows in memory). Merging segments of similar
+/// sizes rewrites each byte a logarithmic number of times; merging every small segment each
+/// time would rewrite a growing segment at every small ingest (which compacts at its end).
+fn pick_for_compaction(segments: &[SegmentEntry], below: u64) -> Vec<usize> {
+    let limit = below.saturating_mul(2);
+    let mut small: Vec<usize> = (0..segments.len())
+        .filter(|&i| segments[i].bytes < below)
+        .collect();
+    small.sort_by_key(|&i| segments[i].bytes);
+    let mut picked = Vec::new();
+    let mut total = 0u64;
+    for i in small {
+        let bytes = segments[i].bytes;
+        let fits = total.saturating_add(bytes) <= limit;
+        if !fits || (!picked.is_empty() && bytes > total.saturating_mul(COMPACT_SIZE_RATIO)) {
+            break;
+        }
+        picked.push(i);
+        total += bytes;
+    }
+    picked.sort_unstable();
+    picked
 }
 
 fn dir_size(dir: &Path) -> Result<u64> {

@@ -42,6 +42,19 @@ pub(crate) struct SegmentEntry {
     pub min_ts: i64,
     pub max_ts: i64,
     pub bytes: u64,
+    /// Streams deleted (`DeleteLogStream`) after this segment was written: its rows of these
+    /// streams are no longer events. Readers skip them and compaction leaves them out; a
+    /// segment never lists a stream created after it was written, so a deleted and re-created
+    /// stream keeps only its new events.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hidden_streams: Vec<String>,
+    /// How many of `rows` belong to `hidden_streams`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hidden_rows: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Default for Manifest {

@@ -176,7 +176,12 @@ struct WalUnit {
 
 #[derive(Debug)]
 enum Source {
-    Block { seg: Arc<Segment>, block: usize },
+    Block {
+        seg: Arc<Segment>,
+        block: usize,
+        /// Per stream id of the segment: a deleted stream whose rows the segment still holds.
+        hidden: Arc<Vec<bool>>,
+    },
     Wal(WalUnit),
 }
 
@@ -376,6 +381,14 @@ impl ScanPlan {
             for seg in &snap.segments {
                 let footer = seg.footer();
                 summary.blocks += footer.blocks.len();
+                let hidden_names = snap.hidden_streams(seg);
+                let hidden: Arc<Vec<bool>> = Arc::new(
+                    footer
+                        .streams
+                        .iter()
+                        .map(|s| hidden_names.contains(s))
+                        .collect(),
+                );
                 if !streams.is_empty()
                     && !footer.streams.iter().any(|s| streams.contains(s.as_str()))
                 {
@@ -411,6 +424,7 @@ impl ScanPlan {
                             source: Source::Block {
                                 seg: Arc::clone(seg),
                                 block: b,
+                                hidden: Arc::clone(&hidden),
                             },
                         });
                     }
@@ -586,7 +600,7 @@ impl ScanReader {
         let group = plan.groups[unit.group].as_str();
         let decoded = match &unit.source {
             Source::Wal(w) => self.read_wal(group, w)?,
-            Source::Block { seg, block } => self.read_block(group, seg, *block)?,
+            Source::Block { seg, block, hidden } => self.read_block(group, seg, *block, hidden)?,
         };
         let Some(decoded) = decoded else {
             return Ok(None);
@@ -702,13 +716,21 @@ impl ScanReader {
         }))
     }
 
-    fn read_block(&self, group: &str, seg: &Segment, block: usize) -> Result<Option<Decoded>> {
+    fn read_block(
+        &self,
+        group: &str,
+        seg: &Segment,
+        block: usize,
+        hidden: &[bool],
+    ) -> Result<Option<Decoded>> {
         let plan = &*self.plan;
         let footer = seg.footer();
         let ts = seg.timestamps(block)?;
         let wants = |c: usize| self.projection.contains(&c);
         let filter_cols: &[usize] = self.filter.as_ref().map_or(&[], |f| &f.columns);
+        let any_hidden = hidden.iter().any(|&h| h);
         let stream_ids = if !plan.streams.is_empty()
+            || any_hidden
             || [COL_STREAM, COL_PTR]
                 .iter()
                 .any(|c| wants(*c) || filter_cols.contains(c))
@@ -722,7 +744,8 @@ impl ScanReader {
             let wanted_streams: Vec<bool> = footer
                 .streams
                 .iter()
-                .map(|s| plan.streams.is_empty() || plan.streams.contains(s))
+                .zip(hidden.iter().chain(std::iter::repeat(&false)))
+                .map(|(s, &h)| !h && (plan.streams.is_empty() || plan.streams.contains(s)))
                 .collect();
             let all_streams = wanted_streams.iter().all(|&w| w);
             let all_times = ts

@@ -26,6 +26,17 @@ pub(crate) struct Snapshot {
 }
 
 impl Snapshot {
+    /// The deleted streams whose rows `segment` (one of `segments`) still holds: a reader must
+    /// skip those rows (see [`crate::Store::delete_stream`]).
+    pub fn hidden_streams(&self, segment: &Segment) -> &[String] {
+        let name = segment.path().file_name().and_then(|n| n.to_str());
+        self.manifest
+            .segments
+            .iter()
+            .find(|e| Some(e.file.as_str()) == name)
+            .map_or(&[], |e| e.hidden_streams.as_slice())
+    }
+
     pub fn load(dir: &Path, start: Option<i64>, end: Option<i64>) -> Result<Snapshot> {
         let mut last_err = None;
         for _ in 0..RETRIES {

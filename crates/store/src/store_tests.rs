@@ -6,6 +6,7 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::{DataType, Int64Type};
 
 use super::*;
+use crate::manifest::SegmentEntry;
 
 fn ev(ts: i64, msg: &str) -> Event {
     Event {
@@ -106,6 +107,121 @@ fn sealed_and_unsealed_events_read_the_same() {
 }
 
 #[test]
+fn delete_stream_removes_its_events_and_a_recreated_stream_starts_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every segment counts as large: the delete hides rows rather than rewriting segments.
+    let large = StoreConfig {
+        compact_below_bytes: 1,
+        ..StoreConfig::default()
+    };
+    let s = store(dir.path(), large);
+    let streams_of = |s: &Store| -> Vec<(i64, String)> {
+        rows(&s.scan(&all(&[])).unwrap())
+            .into_iter()
+            .map(|(ts, st, _)| (ts, st))
+            .collect()
+    };
+    s.append("g", "a", &batch(0, 10)).unwrap();
+    s.append("g", "b", &batch(10, 10)).unwrap();
+    s.seal("g").unwrap(); // one segment with both streams
+    s.append("g", "a", &batch(20, 5)).unwrap();
+    s.seal("g").unwrap(); // one segment of `a` only
+    s.append("g", "a", &batch(30, 3)).unwrap(); // unsealed
+    s.append("g", "b", &batch(40, 2)).unwrap();
+    let mixed = manifest(&s).segments[0].file.clone();
+    assert_eq!(manifest(&s).segments.len(), 2);
+
+    s.delete_stream("g", "a").unwrap();
+    assert!(!s.stream_exists("g", "a").unwrap());
+    assert!(matches!(
+        s.delete_stream("g", "a"),
+        Err(StoreError::StreamNotFound { .. })
+    ));
+    assert!(matches!(
+        s.delete_stream("nope", "a"),
+        Err(StoreError::GroupNotFound(_))
+    ));
+    assert!(matches!(
+        s.append("g", "a", &batch(0, 1)),
+        Err(StoreError::InvalidName { .. })
+    ));
+    // The segment of `a` alone is gone; the mixed one hides `a`; the WAL's `a` events were
+    // left out of the seal that kept `b`'s.
+    let m = manifest(&s);
+    assert_eq!(m.segments.len(), 2, "{m:?}");
+    assert_eq!(m.segments[0].file, mixed);
+    assert_eq!(m.segments[0].hidden_rows, 10);
+    assert_eq!(
+        s.deleted_streams("g").unwrap(),
+        BTreeMap::from([(mixed.clone(), vec!["a".to_string()])])
+    );
+    assert_eq!(s.groups().unwrap()[0].event_count, 12);
+    let got = streams_of(&s);
+    assert_eq!(got.iter().filter(|(_, st)| st == "b").count(), 12);
+    // Readers skip the hidden rows of the mixed segment.
+    assert_eq!(got.len(), 12, "{got:?}");
+    assert!(got.iter().all(|(_, st)| st == "b"), "{got:?}");
+
+    // Compaction drops the hidden rows for good.
+    let s = store(dir.path(), StoreConfig::default());
+    assert_eq!(s.compact("g").unwrap(), 2);
+    assert!(s.deleted_streams("g").unwrap().is_empty());
+    let got = streams_of(&s);
+    assert_eq!(got.len(), 12);
+    assert!(got.iter().all(|(_, st)| st == "b"), "{got:?}");
+
+    // A re-created stream of the same name has only its new events.
+    s.create_stream("g", "a", 5).unwrap();
+    s.append("g", "a", &batch(50, 4)).unwrap();
+    let got = streams_of(&s);
+    let a: Vec<i64> = got
+        .iter()
+        .filter(|(_, st)| st == "a")
+        .map(|(ts, _)| *ts)
+        .collect();
+    assert_eq!(a, [1050, 1051, 1052, 1053]);
+    assert_eq!(s.groups().unwrap()[0].event_count, 16);
+}
+
+#[test]
+fn deleting_a_stream_rewrites_small_segments_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), StoreConfig::default());
+    s.append("g", "a", &batch(0, 10)).unwrap();
+    s.append("g", "b", &batch(10, 10)).unwrap();
+    s.seal("g").unwrap();
+    let before = manifest(&s).segments[0].file.clone();
+    s.delete_stream("g", "a").unwrap();
+    let m = manifest(&s);
+    assert_eq!(m.segments.len(), 1);
+    assert_ne!(m.segments[0].file, before);
+    assert_eq!(m.segments[0].rows, 10);
+    assert!(m.segments[0].hidden_streams.is_empty());
+    assert!(!dir.path().join("groups/0").join(&before).exists());
+    let got = rows(&s.scan(&all(&[])).unwrap());
+    assert_eq!(got.len(), 10);
+    assert!(got.iter().all(|(_, st, _)| st == "b"));
+}
+
+#[test]
+fn deleting_a_stream_whose_events_are_all_unsealed_swaps_the_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), StoreConfig::default());
+    s.append("g", "a", &batch(0, 7)).unwrap();
+    let wal_before = manifest(&s).wal;
+    s.delete_stream("g", "a").unwrap();
+    let m = manifest(&s);
+    assert!(m.segments.is_empty());
+    assert_ne!(m.wal, wal_before);
+    assert!(rows(&s.scan(&all(&[])).unwrap()).is_empty());
+    assert_eq!(s.groups().unwrap()[0].event_count, 0);
+    // Reopening sees the same.
+    let s = store(dir.path(), StoreConfig::default());
+    assert!(rows(&s.scan(&all(&[])).unwrap()).is_empty());
+    assert_eq!(s.streams("g").unwrap().len(), 1);
+}
+
+#[test]
 fn a_crash_at_any_point_of_a_seal_loses_and_duplicates_nothing() {
     for at in [
         CrashPoint::SegmentWritten,
@@ -160,6 +276,31 @@ fn appends_seal_automatically_and_seals_compact() {
     s.compact("g").unwrap();
     assert_eq!(manifest(&s).segments.len(), 1);
     assert_eq!(rows(&s.scan(&all(&[])).unwrap()), got);
+}
+
+#[test]
+fn compaction_merges_segments_of_similar_size_only() {
+    let seg = |bytes: u64| SegmentEntry {
+        file: String::new(),
+        rows: 1,
+        min_ts: 0,
+        max_ts: 0,
+        bytes,
+        hidden_streams: Vec::new(),
+        hidden_rows: 0,
+    };
+    let pick = |sizes: &[u64]| {
+        let segs: Vec<SegmentEntry> = sizes.iter().map(|&b| seg(b)).collect();
+        pick_for_compaction(&segs, 8 << 20)
+    };
+    // A tiny leftover is not merged into a segment 100 times its size...
+    assert!(pick(&[5 << 20, 40 << 10]).len() < 2);
+    // ...but tiny ones merge with each other, and the merge grows while sizes stay close.
+    assert_eq!(pick(&[5 << 20, 1, 1, 1, 2, 5, 100]), [1, 2, 3, 4, 5]);
+    assert_eq!(pick(&[100, 300, 1000, 9 << 20]), [0, 1, 2]);
+    // Large segments never, and the merge's input is capped.
+    assert!(pick(&[9 << 20, 9 << 20]).is_empty());
+    assert_eq!(pick(&[7 << 20, 7 << 20, 7 << 20]), [0, 1]);
 }
 
 #[test]
@@ -477,15 +618,22 @@ fn sigkill_at_random_points_loses_nothing_acknowledged() {
     );
 }
 
-/// Prints append throughput (1 MiB batches of seeded JSON lines, sealing included); run with
+/// Prints append throughput (~1 MB batches, each fsynced, sealing included) for seeded JSON
+/// application logs (with field discovery) and seeded loghub-style text logs; run with
 /// `cargo test --release -p loupe-store append_throughput -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn append_throughput() {
+    let mut rng = crate::segment::tests::Rng::new(9);
+    let json = crate::segment::tests::app_log_lines(&mut rng, 200_000);
+    throughput("json", &json);
+    let text = crate::segment::tests::text_log_lines(&mut rng, 400_000);
+    throughput("text", &text);
+}
+
+fn throughput(name: &str, lines: &[String]) {
     let dir = tempfile::tempdir().unwrap();
     let s = store(dir.path(), StoreConfig::default());
-    let mut rng = crate::segment::tests::Rng::new(9);
-    let lines = crate::segment::tests::app_log_lines(&mut rng, 200_000);
     let mut batches = Vec::new();
     let (mut batch, mut size) = (Vec::new(), 0);
     for (i, l) in lines.iter().enumerate() {
@@ -496,18 +644,20 @@ fn append_throughput() {
             size = 0;
         }
     }
+    batches.push(batch);
     let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
     let cpu_before = process_cpu_secs();
     let started = std::time::Instant::now();
-    for b in &batches {
+    for b in batches.iter().filter(|b| !b.is_empty()) {
         s.append("g", "a", b).unwrap();
     }
     s.seal("g").unwrap();
     let secs = started.elapsed().as_secs_f64();
     let cpu = process_cpu_secs() - cpu_before;
     let stored = s.groups().unwrap()[0].stored_bytes;
+    assert_eq!(s.groups().unwrap()[0].event_count, lines.len() as u64);
     println!(
-        "appended {} MB in {secs:.2}s: {:.1} MB/s; {cpu:.2} CPU-s ({:.1} MB per CPU-s); stored {} bytes ({:.1}x)",
+        "{name}: appended {} MB in {secs:.2}s: {:.1} MB/s; {cpu:.2} CPU-s ({:.1} MB per CPU-s); stored {} bytes ({:.1}x)",
         bytes / 1_000_000,
         bytes as f64 / 1e6 / secs,
         bytes as f64 / 1e6 / cpu.max(0.01),
@@ -528,4 +678,109 @@ fn process_cpu_secs() -> f64 {
         .filter_map(|&i| fields.get(i)?.parse::<f64>().ok())
         .sum();
     ticks / 100.0
+}
+
+/// Builds a store of ~1 GB of seeded JSON logs the way `loupe ingest` leaves one (appended in
+/// ~1 MB batches, sealed and compacted), then prints the medians of: `Store::open` plus a
+/// snapshot of the group (manifest, every segment mapped and its footer decoded, the WAL); a
+/// tiny scan (newest 10 events) from a fresh handle; and a small leftover WAL sealed then
+/// compacted. Run with
+/// `cargo test --release -p loupe-store open_cost -- --ignored --nocapture` (the data lives in
+/// a temporary directory and is removed afterwards).
+#[test]
+#[ignore]
+fn open_cost_on_a_gigabyte() {
+    use std::time::Instant;
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), StoreConfig::default());
+    let mut rng = crate::segment::tests::Rng::new(11);
+    let (mut raw, mut events, mut ts) = (0usize, 0u64, 1_767_225_600_000i64);
+    let started = Instant::now();
+    while raw < 1_000_000_000 {
+        let lines = crate::segment::tests::app_log_lines(&mut rng, 100_000);
+        let mut batch = Vec::new();
+        let mut size = 0;
+        for l in &lines {
+            ts += 3;
+            size += l.len() + 26;
+            raw += l.len() + 1;
+            batch.push(ev(ts, l));
+            if size > 1_000_000 {
+                events += batch.len() as u64;
+                s.append("g", "a", &std::mem::take(&mut batch)).unwrap();
+                size = 0;
+            }
+        }
+        events += batch.len() as u64;
+        s.append("g", "a", &batch).unwrap();
+    }
+    s.seal("g").unwrap();
+    s.compact("g").unwrap();
+    let built = started.elapsed();
+    let info = &s.groups().unwrap()[0];
+    assert_eq!(info.event_count, events);
+    let m = manifest(&s);
+    println!(
+        "built {} MB raw, {events} events in {built:.1?}: {} segments, {} bytes stored",
+        raw / 1_000_000,
+        m.segments.len(),
+        info.stored_bytes
+    );
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let ms = |t: Instant| t.elapsed().as_secs_f64() * 1e3;
+    let (mut open, mut scan, mut warm) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..9 {
+        let t = Instant::now();
+        let fresh = Store::open(dir.path()).unwrap();
+        let catalog = Catalog::load(fresh.root()).unwrap();
+        let gdir = fresh.group_dir(&catalog.groups["g"]);
+        let snap = snapshot::Snapshot::load(&gdir, None, None).unwrap();
+        open.push(ms(t));
+        assert_eq!(snap.segments.len(), m.segments.len());
+        let tiny = ScanHints {
+            order: ScanOrder::NewestFirst,
+            limit: Some(10),
+            ..ScanHints::default()
+        };
+        let t = Instant::now();
+        let fresh = Store::open(dir.path()).unwrap();
+        let out = fresh.scan_with(&all(&["status"]), &tiny).unwrap();
+        scan.push(ms(t));
+        assert!(out.batches.iter().map(|b| b.num_rows()).sum::<usize>() >= 10);
+        let t = Instant::now();
+        fresh.scan_with(&all(&["status"]), &tiny).unwrap();
+        warm.push(ms(t));
+    }
+    println!(
+        "open + snapshot of {} segments: median {:.2} ms; fresh open + newest-10 scan: median {:.2} ms (same scan again on the handle: {:.2} ms)",
+        m.segments.len(),
+        median(open),
+        median(scan),
+        median(warm)
+    );
+    let (mut seal, mut compact) = (Vec::new(), Vec::new());
+    for round in 0..5 {
+        let lines = crate::segment::tests::app_log_lines(&mut rng, 200);
+        let batch: Vec<Event> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| ev(ts + 10 * (round * 200 + i as i64), l))
+            .collect();
+        s.append("g", "b", &batch).unwrap();
+        let t = Instant::now();
+        assert_eq!(s.seal("g").unwrap(), 200);
+        seal.push(ms(t));
+        let t = Instant::now();
+        s.compact("g").unwrap();
+        compact.push(ms(t));
+    }
+    println!(
+        "200-event leftover WAL: seal median {:.2} ms, then compact median {:.2} ms ({} segments after)",
+        median(seal),
+        median(compact),
+        manifest(&s).segments.len()
+    );
 }

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Result, StoreError};
 use crate::event::Event;
+use crate::segment::RowRef;
 
 const MAGIC: &[u8; 8] = b"LOUPEWAL";
 const VERSION: u8 = 1;
@@ -109,7 +110,9 @@ fn encode_frame(stream: &str, events: &[Event]) -> Result<Vec<u8>> {
     }
     let min_ts = events.iter().map(|e| e.timestamp).min().unwrap_or(0);
     let max_ts = events.iter().map(|e| e.timestamp).max().unwrap_or(0);
-    let mut payload = Vec::with_capacity(payload_len);
+    // The frame is built in place: header space first, filled once the payload is written.
+    let mut payload = Vec::with_capacity(FRAME_HEADER + payload_len);
+    payload.extend_from_slice(&[0; FRAME_HEADER]);
     payload.push(VERSION);
     payload.extend_from_slice(&(events.len() as u32).to_le_bytes());
     payload.extend_from_slice(&min_ts.to_le_bytes());
@@ -122,10 +125,10 @@ fn encode_frame(stream: &str, events: &[Event]) -> Result<Vec<u8>> {
         payload.extend_from_slice(&(event.message.len() as u32).to_le_bytes());
         payload.extend_from_slice(event.message.as_bytes());
     }
-    let mut frame = Vec::with_capacity(FRAME_HEADER + payload.len());
-    frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    frame.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-    frame.extend_from_slice(&payload);
+    let mut frame = payload;
+    let crc = crc32fast::hash(&frame[FRAME_HEADER..]);
+    frame[..4].copy_from_slice(&(payload_len as u32).to_le_bytes());
+    frame[4..FRAME_HEADER].copy_from_slice(&crc.to_le_bytes());
     Ok(frame)
 }
 
@@ -140,10 +143,57 @@ pub struct RawFrame<'a> {
     payload: &'a [u8],
 }
 
-impl RawFrame<'_> {
+impl<'a> RawFrame<'a> {
     pub fn decode(&self, path: &Path) -> Result<WalBatch> {
         decode_payload(path, self.payload)
     }
+
+    /// Appends the frame's events to `out` as rows borrowed from the log's bytes (sealing
+    /// copies no message).
+    pub(crate) fn push_rows(&self, path: &Path, out: &mut Vec<RowRef<'a>>) -> Result<()> {
+        let bad = |what: &str| StoreError::corrupt(path, format!("frame {what}"));
+        let mut r = Reader {
+            buf: self.payload,
+            pos: PAYLOAD_HEADER - 2,
+        };
+        let stream_len = r.u16().ok_or_else(|| bad("stream length"))?;
+        let stream = r
+            .borrowed_str(stream_len as usize)
+            .ok_or_else(|| bad("stream name"))?;
+        // Every event takes at least 20 bytes, which bounds the reservation by the payload.
+        if self.count as usize > self.payload.len() / 20 {
+            return Err(bad("event count"));
+        }
+        out.reserve(self.count as usize);
+        for _ in 0..self.count {
+            let timestamp = r.i64().ok_or_else(|| bad("event"))?;
+            let ingestion_time = r.i64().ok_or_else(|| bad("event"))?;
+            let len = r.u32().ok_or_else(|| bad("event"))?;
+            let message = r.borrowed_str(len as usize).ok_or_else(|| bad("message"))?;
+            out.push(RowRef {
+                timestamp,
+                ingestion_time,
+                stream,
+                message,
+            });
+        }
+        if r.pos != self.payload.len() {
+            return Err(bad("trailing bytes"));
+        }
+        Ok(())
+    }
+}
+
+/// Like [`read_frames_in`], with frames that borrow from `bytes` beyond the visit.
+pub(crate) fn read_frames_borrowed<'b>(
+    path: &Path,
+    bytes: &'b [u8],
+    visit: impl FnMut(RawFrame<'b>) -> Result<()>,
+) -> Result<()> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    scan_frames(path, bytes, visit).map(|_| ())
 }
 
 /// Reads every complete frame of the log at `path`, handing each to `visit`.
@@ -177,10 +227,10 @@ pub fn read_frames_in(
 }
 
 /// Walks the frames in `bytes` and returns the length of the valid prefix.
-fn scan_frames(
+fn scan_frames<'b>(
     path: &Path,
-    bytes: &[u8],
-    mut visit: impl FnMut(RawFrame<'_>) -> Result<()>,
+    bytes: &'b [u8],
+    mut visit: impl FnMut(RawFrame<'b>) -> Result<()>,
 ) -> Result<usize> {
     if bytes.len() < MAGIC.len() {
         // A crash while writing the magic of a new file: nothing was ever acknowledged.
@@ -294,8 +344,8 @@ struct Reader<'a> {
     pos: usize,
 }
 
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let out = self.buf.get(self.pos..self.pos.checked_add(n)?)?;
         self.pos += n;
         Some(out)
@@ -308,6 +358,9 @@ impl Reader<'_> {
     }
     fn i64(&mut self) -> Option<i64> {
         self.take(8).map(|b| i64_at(b, 0))
+    }
+    fn borrowed_str(&mut self, n: usize) -> Option<&'a str> {
+        self.take(n).and_then(|b| std::str::from_utf8(b).ok())
     }
     fn str(&mut self, n: usize) -> Option<String> {
         self.take(n)

@@ -10,6 +10,8 @@
 //!   among events that have it.
 //! - `pct(f, p)` is the exact percentile with linear interpolation (spec [?]): the values are
 //!   collected per group and [`finish`] turns them into the percentile.
+//! - `topk(k, f)` is the list of the `k` most frequent values (1 ≤ k ≤ 10000), exact, most
+//!   frequent first and equally frequent values in the sort order, rendered as a JSON array.
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::functions_aggregate::expr_fn as agg;
@@ -71,6 +73,14 @@ pub(crate) fn plan(c: &Call<'_>) -> Result<Expr> {
             // Finished by `insights_percentile` after the aggregation (see `finish`).
             agg::array_agg(c.number(0)?)
         }
+        "topk" => {
+            let k = c.literal_number(0)?;
+            if !(1.0..=super::topk::MAX_K).contains(&k) || k.fract() != 0.0 {
+                return Err(c.arg_error(0, "a whole number from 1 to 10000"));
+            }
+            // Finished by `insights_topk` after the aggregation (see `finish`).
+            agg::array_agg(c.text(1)?)
+        }
         _ => {
             return Err(Diagnostic::unsupported(
                 format!("aggregate function `{}`", c.name.name),
@@ -84,6 +94,10 @@ pub(crate) fn plan(c: &Call<'_>) -> Result<Expr> {
 /// What turns an aggregate's column into its value after the aggregation, if anything: `pct`
 /// aggregates a list of values and finishes with the exact percentile.
 pub(crate) fn finish(c: &Call<'_>, column: Expr) -> Result<Option<Expr>> {
+    if c.name.name.eq_ignore_ascii_case("topk") {
+        let k = c.literal_number(0)? as i64;
+        return Ok(Some(super::topk::topk().call(vec![column, lit(k)])));
+    }
     if !c.name.name.eq_ignore_ascii_case("pct") {
         return Ok(None);
     }

@@ -1,15 +1,23 @@
 //! Datetime functions (spec §5.2): `bin`, `datefloor`, `dateceil`, `fromMillis`, `toMillis`,
-//! `now`, `formatDate`/`strftime`, `queryStartTime`, `queryEndTime`, `queryTimeRange`.
+//! `now`, `formatDate`/`strftime`, `parseDate`, `queryStartTime`, `queryEndTime`,
+//! `queryTimeRange`.
 //!
 //! Periods: a magnitude and a unit (`5m`, `1h`, `100ms`, `1mo`). Per the documentation the
 //! magnitude is capped per unit: `ms` at 1000, `s` at 60, `m` at 60, `h` at 24, so `bin(300s)`
 //! bins by 60 s. Millisecond-based periods bin from the Unix epoch (weeks from Monday
 //! 1970-01-05); months, quarters and years bin on the calendar.
 
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, AsArray, Int64Array, StringArray};
 use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano, TimeUnit};
+use datafusion::common::Result as DfResult;
 use datafusion::common::ScalarValue;
 use datafusion::functions::expr_fn as f;
-use datafusion::logical_expr::{Expr, cast, lit, try_cast};
+use datafusion::logical_expr::{
+    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility, cast,
+    lit, try_cast,
+};
 use loupe_lang::ast::{ExprKind, Literal};
 use loupe_lang::{Diagnostic, Span};
 use loupe_store::TIMESTAMP;
@@ -30,6 +38,7 @@ pub(crate) const NAMES: &[&str] = &[
     "querystarttime",
     "queryendtime",
     "querytimerange",
+    "parsedate",
 ];
 
 const TS_MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
@@ -40,6 +49,16 @@ const DAY_MS: i64 = 86_400_000;
 pub enum Period {
     Millis(i64),
     Months(u32),
+}
+
+/// Milliseconds of a duration literal without the `bin` caps (`maxspan 90m` is 90 minutes);
+/// `None` for calendar units or an unknown unit.
+pub fn uncapped_millis(value: u64, unit: &str) -> Option<i64> {
+    // The unit's length is the period of one unit, which no cap changes.
+    match period(1, unit)? {
+        Period::Millis(unit_ms) => i64::try_from(value).ok()?.checked_mul(unit_ms),
+        Period::Months(_) => None,
+    }
 }
 
 /// The period a duration literal denotes, with the documented caps applied.
@@ -187,6 +206,7 @@ pub(crate) fn plan(c: &Call<'_>, name: &str) -> Result<Option<Expr>> {
             }
             f::to_char(timestamp(c, 0)?, c.text(1)?)
         }
+        "parsedate" => parse_date(c)?,
         "querystarttime" => lit(ScalarValue::Int64(ctx.start_ms)),
         "queryendtime" => lit(ScalarValue::Int64(ctx.end_ms)),
         "querytimerange" => lit(ScalarValue::Int64(
@@ -196,9 +216,223 @@ pub(crate) fn plan(c: &Call<'_>, name: &str) -> Result<Option<Expr>> {
     }))
 }
 
+/// `parseDate(text, javaPattern [, zone])` → epoch ms. A literal pattern or zone Loupe cannot
+/// read is a diagnostic at planning; text that does not match the pattern has no value.
+fn parse_date(c: &Call<'_>) -> Result<Expr> {
+    let literal = |i: usize| match c.args.get(i).map(|a| &a.kind) {
+        Some(ExprKind::Literal(Literal::String(s))) => Some(s.clone()),
+        _ => None,
+    };
+    if let Some(pattern) = literal(1)
+        && java_pattern(&pattern).is_none()
+    {
+        return Err(Diagnostic::unsupported(
+            format!("the `parseDate` pattern `{pattern}`"),
+            c.args[1].span,
+        )
+        .with_help("supported pattern letters: y M d H h m s S a E X Z, and 'quoted text'")
+        .into());
+    }
+    let mut args = vec![c.text(0)?, c.text(1)?];
+    if c.args.len() > 2 {
+        if let Some(zone) = literal(2)
+            && zone_offset_secs(&zone).is_none()
+        {
+            return Err(Diagnostic::unsupported(
+                format!("a named time zone (`{zone}`) in `parseDate`"),
+                c.args[2].span,
+            )
+            .with_help("use UTC or an offset such as +02:00")
+            .into());
+        }
+        args.push(c.text(2)?);
+    }
+    Ok(ScalarUDF::new_from_impl(ParseDateUdf::new(args.len())).call(args))
+}
+
+/// A Java `DateTimeFormatter` pattern as a chrono format string, or `None` for letters Loupe
+/// does not read (zone names, week-based fields, ...).
+pub fn java_pattern(pattern: &str) -> Option<String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let mut run = 1;
+        while i + run < chars.len() && chars[i + run] == c {
+            run += 1;
+        }
+        match c {
+            '\'' => {
+                // Quoted text; `''` is a quote.
+                if run >= 2 && run % 2 == 0 {
+                    out.push('\'');
+                    i += 2;
+                    continue;
+                }
+                let end = chars[i + 1..].iter().position(|&ch| ch == '\'')? + i + 1;
+                for &ch in &chars[i + 1..end] {
+                    if ch == '%' {
+                        out.push_str("%%");
+                    } else {
+                        out.push(ch);
+                    }
+                }
+                i = end + 1;
+                continue;
+            }
+            'y' | 'u' => out.push_str(if run == 2 { "%y" } else { "%Y" }),
+            'M' | 'L' => out.push_str(match run {
+                1 | 2 => "%m",
+                3 => "%b",
+                _ => "%B",
+            }),
+            'd' => out.push_str("%d"),
+            'H' => out.push_str("%H"),
+            'h' => out.push_str("%I"),
+            'm' => out.push_str("%M"),
+            's' => out.push_str("%S"),
+            'S' => out.push_str(match run {
+                3 => "%3f",
+                6 => "%6f",
+                9 => "%9f",
+                _ => return None,
+            }),
+            'a' => out.push_str("%p"),
+            'E' => out.push_str(if run >= 4 { "%A" } else { "%a" }),
+            'X' | 'x' => out.push_str(if run >= 3 { "%:z" } else { "%z" }),
+            'Z' => out.push_str("%z"),
+            '%' => out.push_str(&"%%".repeat(run)),
+            c if c.is_ascii_alphabetic() => return None,
+            c => (0..run).for_each(|_| out.push(c)),
+        }
+        i += run;
+    }
+    Some(out)
+}
+
+/// Seconds east of UTC for `UTC`, `Z`, `GMT` or an offset `+02:00` / `-0530`.
+pub fn zone_offset_secs(zone: &str) -> Option<i32> {
+    let zone = zone.trim();
+    if matches!(zone, "UTC" | "Z" | "GMT" | "utc") {
+        return Some(0);
+    }
+    let (sign, rest) = match zone.as_bytes().first()? {
+        b'+' => (1, &zone[1..]),
+        b'-' => (-1, &zone[1..]),
+        _ => return None,
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let hours: i32 = digits[..2].parse().ok()?;
+    let minutes: i32 = digits[2..].parse().ok()?;
+    (hours <= 18 && minutes < 60).then_some(sign * (hours * 3600 + minutes * 60))
+}
+
+/// Epoch ms of `text` read with the chrono `format`; a text without an offset is in
+/// `zone_secs` east of UTC; a date without a time is its midnight.
+pub fn parse_with(text: &str, format: &str, zone_secs: i32) -> Option<i64> {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime};
+    if format.contains("%z") || format.contains("%:z") {
+        return DateTime::parse_from_str(text, format)
+            .ok()
+            .map(|t| t.timestamp_millis());
+    }
+    let naive = NaiveDateTime::parse_from_str(text, format)
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, format)
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })?;
+    Some(naive.and_utc().timestamp_millis() - i64::from(zone_secs) * 1000)
+}
+
+/// `parseDate` as a UDF over (text, pattern[, zone]).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ParseDateUdf {
+    signature: Signature,
+}
+
+impl ParseDateUdf {
+    fn new(arity: usize) -> ParseDateUdf {
+        ParseDateUdf {
+            signature: Signature::exact(vec![DataType::Utf8; arity], Volatility::Immutable),
+        }
+    }
+}
+
+impl ScalarUDFImpl for ParseDateUdf {
+    fn name(&self) -> &str {
+        "parseDate"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> DfResult<DataType> {
+        Ok(DataType::Int64)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        let n = args.number_rows;
+        let arrays = args
+            .args
+            .iter()
+            .map(|a| a.to_array(n))
+            .collect::<DfResult<Vec<_>>>()?;
+        let strings: Vec<&StringArray> = arrays.iter().map(|a| a.as_string::<i32>()).collect();
+        let value = |col: usize, row: usize| {
+            strings
+                .get(col)
+                .and_then(|a| (!a.is_null(row)).then(|| a.value(row)))
+        };
+        let out: Int64Array = (0..n)
+            .map(|row| {
+                let text = value(0, row)?;
+                let format = java_pattern(value(1, row)?)?;
+                let zone = match strings.len() {
+                    3 => zone_offset_secs(value(2, row)?)?,
+                    _ => 0,
+                };
+                parse_with(text.trim(), &format, zone)
+            })
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_date_reads_java_patterns() {
+        let f = java_pattern("yyyy-MM-dd HH:mm:ss").unwrap();
+        assert_eq!(
+            parse_with("2026-11-01 10:01:00", &f, 0),
+            Some(1_793_527_260_000)
+        );
+        let f = java_pattern("dd/MMM/yyyy:HH:mm:ss Z").unwrap();
+        assert_eq!(
+            parse_with("01/Nov/2026:12:01:00 +0200", &f, 0),
+            Some(1_793_527_260_000)
+        );
+        let f = java_pattern("yyyy-MM-dd'T'HH:mm:ss.SSS").unwrap();
+        assert_eq!(
+            parse_with("2026-11-01T10:01:00.123", &f, 0),
+            Some(1_793_527_260_123)
+        );
+        let f = java_pattern("yyyy-MM-dd").unwrap();
+        assert_eq!(parse_with("2026-11-01", &f, 3600), Some(1_793_487_600_000));
+        assert_eq!(parse_with("not a date", &f, 0), None);
+        assert!(java_pattern("yyyy-MM-dd VV").is_none());
+        assert_eq!(zone_offset_secs("-05:30"), Some(-19_800));
+        assert_eq!(zone_offset_secs("Europe/Paris"), None);
+    }
 
     #[test]
     fn periods_follow_the_documented_units_and_caps() {
@@ -213,5 +447,7 @@ mod tests {
         assert_eq!(period(1, "years"), Some(Period::Months(12)));
         assert_eq!(period(1, "fortnight"), None);
         assert_eq!(period(0, "m"), None);
+        assert_eq!(uncapped_millis(90, "m"), Some(5_400_000));
+        assert_eq!(uncapped_millis(1, "mo"), None);
     }
 }

@@ -7,8 +7,10 @@
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder, StructArray};
-use datafusion::arrow::buffer::NullBuffer;
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Int64Builder, ListArray, StringBuilder, StructArray,
+};
+use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::{
@@ -23,7 +25,13 @@ pub enum Extractor {
     Regex { regex: Regex, groups: Vec<usize> },
     /// RFC 4180 comma-separated values, assigned by position.
     Csv,
+    /// `parse ... multi`: every match of the regex, as a list of structs (each with the targets
+    /// and [`MATCH_ORDINAL`], the match's position); null when nothing matches.
+    Multi { regex: Regex, groups: Vec<usize> },
 }
+
+/// The field of a `multi` match struct holding the match's position in its value (0-based).
+pub const MATCH_ORDINAL: &str = "__loupe_match";
 
 #[derive(Debug, Clone)]
 pub struct ExtractUdf {
@@ -100,7 +108,10 @@ impl ScalarUDFImpl for ExtractUdf {
     }
 
     fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Struct(self.fields()))
+        Ok(match self.extractor {
+            Extractor::Multi { .. } => self.match_list_type(),
+            _ => DataType::Struct(self.fields()),
+        })
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -109,6 +120,9 @@ impl ScalarUDFImpl for ExtractUdf {
         };
         let array = arg.to_array(args.number_rows)?;
         let text = array.as_string::<i32>();
+        if let Extractor::Multi { regex, groups } = &self.extractor {
+            return self.all_matches(text, regex, groups);
+        }
         let mut builders: Vec<StringBuilder> =
             self.targets.iter().map(|_| StringBuilder::new()).collect();
         let mut valid = Vec::with_capacity(text.len());
@@ -126,6 +140,7 @@ impl ScalarUDFImpl for ExtractUdf {
                         }
                         None => false,
                     },
+                    Extractor::Multi { .. } => false,
                     Extractor::Csv => {
                         let values = split_csv(text.value(i));
                         for (j, b) in builders.iter_mut().enumerate() {
@@ -147,6 +162,72 @@ impl ScalarUDFImpl for ExtractUdf {
         let nulls = NullBuffer::from(valid);
         let array = StructArray::try_new(self.fields(), columns, Some(nulls))?;
         Ok(ColumnarValue::Array(Arc::new(array)))
+    }
+}
+
+impl ExtractUdf {
+    /// The fields of one `multi` match: the targets, then the match ordinal.
+    fn match_fields(&self) -> Fields {
+        let mut fields: Vec<Field> = self
+            .targets
+            .iter()
+            .map(|t| Field::new(t, DataType::Utf8, true))
+            .collect();
+        fields.push(Field::new(MATCH_ORDINAL, DataType::Int64, false));
+        fields.into()
+    }
+
+    fn match_list_type(&self) -> DataType {
+        DataType::List(Arc::new(Field::new_list_field(
+            DataType::Struct(self.match_fields()),
+            true,
+        )))
+    }
+
+    /// `parse ... multi`: per row, the list of every match (null when there is none).
+    fn all_matches(
+        &self,
+        text: &datafusion::arrow::array::StringArray,
+        regex: &Regex,
+        groups: &[usize],
+    ) -> Result<ColumnarValue> {
+        let mut builders: Vec<StringBuilder> =
+            self.targets.iter().map(|_| StringBuilder::new()).collect();
+        let mut ordinals = Int64Builder::new();
+        let mut offsets: Vec<i32> = vec![0];
+        let mut valid = Vec::with_capacity(text.len());
+        let mut total: i32 = 0;
+        for i in 0..text.len() {
+            let mut found = 0;
+            if !text.is_null(i) {
+                for caps in regex.captures_iter(text.value(i)) {
+                    for (b, g) in builders.iter_mut().zip(groups) {
+                        b.append_option(caps.get(*g).map(|m| m.as_str()));
+                    }
+                    ordinals.append_value(found);
+                    found += 1;
+                }
+            }
+            total += i32::try_from(found).unwrap_or(i32::MAX);
+            offsets.push(total);
+            valid.push(found > 0);
+        }
+        let mut columns: Vec<ArrayRef> = builders
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef)
+            .collect();
+        columns.push(Arc::new(ordinals.finish()));
+        let matches = StructArray::try_new(self.match_fields(), columns, None)?;
+        let list = ListArray::try_new(
+            Arc::new(Field::new_list_field(
+                DataType::Struct(self.match_fields()),
+                true,
+            )),
+            OffsetBuffer::new(offsets.into()),
+            Arc::new(matches),
+            Some(NullBuffer::from(valid)),
+        )?;
+        Ok(ColumnarValue::Array(Arc::new(list)))
     }
 }
 

@@ -20,7 +20,8 @@ pub(crate) const NAMES: &[&str] = &[
     "unmask",
 ];
 
-/// Casts the values to one type: their own when they agree, text otherwise.
+/// Casts the values to one type: their own when they agree, a number when all are numbers,
+/// else text as Insights renders each value (`1200`, not `1200.0`).
 fn unify(c: &Call<'_>, values: Vec<Expr>) -> Result<Vec<Expr>> {
     let mut types = Vec::with_capacity(values.len());
     for v in &values {
@@ -28,13 +29,18 @@ fn unify(c: &Call<'_>, values: Vec<Expr>) -> Result<Vec<Expr>> {
     }
     let concrete: Vec<&DataType> = types.iter().filter(|t| **t != DataType::Null).collect();
     let same = concrete.windows(2).all(|w| w[0] == w[1]);
+    let numeric = !concrete.is_empty() && concrete.iter().all(|t| t.is_numeric());
     Ok(match (same, concrete.first()) {
         (true, Some(t)) => values.into_iter().map(|v| cast(v, (*t).clone())).collect(),
         (true, None) => values,
+        (false, _) if numeric => values
+            .into_iter()
+            .map(|v| cast(v, DataType::Float64))
+            .collect(),
         (false, _) => values
             .into_iter()
-            .map(|v| cast(v, DataType::Utf8))
-            .collect(),
+            .map(|v| c.p.text(v))
+            .collect::<Result<_>>()?,
     })
 }
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, Int64Array, StringArray, StringBuilder};
-use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::common::{Result as DfResult, exec_err};
 use datafusion::functions::expr_fn as f;
 use datafusion::logical_expr::{
@@ -113,6 +113,11 @@ pub(crate) fn plan(c: &Call<'_>, name: &str) -> Result<Option<Expr>> {
     }))
 }
 
+/// A floating-point number as text, rendered as Insights renders numbers.
+pub(crate) fn number_text(e: Expr) -> Expr {
+    TextUdf::call(TextFn::NumberText, vec![e])
+}
+
 /// The string functions Loupe computes itself (DataFusion has no equivalent with Insights'
 /// semantics). Input that does not decode gives a missing value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -125,6 +130,8 @@ enum TextFn {
     HexToDec,
     DecToHex,
     Split,
+    /// A number as Insights prints it (`1200`, not `1200.0`).
+    NumberText,
 }
 
 impl TextFn {
@@ -138,12 +145,14 @@ impl TextFn {
             TextFn::HexToDec => "hexToDec",
             TextFn::DecToHex => "decToHex",
             TextFn::Split => "split",
+            TextFn::NumberText => "insights_number_text",
         }
     }
 
     fn inputs(self) -> Vec<DataType> {
         match self {
             TextFn::DecToHex => vec![DataType::Int64],
+            TextFn::NumberText => vec![DataType::Float64],
             TextFn::Split => vec![DataType::Utf8; 2],
             _ => vec![DataType::Utf8],
         }
@@ -199,6 +208,17 @@ impl ScalarUDFImpl for TextUdf {
         let Some(first) = arrays.first() else {
             return exec_err!("{} needs an argument", self.name());
         };
+        if self.function == TextFn::NumberText {
+            let numbers = first.as_primitive::<Float64Type>();
+            let out: StringArray = numbers
+                .iter()
+                .map(|v| {
+                    v.filter(|v| v.is_finite())
+                        .map(crate::result::format_number)
+                })
+                .collect();
+            return Ok(ColumnarValue::Array(Arc::new(out)));
+        }
         if self.function == TextFn::DecToHex {
             let numbers = first.as_primitive::<Int64Type>();
             let out: StringArray = numbers.iter().map(|v| v.map(dec_to_hex)).collect();

@@ -14,6 +14,9 @@ use crate::error::Result;
 const ROW: &str = "__loupe_dedup_row";
 
 pub(crate) fn plan(state: &mut PlanState, keys: &[ast::Expr]) -> Result<()> {
+    if let Some(key) = keys.iter().find(|k| super::is_structure(state, k)) {
+        return Err(super::structure_error(key, "dedup"));
+    }
     let keys = {
         let exprs = state.exprs();
         keys.iter()

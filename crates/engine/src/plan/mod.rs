@@ -11,17 +11,19 @@ mod filter;
 mod json;
 mod limit;
 mod parse;
+mod sequence;
 mod sort;
 pub mod source;
 mod stats;
 mod unnest;
 
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Column;
 use datafusion::error::DataFusionError;
 use datafusion::functions::expr_fn::concat;
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, SortExpr, lit};
+use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, SortExpr, cast, lit};
 use loupe_lang::Diagnostic;
-use loupe_lang::ast::{CommandKind, Query};
+use loupe_lang::ast::{self, CommandKind, Query};
 use loupe_store::{LOG_GROUP, MESSAGE, TIMESTAMP};
 
 use crate::error::Result;
@@ -31,6 +33,8 @@ use crate::expr::{ExprPlanner, QueryContext};
 pub const LOCAL_ACCOUNT_ID: &str = "000000000000";
 /// The generated field naming an event's account and log group.
 pub const LOG: &str = "@log";
+
+pub use sequence::APPROX_COUNT;
 
 /// Rows a query returns when it has no `limit` of its own.
 pub const DEFAULT_LIMIT: usize = 10_000;
@@ -62,6 +66,11 @@ pub(crate) struct PlanState {
     pub ctx: QueryContext,
     /// Columns a command computed (rather than the scan read from events).
     pub computed: Vec<String>,
+    /// Columns holding a map or list (`jsonParse`, `split`, `parse ... logfmt`).
+    pub structures: Vec<String>,
+    /// After a `stats ... by bin(period)` with that single group: its column and period in ms
+    /// (what `fillmissing` fills).
+    pub bin_group: Option<(String, i64)>,
 }
 
 impl PlanState {
@@ -158,6 +167,8 @@ pub fn plan_query(
         stats_seen: 0,
         ctx,
         computed: Vec::new(),
+        structures: Vec::new(),
+        bin_group: None,
     };
     // Without a `sort`, Insights returns events newest first; `limit any` opts out of order.
     // The order is applied lazily: after filters, before anything that depends on it.
@@ -177,8 +188,8 @@ pub fn plan_query(
         match &command.kind {
             // These set a new order, so a pending one is moot.
             CommandKind::Sort(keys) => {
-                state.pending_order = None;
-                sort::plan(&mut state, keys)?
+                let previous = state.pending_order.take();
+                sort::plan(&mut state, keys, previous)?
             }
             CommandKind::Stats {
                 aggregates,
@@ -227,6 +238,28 @@ pub fn plan_query(
                 state.settle_order()?;
                 limit::plan(&mut state, *count, *count_span)?
             }
+            CommandKind::Accum { field, alias } => {
+                sequence::accum(&mut state, field, alias.as_ref())?
+            }
+            CommandKind::AutoRegress { field, alias, lags } => {
+                sequence::autoregress(&mut state, field, alias.as_ref(), lags.as_ref())?
+            }
+            CommandKind::FillDown(names) => sequence::filldown(&mut state, names)?,
+            CommandKind::Sessionize {
+                fields,
+                maxspan,
+                alias,
+            } => sequence::sessionize(&mut state, fields, maxspan.as_ref(), alias.as_ref())?,
+            CommandKind::FillMissing(values) => {
+                sequence::fillmissing(&mut state, values, command.span)?
+            }
+            CommandKind::AddTotals { options, fields } => {
+                sequence::addtotals(&mut state, options, fields)?
+            }
+            CommandKind::CountFrequent(fields) => {
+                state.pending_order = None;
+                sequence::count_frequent(&mut state, fields)?
+            }
             other => {
                 let what = format!("command `{}`", other.name());
                 return Err(Diagnostic::unsupported(what, command.span).into());
@@ -257,13 +290,50 @@ pub fn plan_query(
                 .into_iter()
                 .find(|c| &c.name == name)
         })
-        .map(Expr::Column)
+        .map(|c| {
+            // A JSON `true`/`false` read from an event shows as written (spec §2.4, §7.3);
+            // booleans a query computes show as 1/0.
+            let raw = !state.computed.contains(&c.name);
+            match state.builder.schema().qualified_field_from_column(&c) {
+                Ok((_, f)) if raw && f.data_type() == &DataType::Boolean => {
+                    let name = c.name.clone();
+                    cast(Expr::Column(c), DataType::Utf8).alias(name)
+                }
+                _ => Expr::Column(c),
+            }
+        })
         .collect();
     state.map(|b| Ok(b.project(columns)?))?;
     Ok(PlannedQuery {
         plan: state.builder.build()?,
         output,
     })
+}
+
+/// Whether `e` is a map or list value: a call making one, or a field holding one. Insights does
+/// not allow those in `stats`, `sort` and `dedup` (spec §2.1, §3.25).
+pub(crate) fn is_structure(state: &PlanState, e: &ast::Expr) -> bool {
+    match &e.kind {
+        ast::ExprKind::Call { name, .. } => {
+            matches!(
+                name.name.to_ascii_lowercase().as_str(),
+                "jsonparse" | "split"
+            )
+        }
+        ast::ExprKind::Field(f) => state.structures.contains(&f.name),
+        _ => false,
+    }
+}
+
+/// The diagnostic for a map or list where `command` needs a plain value.
+pub(crate) fn structure_error(e: &ast::Expr, command: &str) -> crate::EngineError {
+    Diagnostic::semantic(
+        format!("a map or list value cannot be used in `{command}`"),
+        e.span,
+    )
+    .with_label("a structure value")
+    .with_help("read a member (`x.key`, `x[0]`) or use jsonStringify(x)")
+    .into()
 }
 
 /// Appends `name` to `list` unless it is already there.

@@ -1,4 +1,4 @@
-//! `parse [field] "glob" as a, b`, `parse [field] /regex/ [as a, b]`, `parse [field] csv as ...`.
+//! `parse [field] "glob" as a, b`, `parse [field] /regex/ [as a, b] [multi]`, `parse [field] csv as ...`.
 //!
 //! Extracted values are strings; a row that does not match keeps flowing without the new fields
 //! (spec §3.7). The source defaults to `@message`. The extracted fields are not added to the
@@ -15,9 +15,10 @@ use regex::Regex;
 
 use super::PlanState;
 use crate::error::Result;
-use crate::functions::extract::{ExtractUdf, Extractor};
+use crate::functions::extract::{ExtractUdf, Extractor, MATCH_ORDINAL};
 use crate::functions::json::{JsonFn, JsonUdf};
-use datafusion::logical_expr::Expr;
+use datafusion::common::{Column, UnnestOptions};
+use datafusion::logical_expr::{Expr, SortExpr};
 
 /// The regex a glob pattern stands for.
 pub fn glob_regex(glob: &str) -> String {
@@ -53,9 +54,6 @@ pub(crate) fn plan(
     multi: bool,
     span: Span,
 ) -> Result<()> {
-    if multi {
-        return Err(Diagnostic::unsupported("`parse ... multi`", span).into());
-    }
     let (key, names, extractor) = match mode {
         ParseMode::Glob { pattern, span } => {
             let regex = compile(&glob_regex(pattern), *span)?;
@@ -89,11 +87,12 @@ pub(crate) fn plan(
                 )
                 .into());
             }
-            (
-                format!("regex:{pattern}"),
-                names,
-                Extractor::Regex { regex, groups },
-            )
+            let extractor = if multi {
+                Extractor::Multi { regex, groups }
+            } else {
+                Extractor::Regex { regex, groups }
+            };
+            (format!("regex:{pattern}"), names, extractor)
         }
         ParseMode::Csv => {
             let names = targets.iter().map(|t| t.name.clone()).collect();
@@ -101,13 +100,39 @@ pub(crate) fn plan(
         }
         ParseMode::Logfmt => return logfmt(state, source, targets, span),
     };
+    if multi && !matches!(extractor, Extractor::Multi { .. }) {
+        return Err(Diagnostic::semantic("`multi` needs a regex pattern", span).into());
+    }
     let value = source_text(state, source)?;
+    let is_multi = matches!(extractor, Extractor::Multi { .. });
     let udf = ExtractUdf::udf(key, names.clone(), extractor);
     let internal = format!("__loupe_parse_{}", span.start);
     state.add_column(&internal, udf.call(vec![value]))?;
+    if is_multi {
+        unnest_matches(state, &internal)?;
+    }
     let parsed = state.column(&internal)?;
     for name in &names {
         state.add_column(name, get_field(parsed.clone(), name.as_str()))?;
+    }
+    Ok(())
+}
+
+/// `parse ... multi`: one row per match, in match order within the rows' order; a row without
+/// a match is kept once, without the fields (as `parse` never drops rows).
+fn unnest_matches(state: &mut PlanState, internal: &str) -> Result<()> {
+    let order = match state.pending_order.take() {
+        Some(order) => order,
+        None => state.order.clone(),
+    };
+    let options = UnnestOptions::new().with_preserve_nulls(true);
+    let column = Column::new_unqualified(internal);
+    state.map(|b| Ok(b.unnest_column_with_options(column, options)?))?;
+    if !order.is_empty() {
+        let mut order = order;
+        let ordinal = get_field(state.column(internal)?, MATCH_ORDINAL);
+        order.push(SortExpr::new(ordinal, true, false));
+        state.pending_order = Some(order);
     }
     Ok(())
 }
@@ -136,6 +161,7 @@ fn logfmt(
         );
     };
     let value = source_text(state, source)?;
+    super::push_unique(&mut state.structures, &alias.name);
     state.add_column(&alias.name, JsonUdf::call(JsonFn::Logfmt, vec![value]))
 }
 

@@ -36,6 +36,9 @@ pub(crate) fn plan(
     if let Some(offset) = offset {
         return Err(Diagnostic::unsupported("`offset` in stats", offset.span).into());
     }
+    if let Some(term) = by.iter().find(|t| super::is_structure(state, &t.expr)) {
+        return Err(super::structure_error(&term.expr, "stats"));
+    }
     let mut group_exprs = Vec::with_capacity(by.len());
     let mut group_names = Vec::with_capacity(by.len());
     let mut sort_keys = Vec::with_capacity(by.len());
@@ -47,6 +50,12 @@ pub(crate) fn plan(
             group_names.push(name);
         }
     }
+    for (term, name) in by.iter().zip(&group_names) {
+        // A group term that is not a plain field is a value the query computed.
+        if !matches!(term.expr.kind, ExprKind::Field(_)) {
+            super::push_unique(&mut state.computed, name);
+        }
+    }
     let mut agg_exprs = Vec::new();
     let mut finishers: Vec<(String, Expr)> = Vec::new();
     let mut finals = Vec::with_capacity(aggregates.len());
@@ -54,6 +63,9 @@ pub(crate) fn plan(
         let exprs = state.exprs();
         for item in aggregates {
             let rewritten = extract(&item.expr, &mut |name, args, span| {
+                if let Some(arg) = args.iter().find(|a| super::is_structure(state, a)) {
+                    return Err(super::structure_error(arg, "stats"));
+                }
                 let internal = format!("{INTERNAL}{}", agg_exprs.len());
                 let call = Call {
                     p: &exprs,
@@ -103,11 +115,38 @@ pub(crate) fn plan(
         }
         state.pending_order = Some(sort_keys);
     }
+    state.bin_group = match by {
+        [term] => bin_period(&term.expr).map(|ms| (group_names[0].clone(), ms)),
+        _ => None,
+    };
     state.fields.clear();
+    state.structures.clear();
     state.display = None;
     state.default_output = output;
     state.stats_seen += 1;
     Ok(())
+}
+
+/// The period in ms of a `bin(period)` group term (fixed-length periods only).
+fn bin_period(e: &ast::Expr) -> Option<i64> {
+    let ExprKind::Call { name, args } = &e.kind else {
+        return None;
+    };
+    if !name.name.eq_ignore_ascii_case("bin") {
+        return None;
+    }
+    match args.as_slice() {
+        [
+            ast::Expr {
+                kind: ExprKind::Literal(ast::Literal::Duration { value, unit }),
+                ..
+            },
+        ] => match crate::functions::datetime::period(*value, unit)? {
+            crate::functions::datetime::Period::Millis(ms) => Some(ms),
+            crate::functions::datetime::Period::Months(_) => None,
+        },
+        _ => None,
+    }
 }
 
 fn output_name(p: &Projection) -> String {

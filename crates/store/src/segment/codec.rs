@@ -30,10 +30,21 @@ pub(crate) struct FxHasher(u64);
 
 impl std::hash::Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
+        // Whole words by value, the tail byte by byte: no variable-length copy (a `memmove`
+        // call) per word.
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
             let mut a = [0u8; 8];
-            a[..chunk.len()].copy_from_slice(chunk);
+            a.copy_from_slice(w);
             self.write_u64(u64::from_le_bytes(a));
+        }
+        let tail = words.remainder();
+        if !tail.is_empty() {
+            let mut v = 0u64;
+            for (i, &b) in tail.iter().enumerate() {
+                v |= u64::from(b) << (8 * i);
+            }
+            self.write_u64(v);
         }
     }
     fn write_u8(&mut self, i: u8) {

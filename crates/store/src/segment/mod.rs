@@ -58,6 +58,7 @@ pub(crate) mod tests;
 mod write;
 
 pub use read::{ColumnData, Segment};
+pub(crate) use write::{RowRef, encode_rows, write_segment_unlinked};
 pub use write::{SegmentRow, WriteConfig, encode_segment, write_segment};
 
 pub(crate) const MAGIC: &[u8; 8] = b"LOUPESEG";
@@ -245,6 +246,11 @@ impl Value {
             Leaf::Bool(b) => Value::Bool(b),
             Leaf::Str(s) => Value::Str(s.to_owned()),
             Leaf::Num(s) => {
+                match quick_number(s) {
+                    Some(QuickNum::Int(i)) => return Value::Int(i),
+                    Some(QuickNum::Float { value, .. }) => return Value::Float(value),
+                    None => {}
+                }
                 if let Ok(i) = s.parse::<i64>()
                     && displays_as(&i, s)
                 {
@@ -270,6 +276,60 @@ impl Value {
             Value::Str(s) => s.clone(),
         }
     }
+}
+
+/// A number typed from its text alone (see [`quick_number`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum QuickNum {
+    Int(i64),
+    /// `places`: digits after the point, as the value prints.
+    Float {
+        value: f64,
+        places: u32,
+    },
+}
+
+/// Types number text without printing the value back, where the answer is certain: a canonical
+/// integer of at most 18 digits (`-?(0|[1-9][0-9]*)`, not `-0`) is an integer; a decimal
+/// `-?(0|[1-9][0-9]*)\.[0-9]*[1-9]` of at most 15 digits is a float that prints as its text
+/// (decimals of at most 15 significant digits are distinct as `f64`s, so the shortest form
+/// that reads back as the value is the text itself). `None`: decide by printing
+/// ([`displays_as`]). This runs for every numeric value at ingest.
+pub(crate) fn quick_number(text: &str) -> Option<QuickNum> {
+    let b = text.as_bytes();
+    let neg = b.first() == Some(&b'-');
+    let digits = &b[usize::from(neg)..];
+    let int_len = digits
+        .iter()
+        .position(|c| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    let int = &digits[..int_len];
+    if int.is_empty() || (int.len() > 1 && int[0] == b'0') {
+        return None;
+    }
+    if int_len == digits.len() {
+        if int.len() > 18 || (neg && int == b"0") {
+            return None;
+        }
+        let v = int.iter().fold(0i64, |v, &c| v * 10 + i64::from(c - b'0'));
+        return Some(QuickNum::Int(if neg { -v } else { v }));
+    }
+    if digits[int_len] != b'.' {
+        return None;
+    }
+    let frac = &digits[int_len + 1..];
+    if frac.is_empty()
+        || frac.last() == Some(&b'0')
+        || !frac.iter().all(u8::is_ascii_digit)
+        || int.len() + frac.len() > 15
+    {
+        return None;
+    }
+    let value = text.parse::<f64>().ok()?;
+    Some(QuickNum::Float {
+        value,
+        places: frac.len() as u32,
+    })
 }
 
 /// Whether `v` prints exactly as `text`, compared as it prints: no allocation (this runs for

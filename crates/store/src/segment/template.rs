@@ -12,7 +12,19 @@ use super::Value;
 /// The pieces of text between the leaf value tokens of a JSON object message (one more piece
 /// than slots). `None` when `message` is not a single JSON object, or a string value has an
 /// escape (its stored value would not give back its text).
+#[cfg(test)]
 pub(crate) fn split_json(message: &str) -> Option<Vec<&str>> {
+    let mut pieces = Vec::new();
+    split_json_into(message, &mut pieces).then_some(pieces)
+}
+
+/// [`split_json`] into a buffer the caller reuses (cleared first); false where that is `None`.
+pub(crate) fn split_json_into<'m>(message: &'m str, pieces: &mut Vec<&'m str>) -> bool {
+    pieces.clear();
+    split(message, pieces).is_some()
+}
+
+fn split<'m>(message: &'m str, pieces: &mut Vec<&'m str>) -> Option<()> {
     #[derive(PartialEq)]
     enum Ctx {
         Object { expect_key: bool },
@@ -27,7 +39,6 @@ pub(crate) fn split_json(message: &str) -> Option<Vec<&str>> {
         return None;
     }
     let mut stack: Vec<Ctx> = Vec::new();
-    let mut pieces = Vec::new();
     let mut piece_start = 0;
     fn slot<'m>(
         message: &'m str,
@@ -88,7 +99,7 @@ pub(crate) fn split_json(message: &str) -> Option<Vec<&str>> {
                         return None;
                     }
                     // The quotes stay in the pieces: a slot holds the value's text.
-                    slot(message, i + 1, j, &mut pieces, &mut piece_start);
+                    slot(message, i + 1, j, pieces, &mut piece_start);
                 }
                 i = j + 1;
             }
@@ -98,7 +109,7 @@ pub(crate) fn split_json(message: &str) -> Option<Vec<&str>> {
                 {
                     j += 1;
                 }
-                slot(message, i, j, &mut pieces, &mut piece_start);
+                slot(message, i, j, pieces, &mut piece_start);
                 i = j;
             }
             b't' | b'f' => {
@@ -106,7 +117,7 @@ pub(crate) fn split_json(message: &str) -> Option<Vec<&str>> {
                 if !b[i..].starts_with(word) {
                     return None;
                 }
-                slot(message, i, i + word.len(), &mut pieces, &mut piece_start);
+                slot(message, i, i + word.len(), pieces, &mut piece_start);
                 i += word.len();
             }
             b'n' => {
@@ -123,7 +134,7 @@ pub(crate) fn split_json(message: &str) -> Option<Vec<&str>> {
         return None;
     }
     pieces.push(&message[piece_start..]);
-    Some(pieces)
+    Some(())
 }
 
 /// A value's text inside a JSON message (string quotes belong to the template pieces).
@@ -187,7 +198,7 @@ mod tests {
 
 /// Bytes that end a word of a text message. Words holding an ASCII digit are *variables*; the
 /// text between them is the template (the CLP idea: a log line is a format string plus values).
-fn is_delimiter(b: u8) -> bool {
+const fn is_delimiter(b: u8) -> bool {
     matches!(
         b,
         b' ' | b'\t'
@@ -215,23 +226,56 @@ fn is_delimiter(b: u8) -> bool {
     )
 }
 
+const DELIMITER: u8 = 1;
+const DIGIT: u8 = 2;
+
+/// Per byte: [`DELIMITER`], [`DIGIT`] or 0 (one table load per byte in the split loop).
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = if is_delimiter(b as u8) {
+            DELIMITER
+        } else if (b as u8).is_ascii_digit() {
+            DIGIT
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
 /// Splits a text message into template pieces and variables (`pieces.len() == vars.len() + 1`);
 /// concatenating them in turn gives the message back.
 pub(crate) fn split_text(message: &str) -> (Vec<&str>, Vec<&str>) {
-    let b = message.as_bytes();
     let (mut pieces, mut vars) = (Vec::new(), Vec::new());
+    split_text_into(message, &mut pieces, &mut vars);
+    (pieces, vars)
+}
+
+/// [`split_text`] into buffers the caller reuses (cleared first).
+pub(crate) fn split_text_into<'m>(
+    message: &'m str,
+    pieces: &mut Vec<&'m str>,
+    vars: &mut Vec<&'m str>,
+) {
+    pieces.clear();
+    vars.clear();
+    let b = message.as_bytes();
     let (mut piece_start, mut i) = (0, 0);
     while i < b.len() {
-        if is_delimiter(b[i]) {
+        if CLASS[usize::from(b[i])] == DELIMITER {
             i += 1;
             continue;
         }
         let start = i;
-        let mut digit = false;
-        while i < b.len() && !is_delimiter(b[i]) {
-            digit |= b[i].is_ascii_digit();
+        let mut class = 0;
+        while i < b.len() && CLASS[usize::from(b[i])] != DELIMITER {
+            class |= CLASS[usize::from(b[i])];
             i += 1;
         }
+        let digit = class & DIGIT != 0;
         // Delimiters are ASCII, so `start` and `i` are on character boundaries.
         if digit {
             pieces.push(&message[piece_start..start]);
@@ -240,7 +284,6 @@ pub(crate) fn split_text(message: &str) -> (Vec<&str>, Vec<&str>) {
         }
     }
     pieces.push(&message[piece_start..]);
-    (pieces, vars)
 }
 
 /// A column of one template slot's values: integers when every value is a canonical integer,
@@ -249,7 +292,11 @@ pub(crate) fn encode_slot(out: &mut Vec<u8>, values: &[&str]) {
     use super::codec::{put_uvarint, zigzag};
     let ints: Option<Vec<i64>> = values
         .iter()
-        .map(|v| v.parse::<i64>().ok().filter(|i| super::displays_as(i, v)))
+        .map(|v| match super::quick_number(v) {
+            Some(super::QuickNum::Int(i)) => Some(i),
+            Some(super::QuickNum::Float { .. }) => None,
+            None => v.parse::<i64>().ok().filter(|i| super::displays_as(i, v)),
+        })
         .collect();
     if let Some(ints) = ints {
         out.push(0);

@@ -463,6 +463,59 @@ pub(crate) fn app_log_lines(rng: &mut Rng, n: usize) -> Vec<String> {
         .collect()
 }
 
+/// Seeded loghub-style text logs (HDFS, Apache error, Linux syslog and OpenSSH shapes): a few
+/// templates with numbers, ids, addresses and paths as variables, one event per line.
+pub(crate) fn text_log_lines(rng: &mut Rng, n: usize) -> Vec<String> {
+    let mut ts = 1_767_225_600u64;
+    (0..n)
+        .map(|_| {
+            ts += rng.below(3);
+            let (h, m, sec) = ((ts / 3600) % 24, (ts / 60) % 60, ts % 60);
+            let ip = format!(
+                "10.{}.{}.{}",
+                rng.below(256),
+                rng.below(256),
+                rng.below(256)
+            );
+            match rng.below(6) {
+                0 => format!(
+                    "081109 {h:02}{m:02}{sec:02} {} INFO dfs.DataNode$PacketResponder: PacketResponder {} for block blk_{}{} terminating",
+                    rng.below(4000),
+                    rng.below(3),
+                    if rng.below(2) == 0 { "-" } else { "" },
+                    rng.next() >> 1,
+                ),
+                1 => format!(
+                    "081109 {h:02}{m:02}{sec:02} {} INFO dfs.DataNode$DataXceiver: Receiving block blk_{} src: /{ip}:{} dest: /{ip}:50010",
+                    rng.below(4000),
+                    rng.next() >> 1,
+                    30_000 + rng.below(30_000),
+                ),
+                2 => format!(
+                    "[Sun Dec 04 {h:02}:{m:02}:{sec:02} 2005] [{}] mod_jk child workerEnv in error state {}",
+                    rng.pick(&["error", "notice", "error"]),
+                    rng.below(10),
+                ),
+                3 => format!(
+                    "Jun 14 {h:02}:{m:02}:{sec:02} combo sshd(pam_unix)[{}]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost={ip}  user={}",
+                    10_000 + rng.below(20_000),
+                    rng.pick(&["root", "guest", "test", "admin"]),
+                ),
+                4 => format!(
+                    "Dec 10 {h:02}:{m:02}:{sec:02} LabSZ sshd[{}]: Failed password for invalid user {} from {ip} port {} ssh2",
+                    20_000 + rng.below(10_000),
+                    rng.pick(&["admin", "oracle", "webmaster", "support"]),
+                    1024 + rng.below(60_000),
+                ),
+                _ => format!(
+                    "Dec 10 {h:02}:{m:02}:{sec:02} LabSZ sshd[{}]: Received disconnect from {ip}: 11: Bye Bye [preauth]",
+                    20_000 + rng.below(10_000),
+                ),
+            }
+        })
+        .collect()
+}
+
 fn ratio_line(name: &str, lines: &[String]) {
     let raw: String = lines.iter().map(|l| format!("{l}\n")).collect();
     let mut rows: Vec<SegmentRow> = lines
@@ -522,6 +575,7 @@ fn compression_report() {
         "seeded JSON app logs (30k)",
         &app_log_lines(&mut rng, 30_000),
     );
+    ratio_line("seeded text logs (30k)", &text_log_lines(&mut rng, 30_000));
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/loghub");
     let Ok(dirs) = std::fs::read_dir(&root) else {
         println!("SKIPPED: corpus not found at {}", root.display());
@@ -616,4 +670,94 @@ fn encode_profile() {
     let t = std::time::Instant::now();
     let _ = encode_segment(&mut rows, &WriteConfig::default()).unwrap();
     println!("encode {:?}", t.elapsed());
+}
+
+/// The text-only number typing agrees with printing the value back, on seeded numbers of every
+/// shape (canonical or not, long, signed, with exponents).
+#[test]
+fn quick_number_agrees_with_printing() {
+    fn slow(text: &str) -> Option<Value> {
+        if let Ok(i) = text.parse::<i64>()
+            && displays_as(&i, text)
+        {
+            return Some(Value::Int(i));
+        }
+        if let Ok(f) = text.parse::<f64>()
+            && f.is_finite()
+            && displays_as(&f, text)
+        {
+            return Some(Value::Float(f));
+        }
+        None
+    }
+    let mut rng = Rng::new(0xf10a7);
+    let mut texts: Vec<String> = [
+        "0",
+        "-0",
+        "7",
+        "-7",
+        "00",
+        "01",
+        "0.5",
+        "-0.5",
+        "0.50",
+        "1.0",
+        "1.",
+        ".5",
+        "1e3",
+        "+5",
+        "123456789012345678",
+        "1234567890123456789",
+        "9223372036854775807",
+        "0.1",
+        "0.2",
+        "123456789012.345",
+        "1234567890123.456",
+        "0.000000000000001",
+        "5e-324",
+        "-0.0",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for _ in 0..20_000 {
+        let digits = |rng: &mut Rng, n: u64| -> String {
+            (0..n)
+                .map(|_| char::from(b'0' + rng.below(10) as u8))
+                .collect()
+        };
+        let mut t = String::new();
+        if rng.below(3) == 0 {
+            t.push('-');
+        }
+        let n = 1 + rng.below(20);
+        t.push_str(&digits(&mut rng, n));
+        if rng.below(2) == 0 {
+            t.push('.');
+            let n = rng.below(18);
+            t.push_str(&digits(&mut rng, n));
+        }
+        texts.push(t);
+    }
+    for t in &texts {
+        let quick = quick_number(t);
+        match quick {
+            Some(QuickNum::Int(i)) => assert_eq!(slow(t), Some(Value::Int(i)), "{t}"),
+            Some(QuickNum::Float { value, places }) => {
+                assert_eq!(slow(t), Some(Value::Float(value)), "{t}");
+                let printed = format_float(value);
+                let want = printed.split_once('.').map_or(0, |(_, f)| f.len());
+                assert_eq!(places as usize, want, "{t}");
+            }
+            None => {}
+        }
+        if let Some(Value::Int(_)) = slow(t)
+            && t.len() <= 18
+        {
+            assert!(
+                quick.is_some(),
+                "canonical short integer {t} takes the slow path"
+            );
+        }
+    }
 }

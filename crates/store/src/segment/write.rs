@@ -1,20 +1,33 @@
 //! Encoding a segment.
+//!
+//! Blocks are encoded independently and in parallel (rayon): each worker discovers fields,
+//! builds the token filter and compresses its chunks with field columns numbered in the order it
+//! first meets them; a serial merge then numbers the columns for the whole segment in order of
+//! first appearance (block by block), encodes the small stream column against the segment's
+//! stream dictionary and lays the chunks out in block order. The bytes are the same as a serial
+//! encoding's. When the blocks together hold more distinct field names than
+//! [`WriteConfig::max_field_names`], the segment is encoded serially instead, so the cap applies
+//! in row order exactly.
 
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::Write;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
+use super::QuickNum;
 use super::bloom::Bloom;
 use super::codec::{FxHashMap as HashMap, FxHashSet as HashSet, put_bytes, put_uvarint, zigzag};
-use super::template::{encode_slot, split_json, split_text};
+use super::template::{encode_slot, split_json_into, split_text, split_text_into};
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
     ColumnKind, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
     MAX_CHUNK_RAW_BYTES, Stats, Value,
 };
-use crate::discover::discover_typed;
+use crate::discover::{Leaf, discover_typed};
 use crate::error::{Result, StoreError};
 use crate::event::Event;
 use crate::scan::{INGESTION_TIME, LOG_STREAM, MESSAGE, TIMESTAMP};
@@ -24,6 +37,26 @@ use crate::scan::{INGESTION_TIME, LOG_STREAM, MESSAGE, TIMESTAMP};
 pub struct SegmentRow {
     pub stream: String,
     pub event: Event,
+}
+
+/// One event to seal, borrowed (from a read write-ahead log, or from a [`SegmentRow`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RowRef<'a> {
+    pub timestamp: i64,
+    pub ingestion_time: i64,
+    pub stream: &'a str,
+    pub message: &'a str,
+}
+
+impl<'a> From<&'a SegmentRow> for RowRef<'a> {
+    fn from(r: &'a SegmentRow) -> Self {
+        RowRef {
+            timestamp: r.event.timestamp,
+            ingestion_time: r.event.ingestion_time,
+            stream: &r.stream,
+            message: &r.event.message,
+        }
+    }
 }
 
 /// How a segment is cut and compressed.
@@ -58,22 +91,72 @@ pub(crate) const MAX_FLOAT_SCALE: u32 = 9;
 
 /// Writes `bytes` to `path` durably: a temporary file, fsync, rename, fsync of the directory.
 pub fn write_segment(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut file = File::create(&tmp).map_err(StoreError::io(&tmp))?;
-    file.write_all(bytes).map_err(StoreError::io(&tmp))?;
-    file.sync_all().map_err(StoreError::io(&tmp))?;
-    drop(file);
-    std::fs::rename(&tmp, path).map_err(StoreError::io(path))?;
+    write_segment_unlinked(path, bytes)?;
     if let Some(dir) = path.parent() {
         crate::catalog::sync_dir(dir)?;
     }
     Ok(())
 }
 
+/// [`write_segment`] without the fsync of the directory: the caller syncs it once for several
+/// new files before anything names them.
+pub(crate) fn write_segment_unlinked(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut file = File::create(&tmp).map_err(StoreError::io(&tmp))?;
+    file.write_all(bytes).map_err(StoreError::io(&tmp))?;
+    file.sync_all().map_err(StoreError::io(&tmp))?;
+    drop(file);
+    std::fs::rename(&tmp, path).map_err(StoreError::io(path))
+}
+
 /// Sorts `rows` by timestamp (stable) and encodes them as a segment file.
 pub fn encode_segment(rows: &mut [SegmentRow], config: &WriteConfig) -> Result<Vec<u8>> {
     rows.sort_by_key(|r| r.event.timestamp);
-    let mut w = Writer::new(config);
+    let mut refs: Vec<RowRef<'_>> = rows.iter().map(RowRef::from).collect();
+    encode_rows(&mut refs, config)
+}
+
+/// Sorts `rows` by timestamp (stable) and encodes them as a segment file.
+pub(crate) fn encode_rows(rows: &mut [RowRef<'_>], config: &WriteConfig) -> Result<Vec<u8>> {
+    rows.sort_by_key(|r| r.timestamp);
+    let rows = &*rows;
+    let ranges = block_ranges(rows, config);
+    let parallel: Vec<Result<(EncodedBlock, Columns)>> = ranges
+        .par_iter()
+        .map(|range| {
+            let mut columns = Columns::new(config.max_field_names);
+            let mut zstd = compressor(config)?;
+            let block = encode_block(&rows[range.clone()], &mut columns, &mut zstd)?;
+            Ok((block, columns))
+        })
+        .collect();
+    let mut w = Writer::new(config)?;
+    let mut merged = true;
+    for (range, block) in ranges.iter().zip(parallel) {
+        let (block, local) = block?;
+        if !w.add_block(&rows[range.clone()], block, Some(&local))? {
+            merged = false;
+            break;
+        }
+    }
+    if !merged {
+        // More distinct names than the cap: which ones are kept depends on row order.
+        w = Writer::new(config)?;
+        let mut zstd = compressor(config)?;
+        for range in &ranges {
+            let mut columns = std::mem::replace(&mut w.columns, Columns::new(0));
+            let block = encode_block(&rows[range.clone()], &mut columns, &mut zstd);
+            w.columns = columns;
+            w.add_block(&rows[range.clone()], block?, None)?;
+        }
+    }
+    w.finish(rows)
+}
+
+/// The rows of each block: at most `block_rows`, closed once the messages reach
+/// `block_message_bytes`.
+fn block_ranges(rows: &[RowRef<'_>], config: &WriteConfig) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
     let mut start = 0;
     while start < rows.len() {
         let mut end = start;
@@ -82,264 +165,368 @@ pub fn encode_segment(rows: &mut [SegmentRow], config: &WriteConfig) -> Result<V
             && end - start < config.block_rows.clamp(1, MAX_BLOCK_ROWS)
             && (end == start || bytes < config.block_message_bytes)
         {
-            bytes += rows[end].event.message.len();
+            bytes += rows[end].message.len();
             end += 1;
         }
-        w.block(&rows[start..end])?;
+        out.push(start..end);
         start = end;
     }
-    w.finish(rows)
+    out
 }
 
-struct Writer<'c> {
-    config: &'c WriteConfig,
-    out: Vec<u8>,
-    streams: Vec<String>,
-    stream_ids: HashMap<String, u64>,
-    columns: Vec<ColumnDesc>,
+fn compressor(config: &WriteConfig) -> Result<zstd::bulk::Compressor<'static>> {
+    zstd::bulk::Compressor::new(config.zstd_level).map_err(StoreError::io(Path::new("<zstd>")))
+}
+
+/// A compressed column chunk, not yet placed in the file.
+struct Chunk {
+    data: Vec<u8>,
+    raw_len: u64,
+    present: u64,
+    stats: Stats,
+}
+
+fn chunk(
+    zstd: &mut zstd::bulk::Compressor<'static>,
+    raw: &[u8],
+    present: u64,
+    stats: Stats,
+) -> Result<Chunk> {
+    if raw.len() > MAX_CHUNK_RAW_BYTES {
+        return Err(StoreError::corrupt(
+            "<segment>",
+            "column chunk exceeds the maximum size",
+        ));
+    }
+    let data = zstd
+        .compress(raw)
+        .map_err(StoreError::io(Path::new("<zstd>")))?;
+    Ok(Chunk {
+        data,
+        raw_len: raw.len() as u64,
+        present,
+        stats,
+    })
+}
+
+/// The field columns of a segment (or, while blocks are encoded in parallel, of one block).
+struct Columns {
+    /// The system columns, then field columns in order of first appearance.
+    list: Vec<ColumnDesc>,
     /// Per field name, its column for each type (in `FieldType` order).
-    column_ids: HashMap<String, [Option<usize>; 4]>,
-    fields_complete: bool,
-    blocks: Vec<BlockMeta>,
-    zstd: Option<zstd::bulk::Compressor<'static>>,
+    ids: HashMap<String, [Option<usize>; 4]>,
+    /// Distinct field names kept at most.
+    cap: usize,
+    /// False once a name was refused for the cap.
+    complete: bool,
 }
 
-impl<'c> Writer<'c> {
-    fn new(config: &'c WriteConfig) -> Self {
-        let mut out = Vec::new();
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        debug_assert_eq!(out.len(), HEADER_LEN);
+impl Columns {
+    fn new(cap: usize) -> Self {
         let sys = |name: &str, kind| ColumnDesc {
             name: name.into(),
             kind,
         };
-        Self {
-            config,
-            out,
-            streams: Vec::new(),
-            stream_ids: HashMap::default(),
-            columns: vec![
+        Columns {
+            list: vec![
                 sys(TIMESTAMP, ColumnKind::Timestamp),
                 sys(INGESTION_TIME, ColumnKind::Ingestion),
                 sys(LOG_STREAM, ColumnKind::Stream),
                 sys(MESSAGE, ColumnKind::Message),
             ],
-            column_ids: HashMap::default(),
-            fields_complete: true,
-            blocks: Vec::new(),
-            zstd: None,
+            ids: HashMap::default(),
+            cap,
+            complete: true,
         }
-    }
-
-    fn chunk(&mut self, raw: &[u8], present: u64, stats: Stats) -> Result<ChunkRef> {
-        if raw.len() > MAX_CHUNK_RAW_BYTES {
-            return Err(StoreError::corrupt(
-                "<segment>",
-                "column chunk exceeds the maximum size",
-            ));
-        }
-        let zstd_err = StoreError::io(Path::new("<zstd>"));
-        // One compression context for all the segment's chunks.
-        let compressor = match &mut self.zstd {
-            Some(c) => c,
-            None => self
-                .zstd
-                .insert(zstd::bulk::Compressor::new(self.config.zstd_level).map_err(zstd_err)?),
-        };
-        let data = compressor
-            .compress(raw)
-            .map_err(StoreError::io(Path::new("<zstd>")))?;
-        Ok(self.raw_chunk(&data, raw.len() as u64, present, stats))
-    }
-
-    fn raw_chunk(&mut self, data: &[u8], raw_len: u64, present: u64, stats: Stats) -> ChunkRef {
-        let r = ChunkRef {
-            offset: self.out.len() as u64,
-            len: data.len() as u64,
-            raw_len,
-            crc: crc32fast::hash(data),
-            present,
-            stats,
-        };
-        self.out.extend_from_slice(data);
-        r
-    }
-
-    fn block(&mut self, rows: &[SegmentRow]) -> Result<()> {
-        let n = rows.len() as u64;
-        let min_ts = rows.first().map_or(0, |r| r.event.timestamp);
-        let max_ts = rows.last().map_or(0, |r| r.event.timestamp);
-
-        let mut raw = Vec::new();
-        let mut prev = min_ts;
-        for r in rows {
-            put_uvarint(&mut raw, zigzag(r.event.timestamp.wrapping_sub(prev)));
-            prev = r.event.timestamp;
-        }
-        let mut chunks = vec![None; self.columns.len()];
-        chunks[COL_TIMESTAMP] = Some(self.chunk(&raw, n, Stats::None)?);
-
-        raw.clear();
-        let mut prev = 0i64;
-        for r in rows {
-            put_uvarint(&mut raw, zigzag(r.event.ingestion_time.wrapping_sub(prev)));
-            prev = r.event.ingestion_time;
-        }
-        chunks[COL_INGESTION] = Some(self.chunk(&raw, n, Stats::None)?);
-
-        raw.clear();
-        // Rows of a block mostly come in runs of one stream: look up only when it changes.
-        let mut last: Option<(&str, u64)> = None;
-        for r in rows {
-            let id = match last {
-                Some((stream, id)) if stream == r.stream => id,
-                _ => {
-                    let id = match self.stream_ids.get(r.stream.as_str()) {
-                        Some(&id) => id,
-                        None => {
-                            let id = self.stream_ids.len() as u64;
-                            self.stream_ids.insert(r.stream.clone(), id);
-                            self.streams.push(r.stream.clone());
-                            id
-                        }
-                    };
-                    last = Some((&r.stream, id));
-                    id
-                }
-            };
-            put_uvarint(&mut raw, id);
-        }
-        chunks[COL_STREAM] = Some(self.chunk(&raw, n, Stats::None)?);
-
-        let (analyzed, bloom) = analyze(rows);
-        raw.clear();
-        bloom.encode(&mut raw);
-        let bloom = self.chunk(&raw, n, Stats::None)?;
-
-        // Discovered fields, sparse: per column (dense by column id), (row, value).
-        let mut values: Vec<Vec<(usize, Val<'_>)>> = vec![Vec::new(); self.columns.len()];
-        // Per row, the template that renders its message from the stored values, if any.
-        let mut row_templates: Vec<Template<'_>> = Vec::with_capacity(rows.len());
-        // Per template shape (by address; the `Arc` kept alive with it), column ids per leaf.
-        let mut shape_cols = ShapeColumns::default();
-        for (row, a) in analyzed.into_iter().enumerate() {
-            let Analyzed {
-                names,
-                values: leaf_values,
-                superseded,
-                pieces,
-                text,
-            } = a;
-            let mut all_stored = true;
-            // Rows of one template shape have the same names: their columns are looked up once
-            // per shape and type, not per leaf.
-            let mut cached = match &names {
-                Names::Shape(shape) => Some(
-                    shape_cols
-                        .entry(Arc::as_ptr(shape) as usize)
-                        .or_insert_with(|| (shape.clone(), vec![[None; 4]; shape.names.len()])),
-                ),
-                Names::Own(_) => None,
-            };
-            for (i, value) in leaf_values.into_iter().enumerate().rev() {
-                if superseded.get(i).copied().unwrap_or(false) {
-                    continue;
-                }
-                let ty = value.field_type();
-                let known = cached
-                    .as_ref()
-                    .and_then(|(_, cols)| cols.get(i).and_then(|ids| ids[ty as usize]));
-                let col = match known {
-                    Some(c) => c,
-                    None => match self.column_for(&names[i], ty) {
-                        Some(c) => {
-                            if let Some((_, cols)) = cached.as_mut()
-                                && let Some(ids) = cols.get_mut(i)
-                            {
-                                ids[ty as usize] = Some(c);
-                            }
-                            c
-                        }
-                        None => {
-                            self.fields_complete = false;
-                            all_stored = false;
-                            continue;
-                        }
-                    },
-                };
-                if col >= values.len() {
-                    values.resize_with(col + 1, Vec::new);
-                    chunks.resize(col + 1, None);
-                }
-                values[col].push((row, value));
-            }
-            row_templates.push(match pieces {
-                Some(pieces) if all_stored => Template::Json(pieces, names),
-                _ => match text {
-                    Some(text) => Template::Text(text),
-                    None => Template::None,
-                },
-            });
-        }
-        raw.clear();
-        encode_messages(&mut raw, rows, &row_templates);
-        chunks[COL_MESSAGE] = Some(self.chunk(&raw, n, Stats::None)?);
-
-        for (col, vals) in values.iter().enumerate() {
-            if vals.is_empty() {
-                continue;
-            }
-            // Rows were visited in order, one value per column and row: `vals` is sorted.
-            let (raw, stats) = encode_field(rows.len(), vals);
-            chunks[col] = Some(self.chunk(&raw, vals.len() as u64, stats)?);
-        }
-        self.blocks.push(BlockMeta {
-            rows: rows.len() as u32,
-            min_ts,
-            max_ts,
-            message_bytes: Some(rows.iter().map(|r| r.event.message.len() as u64).sum()),
-            bloom,
-            chunks,
-        });
-        Ok(())
     }
 
     /// The column of field `name` with type `ty`, created on first sight; `None` once the
-    /// segment holds [`WriteConfig::max_field_names`] names and `name` is not one of them.
+    /// segment holds `cap` names and `name` is not one of them.
     fn column_for(&mut self, name: &str, ty: FieldType) -> Option<usize> {
         let slot = ty as usize;
-        // `column_ids` holds exactly the names kept as columns.
-        let full = self.column_ids.len() >= self.config.max_field_names;
-        let ids = match self.column_ids.get_mut(name) {
+        // `ids` holds exactly the names kept as columns.
+        let full = self.ids.len() >= self.cap;
+        let ids = match self.ids.get_mut(name) {
             Some(ids) => ids,
-            None if full => return None,
-            None => self.column_ids.entry(name.to_owned()).or_default(),
+            None if full => {
+                self.complete = false;
+                return None;
+            }
+            None => self.ids.entry(name.to_owned()).or_default(),
         };
         if let Some(c) = ids[slot] {
             return Some(c);
         }
-        let c = self.columns.len();
-        self.columns.push(ColumnDesc {
+        let c = self.list.len();
+        self.list.push(ColumnDesc {
             name: name.to_owned(),
             kind: ColumnKind::Field(ty),
         });
         ids[slot] = Some(c);
         Some(c)
     }
+}
 
-    fn finish(mut self, rows: &[SegmentRow]) -> Result<Vec<u8>> {
-        let columns = self.columns.len();
+/// One block's chunks, compressed, with field chunks keyed by the column ids of the
+/// [`Columns`] it was encoded with.
+struct EncodedBlock {
+    min_ts: i64,
+    max_ts: i64,
+    timestamp: Chunk,
+    ingestion: Chunk,
+    bloom: Chunk,
+    message: Chunk,
+    /// In ascending column id.
+    fields: Vec<(usize, Chunk)>,
+}
+
+/// Encodes a block's chunks except the stream column (which needs the segment's dictionary).
+fn encode_block(
+    rows: &[RowRef<'_>],
+    columns: &mut Columns,
+    zstd: &mut zstd::bulk::Compressor<'static>,
+) -> Result<EncodedBlock> {
+    let n = rows.len() as u64;
+    let min_ts = rows.first().map_or(0, |r| r.timestamp);
+    let max_ts = rows.last().map_or(0, |r| r.timestamp);
+
+    let mut raw = Vec::new();
+    let mut prev = min_ts;
+    for r in rows {
+        put_uvarint(&mut raw, zigzag(r.timestamp.wrapping_sub(prev)));
+        prev = r.timestamp;
+    }
+    let timestamp = chunk(zstd, &raw, n, Stats::None)?;
+
+    raw.clear();
+    let mut prev = 0i64;
+    for r in rows {
+        put_uvarint(&mut raw, zigzag(r.ingestion_time.wrapping_sub(prev)));
+        prev = r.ingestion_time;
+    }
+    let ingestion = chunk(zstd, &raw, n, Stats::None)?;
+
+    let (analyzed, bloom) = analyze(rows);
+    raw.clear();
+    bloom.encode(&mut raw);
+    let bloom = chunk(zstd, &raw, n, Stats::None)?;
+
+    // Discovered fields, sparse: per column (dense by column id), (row, value).
+    let mut values: Vec<Vec<(usize, Val<'_>)>> = Vec::new();
+    // Per row, the template that renders its message from the stored values, if any.
+    let mut row_templates: Vec<Template<'_>> = Vec::with_capacity(rows.len());
+    // Per template shape (by address; the `Arc` kept alive with it), column ids per leaf.
+    let mut shape_cols = ShapeColumns::default();
+    for (row, a) in analyzed.into_iter().enumerate() {
+        let Analyzed {
+            names,
+            values: leaf_values,
+            superseded,
+            json,
+            text,
+        } = a;
+        let mut all_stored = true;
+        // Rows of one template shape have the same names: their columns are looked up once
+        // per shape and type, not per leaf.
+        let mut cached = match &names {
+            Names::Shape(shape) => Some(
+                shape_cols
+                    .entry(Arc::as_ptr(shape) as usize)
+                    .or_insert_with(|| (shape.clone(), vec![[None; 4]; shape.names.len()])),
+            ),
+            Names::Own(_) => None,
+        };
+        for (i, value) in leaf_values.into_iter().enumerate().rev() {
+            if superseded.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            let ty = value.field_type();
+            let known = cached
+                .as_ref()
+                .and_then(|(_, cols)| cols.get(i).and_then(|ids| ids[ty as usize]));
+            let col = match known {
+                Some(c) => c,
+                None => match columns.column_for(&names[i], ty) {
+                    Some(c) => {
+                        if let Some((_, cols)) = cached.as_mut()
+                            && let Some(ids) = cols.get_mut(i)
+                        {
+                            ids[ty as usize] = Some(c);
+                        }
+                        c
+                    }
+                    None => {
+                        all_stored = false;
+                        continue;
+                    }
+                },
+            };
+            if col >= values.len() {
+                values.resize_with(col + 1, Vec::new);
+            }
+            values[col].push((row, value));
+        }
+        row_templates.push(match names {
+            Names::Shape(shape) if json && all_stored => Template::Json(shape),
+            _ => match text {
+                Some(text) => Template::Text(text),
+                None => Template::None,
+            },
+        });
+    }
+    raw.clear();
+    encode_messages(&mut raw, rows, &row_templates);
+    let message = chunk(zstd, &raw, n, Stats::None)?;
+
+    let mut fields = Vec::new();
+    for (col, vals) in values.iter().enumerate() {
+        if vals.is_empty() {
+            continue;
+        }
+        // Rows were visited in order, one value per column and row: `vals` is sorted.
+        let (raw, stats) = encode_field(rows.len(), vals);
+        fields.push((col, chunk(zstd, &raw, vals.len() as u64, stats)?));
+    }
+    Ok(EncodedBlock {
+        min_ts,
+        max_ts,
+        timestamp,
+        ingestion,
+        bloom,
+        message,
+        fields,
+    })
+}
+
+/// Lays encoded blocks out in the file and collects the footer.
+struct Writer {
+    out: Vec<u8>,
+    streams: Vec<String>,
+    stream_ids: HashMap<String, u64>,
+    columns: Columns,
+    blocks: Vec<BlockMeta>,
+    zstd: zstd::bulk::Compressor<'static>,
+}
+
+impl Writer {
+    fn new(config: &WriteConfig) -> Result<Self> {
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        debug_assert_eq!(out.len(), HEADER_LEN);
+        Ok(Self {
+            out,
+            streams: Vec::new(),
+            stream_ids: HashMap::default(),
+            columns: Columns::new(config.max_field_names),
+            blocks: Vec::new(),
+            zstd: compressor(config)?,
+        })
+    }
+
+    fn place(&mut self, c: Chunk) -> ChunkRef {
+        let r = ChunkRef {
+            offset: self.out.len() as u64,
+            len: c.data.len() as u64,
+            raw_len: c.raw_len,
+            crc: crc32fast::hash(&c.data),
+            present: c.present,
+            stats: c.stats,
+        };
+        self.out.extend_from_slice(&c.data);
+        r
+    }
+
+    /// Appends a block. `local` is the column numbering the block was encoded with when it is
+    /// not the writer's own; returns false (and adds nothing) when its names do not fit under
+    /// the cap.
+    fn add_block(
+        &mut self,
+        rows: &[RowRef<'_>],
+        block: EncodedBlock,
+        local: Option<&Columns>,
+    ) -> Result<bool> {
+        let mut fields = Vec::with_capacity(block.fields.len());
+        for (col, c) in block.fields {
+            let global = match local {
+                None => col,
+                Some(local) => {
+                    let Some(desc) = local.list.get(col) else {
+                        return Ok(false);
+                    };
+                    let ColumnKind::Field(ty) = desc.kind else {
+                        return Ok(false);
+                    };
+                    match self.columns.column_for(&desc.name, ty) {
+                        Some(g) => g,
+                        None => return Ok(false),
+                    }
+                }
+            };
+            fields.push((global, c));
+        }
+        if local.is_some_and(|l| !l.complete) {
+            return Ok(false);
+        }
+        fields.sort_by_key(|(col, _)| *col);
+
+        let mut raw = Vec::new();
+        // Rows of a block mostly come in runs of one stream: look up only when it changes.
+        let mut last: Option<(&str, u64)> = None;
+        for r in rows {
+            let id = match last {
+                Some((stream, id)) if stream == r.stream => id,
+                _ => {
+                    let id = match self.stream_ids.get(r.stream) {
+                        Some(&id) => id,
+                        None => {
+                            let id = self.stream_ids.len() as u64;
+                            self.stream_ids.insert(r.stream.to_owned(), id);
+                            self.streams.push(r.stream.to_owned());
+                            id
+                        }
+                    };
+                    last = Some((r.stream, id));
+                    id
+                }
+            };
+            put_uvarint(&mut raw, id);
+        }
+        let n = rows.len() as u64;
+        let stream = chunk(&mut self.zstd, &raw, n, Stats::None)?;
+
+        let mut chunks = vec![None; self.columns.list.len()];
+        chunks[COL_TIMESTAMP] = Some(self.place(block.timestamp));
+        chunks[COL_INGESTION] = Some(self.place(block.ingestion));
+        chunks[COL_STREAM] = Some(self.place(stream));
+        let bloom = self.place(block.bloom);
+        chunks[COL_MESSAGE] = Some(self.place(block.message));
+        for (col, c) in fields {
+            chunks[col] = Some(self.place(c));
+        }
+        self.blocks.push(BlockMeta {
+            rows: rows.len() as u32,
+            min_ts: block.min_ts,
+            max_ts: block.max_ts,
+            message_bytes: Some(rows.iter().map(|r| r.message.len() as u64).sum()),
+            bloom,
+            chunks,
+        });
+        Ok(true)
+    }
+
+    fn finish(mut self, rows: &[RowRef<'_>]) -> Result<Vec<u8>> {
+        let columns = self.columns.list.len();
         for b in &mut self.blocks {
             b.chunks.resize(columns, None);
         }
         let footer = Footer {
             rows: rows.len() as u64,
-            min_ts: rows.first().map_or(0, |r| r.event.timestamp),
-            max_ts: rows.last().map_or(0, |r| r.event.timestamp),
-            fields_complete: self.fields_complete,
+            min_ts: rows.first().map_or(0, |r| r.timestamp),
+            max_ts: rows.last().map_or(0, |r| r.timestamp),
+            fields_complete: self.columns.complete,
             streams: self.streams,
-            columns: self.columns,
+            columns: self.columns.list,
             blocks: self.blocks,
         };
         let bytes = encode_footer(&footer);
@@ -355,27 +542,46 @@ impl<'c> Writer<'c> {
 /// What discovery makes of one message; computed for a block's rows in parallel.
 struct Analyzed<'m> {
     /// Leaf names, in document order.
-    names: Names,
+    names: Names<'m>,
     /// Leaf values, one per name.
     values: Vec<Val<'m>>,
     /// Which leaves a later leaf of the same name overrides (empty: none).
     superseded: Vec<bool>,
-    /// Template pieces when the message re-renders exactly from its (distinct) leaves.
-    pieces: Option<Vec<&'m str>>,
+    /// Whether the message re-renders exactly from its (distinct) leaves with the pieces of
+    /// its shape (then `names` is that shape).
+    json: bool,
     /// Otherwise, the message split as text (pieces, variables), when short enough to template.
     text: Option<TextSplit<'m>>,
 }
 
-type TextSplit<'m> = (Vec<&'m str>, Vec<&'m str>);
+/// A text message split into template pieces and variables, in one allocation.
+struct TextSplit<'m> {
+    /// The pieces, then the variables.
+    parts: Box<[&'m str]>,
+    pieces: usize,
+}
+
+impl<'m> TextSplit<'m> {
+    fn new(message: &'m str, shapes: &mut Shapes<'m>) -> Self {
+        let (pieces, vars) = (&mut shapes.text_pieces, &mut shapes.text_vars);
+        split_text_into(message, pieces, vars);
+        let n = pieces.len();
+        pieces.extend_from_slice(vars);
+        TextSplit {
+            parts: pieces.as_slice().into(),
+            pieces: n,
+        }
+    }
+}
 
 /// Leaf names: a row's own, or those of a template shape seen before (shared, not copied).
 #[derive(Clone)]
-enum Names {
+enum Names<'m> {
     Own(Vec<String>),
-    Shape(Arc<Shape>),
+    Shape(Arc<Shape<'m>>),
 }
 
-impl std::ops::Deref for Names {
+impl std::ops::Deref for Names<'_> {
     type Target = [String];
     fn deref(&self) -> &[String] {
         match self {
@@ -387,71 +593,104 @@ impl std::ops::Deref for Names {
 
 /// What a JSON template determines about every message with the same pieces: leaf names and
 /// which slots hold strings. Found by full discovery once, then reused.
-struct Shape {
+struct Shape<'m> {
+    /// The text around the leaf values (those of the first message with this shape).
+    pieces: Vec<&'m str>,
     names: Vec<String>,
     string_slot: Vec<bool>,
 }
 
 /// Per template shape (by address, the `Arc` kept with it), column ids per leaf and type.
-type ShapeColumns = HashMap<usize, (Arc<Shape>, Vec<[Option<usize>; 4]>)>;
+type ShapeColumns<'m> = HashMap<usize, (Arc<Shape<'m>>, Vec<[Option<usize>; 4]>)>;
 
-/// Per worker: shapes by template pieces.
-type Shapes<'m> = HashMap<Vec<&'m str>, Arc<Shape>>;
+/// Per discovery task: the shapes seen, by pieces. Consecutive messages mostly share a shape,
+/// so the last one found is compared first (no hashing of the pieces).
+#[derive(Default)]
+struct Shapes<'m> {
+    by_pieces: HashMap<Vec<&'m str>, Arc<Shape<'m>>>,
+    last: Option<Arc<Shape<'m>>>,
+    /// Reused for each message's pieces.
+    scratch: Vec<&'m str>,
+    /// Reused for each text message's pieces and variables.
+    text_pieces: Vec<&'m str>,
+    text_vars: Vec<&'m str>,
+}
+
+impl<'m> Shapes<'m> {
+    fn find(&mut self, pieces: &[&str]) -> Option<Arc<Shape<'m>>> {
+        if let Some(last) = &self.last
+            && last.pieces == pieces
+        {
+            return Some(last.clone());
+        }
+        let found = self.by_pieces.get(pieces)?.clone();
+        self.last = Some(found.clone());
+        Some(found)
+    }
+}
 
 fn analyze_one<'m>(message: &'m str, shapes: &mut Shapes<'m>) -> Analyzed<'m> {
-    let pieces = split_json(message);
-    if let Some(p) = &pieces
-        && let Some(shape) = shapes.get(p.as_slice())
-        && let Some(values) = shape_values(message, p, shape)
+    let mut pieces = std::mem::take(&mut shapes.scratch);
+    let is_json = split_json_into(message, &mut pieces);
+    if is_json
+        && let Some(shape) = shapes.find(&pieces)
+        && let Some(values) = shape_values(message, &pieces, &shape)
     {
+        shapes.scratch = pieces;
         return Analyzed {
-            names: Names::Shape(shape.clone()),
+            names: Names::Shape(shape),
             values,
             superseded: Vec::new(),
-            pieces,
+            json: true,
             text: None,
         };
     }
     // The template renders the message back exactly when each leaf's text is the text between
     // its two pieces (pieces are slices of `message`, so offsets locate the slots): checked
     // as leaves arrive instead of rendering a copy.
-    let mut exact = pieces.is_some();
+    let mut exact = is_json;
     let mut names = Vec::new();
     let mut values = Vec::new();
     discover_typed(message, |name, leaf| {
-        if exact && let Some(p) = &pieces {
-            exact = slot_text(message, p, names.len()) == Some(leaf.text());
+        if exact {
+            exact = slot_text(message, &pieces, names.len()) == Some(leaf.text());
         }
         names.push(name.to_owned());
-        values.push(Val::from(Value::from_leaf(leaf)));
+        values.push(match leaf {
+            Leaf::Num(text) => number(text).into_owned(),
+            _ => Val::from(Value::from_leaf(leaf)),
+        });
     });
     let superseded = superseded(&names);
-    let pieces = pieces.filter(|pieces| {
-        exact && pieces.len() == names.len() + 1 && !superseded.iter().any(|s| *s)
-    });
-    if let Some(p) = &pieces {
+    if exact && pieces.len() == names.len() + 1 && !superseded.iter().any(|s| *s) {
         // In valid JSON a slot holds a string exactly when its piece ends with the opening
         // quote.
-        let shape = Shape {
-            string_slot: p[..names.len()].iter().map(|p| p.ends_with('"')).collect(),
+        let shape = Arc::new(Shape {
+            string_slot: pieces[..names.len()]
+                .iter()
+                .map(|p| p.ends_with('"'))
+                .collect(),
+            pieces: pieces.clone(),
             names,
-        };
-        let shape = Arc::new(shape);
-        shapes.insert(p.clone(), shape.clone());
+        });
+        shapes.by_pieces.insert(pieces.clone(), shape.clone());
+        shapes.last = Some(shape.clone());
+        shapes.scratch = pieces;
         return Analyzed {
             names: Names::Shape(shape),
             values,
             superseded: Vec::new(),
-            pieces,
+            json: true,
             text: None,
         };
     }
+    shapes.scratch = pieces;
     Analyzed {
         names: Names::Own(names),
         values,
         superseded,
-        pieces,
-        text: (message.len() <= MAX_TEMPLATED_MESSAGE).then(|| split_text(message)),
+        json: false,
+        text: (message.len() <= MAX_TEMPLATED_MESSAGE).then(|| TextSplit::new(message, shapes)),
     }
 }
 
@@ -468,7 +707,7 @@ fn slot_text<'m>(message: &'m str, pieces: &[&str], k: usize) -> Option<&'m str>
 /// The leaf values of a message whose pieces equal those of `shape`'s first message, typed as
 /// discovery would; `None` when a slot is not a valid JSON token of the kind the shape
 /// expects (then the message is not valid JSON of that shape and gets full discovery).
-fn shape_values<'m>(message: &'m str, pieces: &[&str], shape: &Shape) -> Option<Vec<Val<'m>>> {
+fn shape_values<'m>(message: &'m str, pieces: &[&str], shape: &Shape<'_>) -> Option<Vec<Val<'m>>> {
     let mut values = Vec::with_capacity(shape.names.len());
     for (k, &string) in shape.string_slot.iter().enumerate() {
         let text = slot_text(message, pieces, k)?;
@@ -494,7 +733,8 @@ fn shape_values<'m>(message: &'m str, pieces: &[&str], shape: &Shape) -> Option<
 #[derive(Debug, Clone)]
 enum Val<'m> {
     Int(i64),
-    Float(f64),
+    /// The value and its digits after the point as it prints.
+    Float(f64, u32),
     Bool(bool),
     Str(Cow<'m, str>),
 }
@@ -503,9 +743,20 @@ impl Val<'_> {
     fn field_type(&self) -> FieldType {
         match self {
             Val::Int(_) => FieldType::Integer,
-            Val::Float(_) => FieldType::Float,
+            Val::Float(..) => FieldType::Float,
             Val::Bool(_) => FieldType::Boolean,
             Val::Str(_) => FieldType::String,
+        }
+    }
+}
+
+impl Val<'_> {
+    fn into_owned(self) -> Val<'static> {
+        match self {
+            Val::Int(i) => Val::Int(i),
+            Val::Float(f, p) => Val::Float(f, p),
+            Val::Bool(b) => Val::Bool(b),
+            Val::Str(s) => Val::Str(Cow::Owned(s.into_owned())),
         }
     }
 }
@@ -514,7 +765,7 @@ impl From<Value> for Val<'_> {
     fn from(v: Value) -> Self {
         match v {
             Value::Int(i) => Val::Int(i),
-            Value::Float(f) => Val::Float(f),
+            Value::Float(f) => Val::Float(f, decimal_places(f)),
             Value::Bool(b) => Val::Bool(b),
             Value::Str(s) => Val::Str(Cow::Owned(s)),
         }
@@ -523,6 +774,11 @@ impl From<Value> for Val<'_> {
 
 /// A JSON number token typed as [`Value::from_leaf`] types it, text kept borrowed.
 fn number(text: &str) -> Val<'_> {
+    match super::quick_number(text) {
+        Some(QuickNum::Int(i)) => return Val::Int(i),
+        Some(QuickNum::Float { value, places }) => return Val::Float(value, places),
+        None => {}
+    }
     if let Ok(i) = text.parse::<i64>()
         && super::displays_as(&i, text)
     {
@@ -532,7 +788,7 @@ fn number(text: &str) -> Val<'_> {
         && f.is_finite()
         && super::displays_as(&f, text)
     {
-        return Val::Float(f);
+        return Val::Float(f, decimal_places(f));
     }
     Val::Str(Cow::Borrowed(text))
 }
@@ -573,48 +829,35 @@ fn is_json_number(s: &[u8]) -> bool {
 }
 
 /// Discovery and the token filter: the costly parts of sealing a block, independent per row
-/// (discovery) or of everything else (the filter), so they run on the cores side by side.
-fn analyze(rows: &[SegmentRow]) -> (Vec<Analyzed<'_>>, Bloom) {
-    let bloom = || Bloom::build(rows.iter().map(|r| r.event.message.as_bytes()));
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if threads < 2 || rows.len() < 256 {
-        return (discover_rows(rows, 1), bloom());
+/// (discovery) or of everything else (the filter), so they run side by side on rayon's pool.
+fn analyze<'m>(rows: &[RowRef<'m>]) -> (Vec<Analyzed<'m>>, Bloom) {
+    let bloom = || Bloom::build(rows.iter().map(|r| r.message.as_bytes()));
+    if rows.len() < 256 {
+        return (discover_rows(rows), bloom());
     }
-    std::thread::scope(|scope| {
-        let filter = scope.spawn(bloom);
-        let analyzed = discover_rows(rows, threads);
-        // A panicking filter build is a bug; build it again here rather than fail the seal.
-        (analyzed, filter.join().unwrap_or_else(|_| bloom()))
-    })
+    rayon::join(|| discover_rows(rows), bloom)
 }
 
-/// Discovery over `rows`, split over `threads` threads.
-fn discover_rows(rows: &[SegmentRow], threads: usize) -> Vec<Analyzed<'_>> {
-    fn run(part: &[SegmentRow]) -> Vec<Analyzed<'_>> {
+/// Rows per discovery task: each task learns its template shapes afresh.
+const DISCOVERY_TASK_ROWS: usize = 2048;
+
+/// Discovery over `rows`, in tasks of [`DISCOVERY_TASK_ROWS`].
+fn discover_rows<'m>(rows: &[RowRef<'m>]) -> Vec<Analyzed<'m>> {
+    fn run<'m>(part: &[RowRef<'m>]) -> Vec<Analyzed<'m>> {
         let mut shapes = Shapes::default();
         part.iter()
-            .map(|r| analyze_one(&r.event.message, &mut shapes))
+            .map(|r| analyze_one(r.message, &mut shapes))
             .collect()
     }
-    if threads < 2 {
+    if rows.len() <= DISCOVERY_TASK_ROWS {
         return run(rows);
     }
-    let per = rows.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = rows
-            .chunks(per)
-            .map(|part| scope.spawn(move || run(part)))
-            .collect();
-        let mut out = Vec::with_capacity(rows.len());
-        for (h, part) in handles.into_iter().zip(rows.chunks(per)) {
-            match h.join() {
-                Ok(v) => out.extend(v),
-                // A panicking worker is a bug; redo its part here rather than lose rows.
-                Err(_) => out.extend(run(part)),
-            }
-        }
-        out
-    })
+    let parts: Vec<Vec<Analyzed<'m>>> = rows.par_chunks(DISCOVERY_TASK_ROWS).map(run).collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for p in parts {
+        out.extend(p);
+    }
+    out
 }
 
 /// Which leaves a later leaf of the same name overrides.
@@ -634,8 +877,8 @@ fn superseded(names: &[String]) -> Vec<bool> {
 
 /// How a row's `@message` is stored (see [`encode_messages`]).
 enum Template<'m> {
-    /// Rendered from its fields' columns with these pieces.
-    Json(Vec<&'m str>, Names),
+    /// Rendered from its fields' columns with the pieces of this shape.
+    Json(Arc<Shape<'m>>),
     /// A text template, split ahead of time (in parallel).
     Text(TextSplit<'m>),
     /// Split as text here, or stored raw when long.
@@ -647,7 +890,7 @@ const MAX_TEMPLATED_MESSAGE: usize = 64 << 10;
 
 /// The `@message` chunk (mode 1; see the module docs): JSON templates rendered from field
 /// columns, text templates with their variables in per-slot columns, raw messages.
-fn encode_messages(raw: &mut Vec<u8>, rows: &[SegmentRow], templates: &[Template<'_>]) {
+fn encode_messages(raw: &mut Vec<u8>, rows: &[RowRef<'_>], templates: &[Template<'_>]) {
     enum Code {
         Raw,
         Json(u64),
@@ -663,34 +906,29 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[SegmentRow], templates: &[Template
     let mut codes = Vec::with_capacity(rows.len());
     for (r, t) in rows.iter().zip(templates) {
         codes.push(match t {
-            Template::Json(pieces, names) => {
-                let shape = match names {
-                    Names::Shape(s) => Some(Arc::as_ptr(s) as usize),
-                    Names::Own(_) => None,
-                };
-                match shape.and_then(|s| shape_ids.get(&s)) {
+            Template::Json(shape) => {
+                let addr = Arc::as_ptr(shape) as usize;
+                match shape_ids.get(&addr) {
                     Some(&id) => Code::Json(id),
                     None => {
-                        let key = (pieces.as_slice(), &names[..]);
+                        let key = (shape.pieces.as_slice(), shape.names.as_slice());
                         let next = json_dict.len() as u64;
                         let id = *json_ids.entry(key).or_insert_with(|| {
                             json_dict.push(key);
                             next
                         });
-                        if let Some(s) = shape {
-                            shape_ids.insert(s, id);
-                        }
+                        shape_ids.insert(addr, id);
                         Code::Json(id)
                     }
                 }
             }
-            Template::None if r.event.message.len() > MAX_TEMPLATED_MESSAGE => Code::Raw,
+            Template::None if r.message.len() > MAX_TEMPLATED_MESSAGE => Code::Raw,
             Template::Text(_) | Template::None => {
                 let local;
                 let (pieces, vars): (&[&str], &[&str]) = match t {
-                    Template::Text((pieces, vars)) => (pieces, vars),
+                    Template::Text(t) => t.parts.split_at(t.pieces),
                     _ => {
-                        local = split_text(&r.event.message);
+                        local = split_text(r.message);
                         (&local.0, &local.1)
                     }
                 };
@@ -740,17 +978,17 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[SegmentRow], templates: &[Template
             },
         );
     }
-    let raw_rows: Vec<&SegmentRow> = rows
+    let raw_rows: Vec<&RowRef<'_>> = rows
         .iter()
         .zip(&codes)
         .filter(|(_, c)| matches!(c, Code::Raw))
         .map(|(r, _)| r)
         .collect();
     for r in &raw_rows {
-        put_uvarint(raw, r.event.message.len() as u64);
+        put_uvarint(raw, r.message.len() as u64);
     }
     for r in &raw_rows {
-        raw.extend_from_slice(r.event.message.as_bytes());
+        raw.extend_from_slice(r.message.as_bytes());
     }
     for slots in &text_vars {
         for values in slots {
@@ -791,16 +1029,16 @@ fn encode_field(rows: usize, vals: &[(usize, Val<'_>)]) -> (Vec<u8>, Stats) {
             }
         }
         Some(FieldType::Float) => {
-            let floats: Vec<f64> = vals
+            let floats: Vec<(f64, u32)> = vals
                 .iter()
                 .filter_map(|(_, v)| match v {
-                    Val::Float(f) => Some(*f),
+                    Val::Float(f, places) => Some((*f, *places)),
                     _ => None,
                 })
                 .collect();
             encode_floats(&mut raw, &floats);
             let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-            for f in &floats {
+            for (f, _) in &floats {
                 min = min.min(*f);
                 max = max.max(*f);
             }
@@ -824,9 +1062,11 @@ fn encode_field(rows: usize, vals: &[(usize, Val<'_>)]) -> (Vec<u8>, Stats) {
                     _ => None,
                 })
                 .collect();
-            encode_strings(&mut raw, &strs);
-            let min = strs.iter().min().copied().unwrap_or("").as_bytes();
-            let max = strs.iter().max().copied().unwrap_or("").as_bytes();
+            // With a dictionary, the bounds are those of its (fewer) distinct values.
+            let distinct = encode_strings(&mut raw, &strs);
+            let set = distinct.as_deref().unwrap_or(&strs);
+            let min = set.iter().min().copied().unwrap_or("").as_bytes();
+            let max = set.iter().max().copied().unwrap_or("").as_bytes();
             Stats::Str {
                 min: min[..min.len().min(STAT_BYTES)].to_vec(),
                 max: (max.len() <= STAT_BYTES).then(|| max.to_vec()),
@@ -839,13 +1079,13 @@ fn encode_field(rows: usize, vals: &[(usize, Val<'_>)]) -> (Vec<u8>, Stats) {
 
 /// Floats as scaled decimal integers (`12.34` → 1234 at scale 2, zigzag varint deltas) when
 /// every value round-trips that way, else as raw 8-byte values.
-fn encode_floats(raw: &mut Vec<u8>, floats: &[f64]) {
-    let scale = floats.iter().map(|f| decimal_places(*f)).max().unwrap_or(0);
+fn encode_floats(raw: &mut Vec<u8>, floats: &[(f64, u32)]) {
+    let scale = floats.iter().map(|(_, p)| *p).max().unwrap_or(0);
     if scale <= MAX_FLOAT_SCALE {
         let factor = 10f64.powi(scale as i32);
         let scaled: Option<Vec<i64>> = floats
             .iter()
-            .map(|&f| {
+            .map(|&(f, _)| {
                 let m = (f * factor).round();
                 // Checked as the reader computes it, from the integer: `-0` must not become 0.
                 let ok = m.abs() < 9.0e15 && ((m as i64) as f64 / factor).to_bits() == f.to_bits();
@@ -864,7 +1104,7 @@ fn encode_floats(raw: &mut Vec<u8>, floats: &[f64]) {
         }
     }
     raw.push(0);
-    for f in floats {
+    for (f, _) in floats {
         raw.extend_from_slice(&f.to_bits().to_le_bytes());
     }
 }
@@ -899,17 +1139,32 @@ fn decimal_places(f: f64) -> u32 {
     if c.exponent { u32::MAX } else { c.places }
 }
 
-/// Strings as a dictionary when there are few distinct values, else plain.
-fn encode_strings(raw: &mut Vec<u8>, strs: &[&str]) {
+/// Strings as a dictionary when there are few distinct values (returned), else plain.
+fn encode_strings<'s>(raw: &mut Vec<u8>, strs: &[&'s str]) -> Option<Vec<&'s str>> {
     let mut ids: HashMap<&str, u64> = HashMap::default();
-    let mut dict: Vec<&str> = Vec::new();
+    let mut dict: Vec<&'s str> = Vec::new();
     let mut codes: Vec<u64> = Vec::with_capacity(strs.len());
+    // Runs of one value (a constant field) are common: compare with the previous value before
+    // hashing.
+    let mut last: Option<(&str, u64)> = None;
     for s in strs {
+        if let Some((prev, code)) = last
+            && prev == *s
+        {
+            codes.push(code);
+            continue;
+        }
         let next = dict.len() as u64;
-        codes.push(*ids.entry(s).or_insert_with(|| {
+        let code = *ids.entry(s).or_insert_with(|| {
             dict.push(s);
             next
-        }));
+        });
+        codes.push(code);
+        last = Some((s, code));
+        // The dictionary only grows: once it holds more than half the values it never pays.
+        if dict.len() * 2 > strs.len() {
+            break;
+        }
     }
     if dict.len() * 2 <= strs.len() {
         raw.push(1);
@@ -920,6 +1175,7 @@ fn encode_strings(raw: &mut Vec<u8>, strs: &[&str]) {
         for c in codes {
             put_uvarint(raw, c);
         }
+        Some(dict)
     } else {
         raw.push(0);
         for s in strs {
@@ -928,6 +1184,7 @@ fn encode_strings(raw: &mut Vec<u8>, strs: &[&str]) {
         for s in strs {
             raw.extend_from_slice(s.as_bytes());
         }
+        None
     }
 }
 
