@@ -287,9 +287,9 @@ impl Store {
     /// The stream's unsealed events are left out of a seal; sealed segments holding only its
     /// events are dropped, small ones holding others' too are rewritten without them, and
     /// large ones list it in their manifest entry ([`Store::deleted_streams`]), so readers skip
-    /// its rows there and compaction removes them. The
-    /// manifest is swapped before the catalog forgets the stream: a crash in between leaves
-    /// the stream listed with its events hidden, and deleting it again finishes the job.
+    /// its rows there and compaction removes them. The manifest is swapped before the catalog
+    /// forgets the stream: a crash in between leaves the stream listed with its events hidden,
+    /// and deleting it again finishes the job.
     pub fn delete_stream(&self, group: &str, stream: &str) -> Result<()> {
         self.write(|catalog| {
             let meta = Self::group_meta(catalog, group)?;

@@ -9,6 +9,9 @@
 //! event  := timestamp:i64le ingestion_time:i64le message_len:u32le message
 //! ```
 //!
+//! An empty file is an empty log: sealing creates the next log empty and its first append
+//! writes the magic (a magic torn by a crash is written again).
+//!
 //! The frame header carries the batch's time bounds so that a scan skips frames outside the
 //! query's range without decoding them. A frame that runs past the end of the file is a torn
 //! write from a crash: it was never acknowledged, so it is cut off when the log is next opened
@@ -72,6 +75,10 @@ impl WalWriter {
             let valid = scan_frames(path, &bytes, |_| Ok(()))?;
             if (valid as u64) < len {
                 file.set_len(valid as u64).map_err(StoreError::io(path))?;
+                if valid < MAGIC.len() {
+                    // A crash while writing the magic of a new log: start it again.
+                    file.write_all(MAGIC).map_err(StoreError::io(path))?;
+                }
                 file.sync_all().map_err(StoreError::io(path))?;
             }
         }
@@ -429,6 +436,18 @@ mod tests {
             .map(|b| b.events[0].message.as_str())
             .collect();
         assert_eq!(msgs, ["kept", "after"]);
+    }
+
+    #[test]
+    fn a_torn_magic_is_written_again_before_the_first_frame() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wal.log");
+        std::fs::write(&path, &MAGIC[..3]).unwrap();
+        let mut w = WalWriter::open(&path).unwrap();
+        w.append("s", &[ev(1, "after a crash")]).unwrap();
+        let batches = read_all(&path).unwrap();
+        assert_eq!(batches.len(), 1);
+        assert_eq!(batches[0].events, vec![ev(1, "after a crash")]);
     }
 
     #[test]

@@ -157,6 +157,51 @@ fn random_events_round_trip() {
     }
 }
 
+/// Past `max_field_names` distinct names (spread over blocks encoded in parallel) the writer
+/// keeps the first names in row order, as a serial writer does, marks the segment's fields
+/// incomplete and still gives every message back byte for byte.
+#[test]
+fn the_field_name_cap_keeps_the_first_names_in_row_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows: Vec<SegmentRow> = (0..500)
+        .map(|i| SegmentRow {
+            stream: "s".into(),
+            event: Event {
+                timestamp: i,
+                ingestion_time: i,
+                message: format!(r#"{{"level":"INFO","f{i}":{i}}}"#),
+            },
+        })
+        .collect();
+    let config = WriteConfig {
+        block_rows: 64,
+        max_field_names: 50,
+        ..WriteConfig::default()
+    };
+    let bytes = encode_segment(&mut rows, &config).unwrap();
+    let seg = Segment::open(&write_tmp(dir.path(), "cap.lseg", &bytes)).unwrap();
+    let f = seg.footer();
+    assert!(!f.fields_complete);
+    let names: Vec<&str> = f.columns[SYSTEM_COLUMNS..]
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    // Leaves of a row are numbered last first: `f0` comes before `level`.
+    let mut want = vec!["f0".to_string(), "level".to_string()];
+    want.extend((1..49).map(|i| format!("f{i}")));
+    assert_eq!(names, want);
+    assert_eq!(seg.read_rows().unwrap(), rows);
+    let values = field_values(&seg);
+    assert_eq!(values.len(), 500 + 49);
+    assert!(values.contains(&(48, "f48".to_string(), Value::Int(48))));
+    // Without a cap the same rows keep every name, encoded block by block in parallel.
+    let bytes = encode_segment(&mut rows, &small_config()).unwrap();
+    let seg = Segment::open(&write_tmp(dir.path(), "all.lseg", &bytes)).unwrap();
+    assert!(seg.footer().fields_complete);
+    assert_eq!(seg.footer().columns.len(), SYSTEM_COLUMNS + 501);
+    assert_eq!(field_values(&seg), expected_fields(&rows));
+}
+
 /// Messages sharing one JSON template shape, with slots that are valid JSON of another type,
 /// or not valid JSON at all: discovery reused per shape must agree with full discovery.
 #[test]
