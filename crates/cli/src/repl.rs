@@ -131,7 +131,7 @@ const META: [(&str, &str); 15] = [
     ),
     (
         "\\explain",
-        "\\explain QUERY           the plan with segments pruned and scanned (not supported yet)",
+        "\\explain QUERY           the plan: segments and blocks pruned, columns and filter pushed into the scan",
     ),
     ("\\help", "\\help                    this help"),
     ("\\quit", "\\quit                    leave (or Ctrl-D)"),
@@ -237,10 +237,8 @@ pub fn eval(state: &mut State, input: &str) -> String {
     text
 }
 
-fn run_query(
-    state: &mut State,
-    query: &str,
-) -> Result<(GetQueryResults, std::time::Duration), CliError> {
+/// The StartQuery request for `query` in the REPL's current groups and time range.
+fn start_request(state: &State, query: &str) -> Result<StartQuery, CliError> {
     // A query that starts with SOURCE picks its own log groups, whatever `\\group` chose.
     let has_source = loupe_lang::parse_syntax(query).is_ok_and(|q| {
         matches!(
@@ -254,7 +252,7 @@ fn run_query(
         ));
     }
     let (start_ms, end_ms) = state.range.resolve(state.loupe.now_ms());
-    let request = StartQuery {
+    Ok(StartQuery {
         query_string: query.into(),
         log_group_names: if has_source {
             Vec::new()
@@ -263,7 +261,14 @@ fn run_query(
         },
         start_ms,
         end_ms,
-    };
+    })
+}
+
+fn run_query(
+    state: &mut State,
+    query: &str,
+) -> Result<(GetQueryResults, std::time::Duration), CliError> {
+    let request = start_request(state, query)?;
     let (results, elapsed) = run::query(&state.loupe, request, state.progress)?;
     state.last = Some(results.clone());
     Ok((results, elapsed))
@@ -396,7 +401,12 @@ fn meta_command(state: &mut State, name: &str, arg: &str) -> Result<String, CliE
             let results = state.loupe.sql(&request)?;
             Ok(show_results(state, &results, started.elapsed()))
         }
-        "explain" => Err(CliError::NotSupported("EXPLAIN (`\\explain`)".into())),
+        "explain" => {
+            let request = start_request(state, arg)?;
+            let mut text = state.loupe.explain(&request)?;
+            text.push('\n');
+            Ok(text)
+        }
         other => {
             let known: Vec<&str> = META.iter().map(|(n, _)| &n[1..]).collect();
             let close = known

@@ -104,12 +104,11 @@ impl Loupe {
         )
     }
 
-    /// Seals every group's unsealed events into segments and compacts small segments, so the
-    /// store at rest holds no write-ahead log to replay (what a clean shutdown does).
+    /// Seals every group's unsealed events into segments, so the store at rest holds no
+    /// write-ahead log to replay (what a clean shutdown does).
     pub fn seal_all(&self) -> Result<()> {
         for group in self.store.groups()? {
             self.store.seal(&group.name)?;
-            self.store.compact(&group.name)?;
         }
         Ok(())
     }

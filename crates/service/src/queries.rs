@@ -193,6 +193,16 @@ impl Loupe {
         self.run_to_end(run, &start.query_string)
     }
 
+    /// How a Logs Insights query would run, without running it: what the store prunes before
+    /// reading (segments and blocks, and why), then the physical plan with the columns and the
+    /// filter pushed into the scan (the REPL's `\\explain`).
+    pub fn explain(&self, start: &StartQuery) -> Result<String> {
+        let (query, request) = self.prepare(start)?;
+        self.runtime
+            .block_on(loupe_engine::explain_query(&self.store, &query, &request))
+            .map_err(|e| engine_error(e, &start.query_string))
+    }
+
     /// Runs one read-only SQL statement over table `logs`: the events of `start`'s log groups in
     /// its time range (`start.query_string` holds the statement).
     pub fn sql(&self, start: &StartQuery) -> Result<GetQueryResults> {
