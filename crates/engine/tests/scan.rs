@@ -164,3 +164,13 @@ fn grouped_answers_do_not_depend_on_partitioning() {
     assert_eq!(got, want);
     assert_eq!(out.statistics.records_scanned, EVENTS as u64);
 }
+
+#[test]
+fn an_early_stop_still_reports_the_whole_range() {
+    let f = fixture();
+    let out = run(&f, "fields n | limit 3");
+    assert_eq!(values(&out, "n"), ["19999", "19998", "19997"]);
+    assert_eq!(out.statistics.records_scanned, EVENTS as u64);
+    assert_eq!(out.statistics.bytes_scanned, all_bytes());
+    assert_eq!(out.statistics.records_matched, EVENTS as u64);
+}

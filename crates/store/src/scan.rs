@@ -494,6 +494,7 @@ impl ScanPlan {
             projection,
             schema,
             filter,
+            counting: false,
             best: BinaryHeap::new(),
             records: 0,
             bytes: 0,
@@ -533,6 +534,8 @@ pub struct ScanReader {
     projection: Vec<usize>,
     schema: SchemaRef,
     filter: Option<RowFilter>,
+    /// Past the early stop: units are only counted, not decoded.
+    counting: bool,
     /// The `limit` best timestamps so far, worst on top (sign-flipped for newest-first).
     best: BinaryHeap<i64>,
     records: u64,
@@ -594,6 +597,11 @@ impl ScanReader {
         }
     }
 
+    /// The columns a unit decodes: none once only counting.
+    fn projection(&self) -> &[usize] {
+        if self.counting { &[] } else { &self.projection }
+    }
+
     fn read_unit(&mut self, u: usize) -> Result<Option<RecordBatch>> {
         let plan = Arc::clone(&self.plan);
         let unit = &plan.units[u];
@@ -607,6 +615,9 @@ impl ScanReader {
         };
         self.records += decoded.scanned;
         self.bytes += decoded.bytes;
+        if self.counting {
+            return Ok(None);
+        }
         self.track(decoded.timestamps.iter().copied());
         let rows = decoded.timestamps.len();
         if rows == 0 {
@@ -695,8 +706,8 @@ impl ScanReader {
             Some(cols) => self.keep(cols.collect(), rows)?,
             None => None,
         };
-        let mut columns = Vec::with_capacity(self.projection.len());
-        for &c in &self.projection {
+        let mut columns = Vec::with_capacity(self.projection().len());
+        for &c in self.projection() {
             let array = column(c);
             columns.push(match &kept {
                 None => array,
@@ -726,7 +737,7 @@ impl ScanReader {
         let plan = &*self.plan;
         let footer = seg.footer();
         let ts = seg.timestamps(block)?;
-        let wants = |c: usize| self.projection.contains(&c);
+        let wants = |c: usize| self.projection().contains(&c);
         let filter_cols: &[usize] = self.filter.as_ref().map_or(&[], |f| &f.columns);
         let any_hidden = hidden.iter().any(|&h| h);
         let stream_ids = if !plan.streams.is_empty()
@@ -801,9 +812,9 @@ impl ScanReader {
             }
         }
         let kept_rows = selection.as_ref().map_or(ts.len(), Vec::len);
-        let mut columns: Vec<Option<ArrayRef>> = vec![None; self.projection.len()];
+        let mut columns: Vec<Option<ArrayRef>> = vec![None; self.projection().len()];
         if let (Some((arrays, mask)), Some(filter)) = (&filtered, &self.filter) {
-            for (slot, c) in columns.iter_mut().zip(&self.projection) {
+            for (slot, c) in columns.iter_mut().zip(self.projection()) {
                 if let Some(i) = filter.columns.iter().position(|f| f == c) {
                     *slot = Some(
                         arrow::compute::filter(&arrays[i], mask)
@@ -813,7 +824,7 @@ impl ScanReader {
             }
         }
         let rest: Vec<usize> = self
-            .projection
+            .projection()
             .iter()
             .zip(&columns)
             .filter(|(_, a)| a.is_none())
@@ -840,7 +851,7 @@ impl ScanReader {
         };
         let columns = columns
             .into_iter()
-            .zip(&self.projection)
+            .zip(self.projection())
             .map(|(a, &c)| a.unwrap_or_else(|| arrow::array::new_empty_array(self.schema_type(c))))
             .collect();
         Ok(Some(Decoded {
@@ -1061,9 +1072,10 @@ impl Iterator for ScanReader {
     fn next(&mut self) -> Option<Result<RecordBatch>> {
         while self.next < self.units.len() {
             let u = self.units[self.next];
-            if self.done_before(&self.plan.units[u]) {
-                self.next = self.units.len();
-                return None;
+            if !self.counting && self.done_before(&self.plan.units[u]) {
+                // The rows wanted are all out; the rest is only counted (what the query's
+                // statistics report), from block metadata where it suffices.
+                self.counting = true;
             }
             self.next += 1;
             match self.read_unit(u) {

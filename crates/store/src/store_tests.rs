@@ -417,8 +417,11 @@ fn hints_prune_and_newest_first_stops_early() {
         limit: Some(5),
         ..Default::default()
     });
-    assert!(out.records_scanned < 30, "{}", out.records_scanned);
+    // Reading stops early; the statistics still count every event in the range (from block
+    // metadata, as AWS reports the full range even when rows are capped).
     let got = rows(&out);
+    assert!(got.len() < 30, "{}", got.len());
+    assert_eq!(out.records_scanned, 100);
     let newest: Vec<i64> = got.iter().rev().take(5).map(|r| r.0).collect();
     assert_eq!(newest, [99, 98, 97, 96, 95]);
 
@@ -430,7 +433,8 @@ fn hints_prune_and_newest_first_stops_early() {
         rows(&out).iter().take(3).map(|r| r.0).collect::<Vec<_>>(),
         [0, 1, 2]
     );
-    assert!(out.records_scanned < 30);
+    assert!(rows(&out).len() < 30);
+    assert_eq!(out.records_scanned, 100);
 }
 
 #[test]
