@@ -71,11 +71,21 @@ pub fn query(
         if progress && spinner.is_none() && started.elapsed() >= SPINNER_AFTER {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(
-                ProgressStyle::with_template("{spinner} running query… {elapsed} (Ctrl-C to stop)")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                ProgressStyle::with_template(
+                    "{spinner} running query… {elapsed} · {msg} (Ctrl-C to stop)",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
             bar.enable_steady_tick(Duration::from_millis(100));
             spinner = Some(bar);
+        }
+        if let Some(bar) = &spinner {
+            let s = loupe.get_query_results(&id)?.statistics;
+            bar.set_message(format!(
+                "{} records, {} scanned",
+                s.records_scanned as u64,
+                crate::output::human_bytes(s.bytes_scanned as u64)
+            ));
         }
     };
     if let Some(bar) = spinner {

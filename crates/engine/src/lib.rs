@@ -58,6 +58,9 @@ pub struct QueryRequest {
     /// The most memory the query's operators may hold; large sorts and aggregations spill to
     /// temporary files beyond it. `None`: no limit.
     pub memory_limit: Option<usize>,
+    /// Where the scan counts what it has read while the query runs (for progress displays and
+    /// the statistics of a running query); a fresh counter when `None`.
+    pub progress: Option<Arc<scan::ScanCounters>>,
 }
 
 /// What a query costs, as GetQueryResults reports it.
@@ -122,7 +125,8 @@ async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result
     }
     let scan_plan = store.plan_scan(&scan_request, &hints::scan_hints(query))?;
     let summary = scan_plan.summary().clone();
-    let table = StoreTable::new(scan_plan, TABLE_NAME);
+    let table = StoreTable::new(scan_plan, TABLE_NAME)
+        .with_counters(request.progress.clone().unwrap_or_default());
     let counters = table.counters();
     let builder = LogicalPlanBuilder::scan(TABLE_NAME, provider_as_source(Arc::new(table)), None)?;
     let ctx = QueryContext {

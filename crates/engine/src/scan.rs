@@ -9,8 +9,9 @@
 //! unless the query sorts oldest first) and stopping early when the query needs only the first
 //! `limit` rows in that order.
 //!
-//! What the scan read is summed into [`ScanCounters`] as partitions finish: the query
-//! statistics `recordsScanned` and `bytesScanned`.
+//! What the scan read is summed into [`ScanCounters`] unit by unit, so a running query can show
+//! its progress; once it ends they are the query statistics `recordsScanned` and
+//! `bytesScanned`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -75,6 +76,11 @@ impl StoreTable {
             name: name.to_owned(),
             counters: Arc::default(),
         }
+    }
+
+    /// Counts into `counters` (shared with whoever shows progress).
+    pub fn with_counters(self, counters: Arc<ScanCounters>) -> Self {
+        StoreTable { counters, ..self }
     }
 
     /// Where the scans of this table count what they read.
@@ -294,7 +300,7 @@ impl ExecutionPlan for StoreScanExec {
             counters: Arc::clone(&self.counters),
             metrics: BaselineMetrics::new(&self.metrics, partition),
             done: false,
-            counted: false,
+            counted: (0, 0),
         };
         Ok(Box::pin(RecordBatchStreamAdapter::new(
             schema,
@@ -313,7 +319,8 @@ struct PartitionBatches {
     counters: Arc<ScanCounters>,
     metrics: BaselineMetrics,
     done: bool,
-    counted: bool,
+    /// Records and bytes already added to the counters.
+    counted: (u64, u64),
 }
 
 impl Iterator for PartitionBatches {
@@ -326,6 +333,7 @@ impl Iterator for PartitionBatches {
         let timer = self.metrics.elapsed_compute().timer();
         let next = self.reader.next();
         timer.done();
+        self.count();
         match next {
             Some(Ok(batch)) => {
                 self.metrics.record_output(batch.num_rows());
@@ -351,18 +359,24 @@ impl Iterator for PartitionBatches {
 }
 
 impl PartitionBatches {
+    /// Adds what the reader read since the last call to the shared counters.
+    fn count(&mut self) {
+        let (records, bytes) = (self.reader.records_scanned(), self.reader.bytes_scanned());
+        self.counters
+            .records
+            .fetch_add(records - self.counted.0, Ordering::Relaxed);
+        self.counters
+            .bytes
+            .fetch_add(bytes - self.counted.1, Ordering::Relaxed);
+        self.counted = (records, bytes);
+    }
+
     fn finish(&mut self) {
-        if !self.counted {
-            self.counted = true;
+        if !self.done {
             self.done = true;
-            self.counters
-                .records
-                .fetch_add(self.reader.records_scanned(), Ordering::Relaxed);
-            self.counters
-                .bytes
-                .fetch_add(self.reader.bytes_scanned(), Ordering::Relaxed);
             self.metrics.done();
         }
+        self.count();
     }
 }
 

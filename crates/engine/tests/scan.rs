@@ -174,3 +174,20 @@ fn an_early_stop_still_reports_the_whole_range() {
     assert_eq!(out.statistics.bytes_scanned, all_bytes());
     assert_eq!(out.statistics.records_matched, EVENTS as u64);
 }
+
+#[test]
+fn progress_counters_end_equal_to_the_statistics() {
+    let f = fixture();
+    let progress = std::sync::Arc::new(loupe_engine::scan::ScanCounters::default());
+    let request = QueryRequest {
+        progress: Some(std::sync::Arc::clone(&progress)),
+        ..request()
+    };
+    let query = loupe_lang::parse("filter n > 100 | stats count(*)").unwrap();
+    let out = runtime()
+        .block_on(run_query(&f.store, &query, &request))
+        .unwrap();
+    assert_eq!(progress.records_scanned(), out.statistics.records_scanned);
+    assert_eq!(progress.bytes_scanned(), out.statistics.bytes_scanned);
+    assert_eq!(progress.records_scanned(), EVENTS as u64);
+}

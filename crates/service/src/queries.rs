@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use loupe_engine::scan::ScanCounters;
 use loupe_engine::{EngineError, QueryRequest};
 use loupe_lang::ast::Query;
 use serde::Serialize;
@@ -58,6 +59,8 @@ struct Entry {
     error: Option<ServiceError>,
     abort: Option<tokio::task::AbortHandle>,
     status: watch::Sender<QueryStatus>,
+    /// What the scan has read so far (the statistics of a running query).
+    progress: Arc<ScanCounters>,
 }
 
 /// The queries this service has started.
@@ -240,7 +243,9 @@ impl Loupe {
 
     /// StartQuery: validates the request and starts the query in the background; returns its id.
     pub fn start_query(&self, start: &StartQuery) -> Result<String> {
-        let (query, request) = self.prepare(start)?;
+        let (query, mut request) = self.prepare(start)?;
+        let progress = Arc::new(ScanCounters::default());
+        request.progress = Some(Arc::clone(&progress));
         let n = self.queries.next.fetch_add(1, Ordering::Relaxed);
         let id = format!("{:016x}-{n:08x}", self.clock.now_ms());
         let (status_tx, _) = watch::channel(QueryStatus::Scheduled);
@@ -256,6 +261,7 @@ impl Loupe {
             error: None,
             abort: None,
             status: status_tx,
+            progress,
         };
         self.queries
             .entries
@@ -300,11 +306,17 @@ impl Loupe {
         Ok(id)
     }
 
-    /// GetQueryResults: the results so far (none until the query completes) and its status.
+    /// GetQueryResults: the results (none until the query completes), its status, and its
+    /// statistics (while it runs: what the scan has read so far).
     pub fn get_query_results(&self, id: &str) -> Result<GetQueryResults> {
         self.queries.with(id, |e| match &e.outcome {
             Some(outcome) => outcome.clone(),
-            None => empty_results(e.info.status),
+            None => {
+                let mut running = empty_results(e.info.status);
+                running.statistics.records_scanned = e.progress.records_scanned() as f64;
+                running.statistics.bytes_scanned = e.progress.bytes_scanned() as f64;
+                running
+            }
         })
     }
 

@@ -21,7 +21,7 @@ impl StartQuery {
             start_ms: self.start_ms,
             end_ms: self.end_ms,
             now_ms,
-            memory_limit: None,
+            ..QueryRequest::default()
         }
     }
 }
