@@ -157,8 +157,10 @@ pub fn stdout_width() -> Option<u16> {
 }
 
 /// The fields present in any row, in the query's output order (then any others in order of
-/// first appearance).
+/// first appearance), without the `@ptr` AWS adds to every event row unless the query asked
+/// for it (the console does not show it either; `--output json` keeps it).
 pub fn columns(results: &GetQueryResults) -> Vec<&str> {
+    let hidden = |f: &str| f == "@ptr" && !results.fields.iter().any(|s| s == f);
     let mut columns: Vec<&str> = results
         .fields
         .iter()
@@ -172,7 +174,7 @@ pub fn columns(results: &GetQueryResults) -> Vec<&str> {
         .collect();
     for row in &results.results {
         for cell in row {
-            if !columns.contains(&cell.field.as_str()) {
+            if !columns.contains(&cell.field.as_str()) && !hidden(&cell.field) {
                 columns.push(&cell.field);
             }
         }
@@ -243,9 +245,11 @@ fn csv_field(value: &str) -> String {
 /// One JSON object per row, fields in result order; missing fields are absent.
 pub fn results_ndjson(results: &GetQueryResults) -> String {
     let mut out = String::new();
+    let shown = columns(results);
     for row in &results.results {
         let object: serde_json::Map<String, serde_json::Value> = row
             .iter()
+            .filter(|c| shown.contains(&c.field.as_str()))
             .map(|c| (c.field.clone(), serde_json::Value::String(c.value.clone())))
             .collect();
         out.push_str(&json_text(&object));

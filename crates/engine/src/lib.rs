@@ -74,6 +74,8 @@ pub struct QueryStatistics {
 /// A finished query: its rows (each a list of present fields, in output order) and statistics.
 #[derive(Debug, Clone)]
 pub struct QueryOutput {
+    /// The fields the query shows, in order. Rows of events also end with an `@ptr` (as AWS
+    /// returns it) that is not listed here unless the query asked for it.
     pub fields: Vec<String>,
     pub rows: Vec<Vec<ResultField>>,
     pub statistics: QueryStatistics,
@@ -105,6 +107,7 @@ struct Prepared {
     ctx: SessionContext,
     physical: Arc<dyn ExecutionPlan>,
     output: Vec<String>,
+    shown: Vec<String>,
     counters: Arc<scan::ScanCounters>,
     summary: loupe_store::ScanSummary,
 }
@@ -142,6 +145,7 @@ async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result
         ctx,
         physical,
         output: planned.output,
+        shown: planned.shown,
         counters,
         summary,
     })
@@ -157,6 +161,7 @@ pub async fn run_query(
         ctx,
         physical,
         output,
+        shown,
         counters,
         ..
     } = prepare(store, query, request).await?;
@@ -165,7 +170,7 @@ pub async fn run_query(
     let records_scanned = counters.records_scanned();
     let records_matched = matched_rows(physical.as_ref(), records_scanned);
     Ok(QueryOutput {
-        fields: output,
+        fields: shown,
         rows,
         statistics: QueryStatistics {
             records_matched,

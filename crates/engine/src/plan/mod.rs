@@ -45,7 +45,11 @@ pub const MAX_LIMIT: u64 = 100_000;
 #[derive(Debug, Clone)]
 pub struct PlannedQuery {
     pub plan: LogicalPlan,
+    /// The columns of the plan's result, in order: the shown fields, then `@ptr` for queries
+    /// whose rows are events (AWS appends it to every such row; stats rows have none).
     pub output: Vec<String>,
+    /// The fields the query shows (`output` without an `@ptr` it did not ask for).
+    pub shown: Vec<String>,
 }
 
 pub(crate) struct PlanState {
@@ -276,10 +280,14 @@ pub fn plan_query(
         (None, true) => state.default_output.clone(),
     };
     // Fields no event has are simply absent from every row.
-    let output: Vec<String> = wanted
+    let mut output: Vec<String> = wanted
         .into_iter()
         .filter(|name| state.has_column(name))
         .collect();
+    let shown = output.clone();
+    if state.has_column(loupe_store::PTR) && !output.iter().any(|f| f == loupe_store::PTR) {
+        output.push(loupe_store::PTR.to_owned());
+    }
     let columns: Vec<Expr> = output
         .iter()
         .filter_map(|name| {
@@ -307,6 +315,7 @@ pub fn plan_query(
     Ok(PlannedQuery {
         plan: state.builder.build()?,
         output,
+        shown,
     })
 }
 
