@@ -201,6 +201,7 @@ mod tests {
 
     fn results(rows: &[(&str, &str)]) -> GetQueryResults {
         GetQueryResults {
+            next_token: None,
             fields: Vec::new(),
             status: QueryStatus::Complete,
             results: rows

@@ -652,6 +652,7 @@ pub fn groups(store: &Path, args: GroupsArgs) -> Result<(), CliError> {
 fn listing(format: OutputFormat, header: &[&str], rows: Vec<Vec<String>>) -> String {
     use loupe_service::{GetQueryResults, QueryStatistics, QueryStatus, ResultField};
     let results = GetQueryResults {
+        next_token: None,
         fields: header.iter().map(|h| (*h).to_owned()).collect(),
         status: QueryStatus::Complete,
         results: rows

@@ -371,6 +371,7 @@ mod tests {
             value: value.into(),
         };
         GetQueryResults {
+            next_token: None,
             fields: Vec::new(),
             status: QueryStatus::Complete,
             results: vec![

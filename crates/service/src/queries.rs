@@ -21,6 +21,9 @@ use tokio::sync::watch;
 use crate::query::{GetQueryResults, QueryStatistics, QueryStatus, StartQuery};
 use crate::{Loupe, Result, ServiceError};
 
+/// The most rows one GetQueryResults page holds.
+pub const MAX_PAGE_ITEMS: usize = 10_000;
+
 /// Limits every query runs under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueryLimits {
@@ -79,6 +82,7 @@ fn empty_results(status: QueryStatus) -> GetQueryResults {
         fields: Vec::new(),
         status,
         results: Vec::new(),
+        next_token: None,
         statistics: QueryStatistics {
             records_matched: 0.0,
             records_scanned: 0.0,
@@ -318,6 +322,45 @@ impl Loupe {
                 running
             }
         })
+    }
+
+    /// GetQueryResults a page at a time (`maxItems`, `nextToken`): at most `max_items` rows
+    /// (1 to 10,000) from where `next_token` (from the previous page of this query) points, and
+    /// a token for the next page while rows remain. Statistics are the whole query's.
+    pub fn get_query_results_page(
+        &self,
+        id: &str,
+        max_items: usize,
+        next_token: Option<&str>,
+    ) -> Result<GetQueryResults> {
+        if !(1..=MAX_PAGE_ITEMS).contains(&max_items) {
+            return Err(ServiceError::InvalidParameter(format!(
+                "maxItems must be between 1 and {MAX_PAGE_ITEMS}, not {max_items}"
+            )));
+        }
+        let start = match next_token {
+            None => 0,
+            Some(token) => token
+                .strip_prefix(id)
+                .and_then(|rest| rest.strip_prefix('/'))
+                .and_then(|offset| offset.parse::<usize>().ok())
+                .ok_or_else(|| {
+                    ServiceError::InvalidParameter(format!(
+                        "the next token {token:?} does not belong to query {id}"
+                    ))
+                })?,
+        };
+        let mut page = self.get_query_results(id)?;
+        let total = page.results.len();
+        if start > total {
+            return Err(ServiceError::InvalidParameter(format!(
+                "the next token points past the end of query {id}'s results"
+            )));
+        }
+        let end = start.saturating_add(max_items).min(total);
+        page.results = page.results.drain(start..end).collect();
+        page.next_token = (end < total).then(|| format!("{id}/{end}"));
+        Ok(page)
     }
 
     /// Why a `Failed` query failed, if it did.

@@ -36,6 +36,10 @@ pub struct GetQueryResults {
     pub status: QueryStatus,
     pub results: Vec<Vec<ResultField>>,
     pub statistics: QueryStatistics,
+    /// Where the next page starts, when results were asked for a page at a time and more
+    /// remain ([`crate::Loupe::get_query_results_page`]).
+    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -82,6 +86,7 @@ impl GetQueryResults {
             fields: output.fields,
             status: QueryStatus::Complete,
             results,
+            next_token: None,
             statistics: QueryStatistics {
                 records_matched: s.records_matched as f64,
                 records_scanned: s.records_scanned as f64,

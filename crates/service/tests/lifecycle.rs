@@ -120,3 +120,50 @@ fn memory_limits_bound_queries_with_a_clear_error() {
         other => panic!("expected LimitExceeded, got {other:?}"),
     }
 }
+
+#[test]
+fn results_come_a_page_at_a_time() {
+    let (_dir, loupe) = loupe_with(25);
+    let id = loupe
+        .start_query(&start("fields @message | sort @timestamp asc"))
+        .unwrap();
+    assert_eq!(
+        loupe.wait_query(&id, Duration::from_secs(60)).unwrap(),
+        QueryStatus::Complete
+    );
+    let all = loupe.get_query_results(&id).unwrap();
+    assert_eq!(all.results.len(), 25);
+    assert_eq!(all.next_token, None);
+    let mut pages = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = loupe
+            .get_query_results_page(&id, 10, token.as_deref())
+            .unwrap();
+        assert_eq!(page.statistics, all.statistics);
+        pages.push(page.results.len());
+        token = page.next_token.clone();
+        if token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(pages, [10, 10, 5]);
+    let second = loupe
+        .get_query_results_page(&id, 10, Some(&format!("{id}/10")))
+        .unwrap();
+    assert_eq!(second.results, all.results[10..20]);
+    for (max, token) in [
+        (0, None),
+        (10_001, None),
+        (10, Some("other/5")),
+        (10, Some("x")),
+    ] {
+        assert!(
+            matches!(
+                loupe.get_query_results_page(&id, max, token),
+                Err(ServiceError::InvalidParameter(_))
+            ),
+            "{max} {token:?}"
+        );
+    }
+}
