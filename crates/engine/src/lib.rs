@@ -42,6 +42,7 @@ use loupe_store::{ScanRequest, Store};
 
 pub use error::{EngineError, Result};
 pub use expr::QueryContext;
+pub use plan::{LookupTable, LookupTables};
 pub use referenced::referenced_fields;
 pub use result::ResultField;
 use scan::StoreTable;
@@ -58,6 +59,8 @@ pub struct QueryRequest {
     /// The most memory the query's operators may hold; large sorts and aggregations spill to
     /// temporary files beyond it. `None`: no limit.
     pub memory_limit: Option<usize>,
+    /// The lookup tables `lookup` and `cidrlookup` may name, by name.
+    pub lookups: LookupTables,
 }
 
 /// What a query costs, as GetQueryResults reports it.
@@ -130,7 +133,7 @@ async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result
         start_ms: request.start_ms,
         end_ms: request.end_ms,
     };
-    let planned = plan::plan_query(query, builder, ctx)?;
+    let planned = plan::plan_query(query, builder, ctx, &request.lookups)?;
 
     let ctx = session(request.memory_limit)?;
     let physical = ctx.state().create_physical_plan(&planned.plan).await?;

@@ -22,6 +22,7 @@ impl StartQuery {
             end_ms: self.end_ms,
             now_ms,
             memory_limit: None,
+            lookups: Default::default(),
         }
     }
 }
