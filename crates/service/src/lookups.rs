@@ -12,8 +12,9 @@
 //! - At most 100 tables; adding one under a name in use is `ResourceAlreadyExists` (remove it
 //!   first to replace it).
 //!
-//! A file is written to a temporary name, flushed to disk and renamed into place, so a crash
-//! never leaves half a table under its name. A query reads the tables it names when it starts.
+//! A file is written to a temporary name, flushed to disk and then linked under its name (a
+//! link, unlike a rename, never replaces a table added meanwhile), so a crash never leaves half
+//! a table under its name. A query reads the tables it names when it starts.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -192,13 +193,23 @@ impl Loupe {
             let mut file = std::fs::File::create(&temp)?;
             file.write_all(bytes)?;
             file.sync_all()?;
-            std::fs::rename(&temp, &path)?;
-            // The rename itself is durable once the directory is synced.
+            // A hard link never replaces a file: of two writers adding the same name at once,
+            // one gets `AlreadyExists`.
+            std::fs::hard_link(&temp, &path)?;
+            std::fs::remove_file(&temp)?;
+            // The new name is durable once the directory is synced.
             std::fs::File::open(&dir)?.sync_all()
         };
-        if let Err(e) = write() {
-            let _ = std::fs::remove_file(&temp);
-            return Err(io_error(&path, e));
+        let written = write();
+        let _ = std::fs::remove_file(&temp);
+        match written {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(ServiceError::ResourceAlreadyExists(format!(
+                    "a lookup table named {name} already exists"
+                )));
+            }
+            Err(e) => return Err(io_error(&path, e)),
         }
         Ok(LookupInfo {
             name: name.to_owned(),
