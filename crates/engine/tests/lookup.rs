@@ -70,6 +70,10 @@ fn tables() -> HashMap<String, LookupTable> {
             table("a,b,out\nu1,200,first\nu1,404,second\nu2,200,third"),
         ),
         (
+            "flags".to_owned(),
+            table("flag,meaning\n1,one\n0,zero\ntrue,yes\nfalse,no"),
+        ),
+        (
             "nets".to_owned(),
             table(
                 "cidr,region,owner\n10.0.0.0/8,internal,it\n10.1.0.0/16,lab,research\n\
@@ -192,6 +196,23 @@ fn numbers_match_as_their_text_and_the_fields_are_usable_downstream() {
             row(&[("text", "OK"), ("n", "2")]),
             row(&[("text", "Not Found"), ("n", "1")]),
             row(&[("text", "Server Error"), ("n", "1")]),
+        ]
+    );
+}
+
+#[test]
+fn json_booleans_match_as_written() {
+    // A boolean column (no other type): `true` is not the `1` a computed boolean shows.
+    let f = fixture(&[r#"{"flag":true}"#, r#"{"flag":false}"#]);
+    let rows = run(
+        &f,
+        "lookup flags flag OUTPUT meaning | fields flag, meaning | sort @timestamp asc",
+    );
+    assert_eq!(
+        rows,
+        vec![
+            row(&[("flag", "true"), ("meaning", "yes")]),
+            row(&[("flag", "false"), ("meaning", "no")]),
         ]
     );
 }

@@ -10,8 +10,8 @@
 //!
 //! Decisions where the spec is silent or open:
 //!
-//! - `lookup` compares the text of the event's field (a number as Insights shows it: `200`,
-//!   `12.5`) with the table's cell, exactly and case-sensitively; several match columns are
+//! - `lookup` compares the text of the event's field as the result shows it (a number as
+//!   Insights prints it: `200`, `12.5`; a JSON boolean as written) with the table's cell, exactly and case-sensitively; several match columns are
 //!   ANDed; an event missing a match field matches nothing.
 //! - A key that appears in several table rows: the first row wins, so rows never multiply.
 //! - `OUTPUT` sets every output field, to nothing where the event matched no row; `OUTPUTNEW`
@@ -86,8 +86,7 @@ pub(crate) fn plan_lookup(
     for m in matches {
         key_columns.push(table_column(found, table, &m.name)?);
         let event_field = &m.alias.as_ref().unwrap_or(&m.name).name;
-        let exprs = state.exprs();
-        keys.push(cast(exprs.text(exprs.field(event_field))?, DataType::Utf8));
+        keys.push(key_text(state, event_field)?);
     }
     let mut index = HashMap::new();
     let mut key = String::new();
@@ -124,13 +123,23 @@ pub(crate) fn plan_cidrlookup(
             ranges.insert(network, len, row);
         }
     }
-    let key = {
-        let exprs = state.exprs();
-        cast(exprs.text(exprs.field(&ip_field.name))?, DataType::Utf8)
-    };
+    let key = key_text(state, &ip_field.name)?;
     let what = format!("cidrlookup:{}:{column}", table.name);
     let matcher = Matcher::Cidr(ranges);
     plan_outputs(state, found, table, matcher, what, vec![key], mode, outputs)
+}
+
+/// The text of event field `name` as the result shows it: a number as Insights prints it, a
+/// JSON `true` read from an event as written (a boolean a query computed as `1`/`0`).
+fn key_text(state: &PlanState, name: &str) -> Result<Expr> {
+    let exprs = state.exprs();
+    let value = exprs.field(name);
+    let raw = !state.computed.iter().any(|c| c == name);
+    Ok(if raw && exprs.kind(&value)? == Kind::Bool {
+        cast(value, DataType::Utf8)
+    } else {
+        cast(exprs.text(value)?, DataType::Utf8)
+    })
 }
 
 fn find_table<'a>(tables: &'a LookupTables, table: &Ident) -> Result<&'a LookupTable> {
