@@ -215,6 +215,15 @@ fn json_booleans_match_as_written() {
             row(&[("flag", "false"), ("meaning", "no")]),
         ]
     );
+    // OUTPUTNEW keeps an event's own boolean as written.
+    let rows = run(
+        &f,
+        "lookup flags meaning as flag OUTPUTNEW flag | fields flag | sort @timestamp asc",
+    );
+    assert_eq!(
+        rows,
+        vec![row(&[("flag", "true")]), row(&[("flag", "false")])]
+    );
 }
 
 #[test]

@@ -208,12 +208,10 @@ fn plan_outputs(
             OutputMode::Output => looked_up,
             OutputMode::OutputNew => {
                 let exprs = state.exprs();
-                let existing = exprs.field(target);
-                if exprs.kind(&existing)? == Kind::Null {
+                if exprs.kind(&exprs.field(target))? == Kind::Null {
                     looked_up
                 } else {
-                    let existing = cast(exprs.text(existing)?, DataType::Utf8);
-                    coalesce(vec![existing, looked_up])
+                    coalesce(vec![key_text(state, target)?, looked_up])
                 }
             }
         };
