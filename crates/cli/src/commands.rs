@@ -215,11 +215,26 @@ pub enum RetentionAction {
 
 #[derive(Debug, Subcommand)]
 pub enum LookupAction {
-    /// Add a lookup table from a CSV file.
-    Add { name: String, file: PathBuf },
-    /// List lookup tables.
-    List,
+    /// Add a lookup table from a CSV file: a header row of distinct column names, then rows
+    /// (UTF-8, at most 10 MB; at most 100 tables).
+    #[command(after_help = "Examples:\n  loupe lookup add users users.csv\n  \
+        loupe query --group app 'lookup users id as userId OUTPUT name, team'\n  \
+        loupe lookup add nets networks.csv\n  \
+        loupe query --group vpc 'cidrlookup nets srcAddr AS cidr OUTPUT region'")]
+    Add {
+        /// The table's name: letters, digits and underscores, at most 256.
+        name: String,
+        /// The CSV file.
+        file: PathBuf,
+    },
+    /// List lookup tables with their columns, rows and size.
+    #[command(after_help = "Examples:\n  loupe lookup list\n  loupe lookup list --output json")]
+    List {
+        #[arg(long, short, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
     /// Remove a lookup table.
+    #[command(after_help = "Example:\n  loupe lookup remove users")]
     Remove { name: String },
 }
 
@@ -780,6 +795,60 @@ pub fn fields_text(
                 .collect(),
         ),
     })
+}
+
+pub fn lookup(store: &Path, action: LookupAction) -> Result<(), CliError> {
+    let loupe = open(store)?;
+    match action {
+        LookupAction::Add { name, file } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| CliError::Input(format!("{}: {e}", file.display())))?;
+            let info = loupe.add_lookup(&name, &bytes)?;
+            let plural = if info.rows == 1 { "" } else { "s" };
+            println!(
+                "added lookup table {name}: {} row{plural}, columns {}",
+                info.rows,
+                info.columns.join(", ")
+            );
+        }
+        LookupAction::List { output } => {
+            let tables = loupe.list_lookups()?;
+            let text = match output {
+                OutputFormat::Json => output::json_text(&serde_json::json!({
+                    "lookupTables": tables.iter().map(|t| serde_json::json!({
+                        "lookupTableName": t.name,
+                        "columns": t.columns,
+                        "rows": t.rows,
+                        "sizeBytes": t.size_bytes,
+                    })).collect::<Vec<_>>()
+                })),
+                _ if tables.is_empty() => {
+                    "No lookup tables yet. Add one with `loupe lookup add NAME FILE.csv`.\n".into()
+                }
+                format => listing(
+                    format,
+                    &["lookup table", "columns", "rows", "size"],
+                    tables
+                        .iter()
+                        .map(|t| {
+                            vec![
+                                t.name.clone(),
+                                t.columns.join(", "),
+                                t.rows.to_string(),
+                                output::human_bytes(t.size_bytes),
+                            ]
+                        })
+                        .collect(),
+                ),
+            };
+            output::print_text(&text)?;
+        }
+        LookupAction::Remove { name } => {
+            loupe.remove_lookup(&name)?;
+            println!("removed lookup table {name}");
+        }
+    }
+    Ok(())
 }
 
 pub fn retention(store: &Path, action: RetentionAction) -> Result<(), CliError> {

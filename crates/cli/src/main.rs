@@ -22,8 +22,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::output::CliError;
-
 /// Loupe: ask questions of CloudWatch-style logs locally, with the Logs Insights language.
 #[derive(Debug, Parser)]
 #[command(name = "loupe", version, about, long_about = None)]
@@ -100,7 +98,7 @@ pub enum Command {
         loupe record AQMAYXBw...\n  loupe record --output json AQMAYXBw..."
     )]
     Record(commands::RecordArgs),
-    /// Manage lookup tables for the `lookup` query command (not supported yet).
+    /// Add, list or remove the lookup tables of the `lookup` and `cidrlookup` query commands.
     #[command(subcommand)]
     Lookup(commands::LookupAction),
     /// Run one read-only SQL statement over table `logs` (the selected groups' events).
@@ -146,7 +144,7 @@ fn main() -> ExitCode {
         Command::Fields(args) => commands::fields(&store, args),
         Command::Retention(action) => commands::retention(&store, action),
         Command::Record(args) => commands::record(&store, args),
-        Command::Lookup(_) => Err(CliError::NotSupported("lookup tables".into())),
+        Command::Lookup(action) => commands::lookup(&store, action),
         Command::Sql(args) => commands::sql(&store, args),
         Command::Fmt(args) => commands::fmt(args),
         Command::Demo => demo::run(),

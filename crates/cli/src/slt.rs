@@ -174,7 +174,8 @@ fn golden_transcripts() {
 
 /// A store holding every fixture of `testdata/slt/insights/data/`, each file in the group named
 /// by its stem (`app.jsonl` → `app`), read as `loupe ingest --format auto` reads it, at a fixed
-/// clock. Fixtures stamp their own events, so results do not depend on the clock.
+/// clock, and the lookup tables of `testdata/slt/insights/lookups/`. Fixtures stamp their own
+/// events, so results do not depend on the clock.
 fn insights_store(dir: &Path) -> Arc<Loupe> {
     let loupe = Loupe::with_clock(dir, Arc::new(FixedClock(NOW_MS))).unwrap();
     let data = testdata().join("slt/insights/data");
@@ -189,6 +190,14 @@ fn insights_store(dir: &Path) -> Arc<Loupe> {
         let text = std::fs::read(&file).unwrap();
         let report = loupe.ingest(&stem, &name, &text[..], Format::Auto).unwrap();
         assert_eq!(report.rejected, 0, "{name}: {:?}", report.rejections);
+    }
+    // Lookup tables: each CSV of `lookups/` under its stem (`users.csv` → `users`).
+    for entry in std::fs::read_dir(testdata().join("slt/insights/lookups")).unwrap() {
+        let file = entry.unwrap().path();
+        let stem = file.file_stem().unwrap().to_str().unwrap().to_owned();
+        loupe
+            .add_lookup(&stem, &std::fs::read(&file).unwrap())
+            .unwrap();
     }
     Arc::new(loupe)
 }

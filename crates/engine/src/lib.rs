@@ -42,6 +42,7 @@ use loupe_store::{ScanRequest, Store};
 
 pub use error::{EngineError, Result};
 pub use expr::QueryContext;
+pub use plan::{LookupTable, LookupTables};
 pub use referenced::referenced_fields;
 pub use result::ResultField;
 use scan::StoreTable;
@@ -61,6 +62,8 @@ pub struct QueryRequest {
     /// Where the scan counts what it has read while the query runs (for progress displays and
     /// the statistics of a running query); a fresh counter when `None`.
     pub progress: Option<Arc<scan::ScanCounters>>,
+    /// The lookup tables `lookup` and `cidrlookup` may name, by name.
+    pub lookups: LookupTables,
 }
 
 /// What a query costs, as GetQueryResults reports it.
@@ -137,7 +140,7 @@ async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result
         start_ms: request.start_ms,
         end_ms: request.end_ms,
     };
-    let planned = plan::plan_query(query, builder, ctx)?;
+    let planned = plan::plan_query(query, builder, ctx, &request.lookups)?;
 
     let ctx = session(request.memory_limit)?;
     let physical = ctx.state().create_physical_plan(&planned.plan).await?;

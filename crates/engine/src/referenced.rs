@@ -1,6 +1,8 @@
 //! The field names a query reads, so the scan materialises only those columns.
 
-use loupe_lang::ast::{CommandKind, Expr, ExprKind, ParseMode, Projection, Query};
+use loupe_lang::ast::{
+    CommandKind, Expr, ExprKind, FieldMapping, OutputMode, ParseMode, Projection, Query,
+};
 
 use crate::expr::dotted_name;
 use crate::plan::push_unique;
@@ -60,6 +62,29 @@ pub fn referenced_fields(query: &Query) -> Vec<String> {
             CommandKind::CountFrequent(fields) => {
                 fields.iter().for_each(|f| used.push(f.name.clone()))
             }
+            // The match fields, and the fields `OUTPUTNEW` keeps where the event has them.
+            CommandKind::Lookup {
+                matches,
+                mode,
+                outputs,
+                ..
+            } => {
+                used.extend(matches.iter().map(|m| target(m).to_owned()));
+                if *mode == OutputMode::OutputNew {
+                    used.extend(outputs.iter().map(|o| target(o).to_owned()));
+                }
+            }
+            CommandKind::CidrLookup {
+                ip_field,
+                mode,
+                outputs,
+                ..
+            } => {
+                used.push(ip_field.name.clone());
+                if *mode == OutputMode::OutputNew {
+                    used.extend(outputs.iter().map(|o| target(o).to_owned()));
+                }
+            }
             _ => {}
         }
         for name in used {
@@ -118,6 +143,9 @@ pub(crate) fn defines(kind: &CommandKind) -> Vec<String> {
                 .collect()
         }
         CommandKind::CountFrequent(_) => vec![crate::plan::APPROX_COUNT.to_owned()],
+        CommandKind::Lookup { outputs, .. } | CommandKind::CidrLookup { outputs, .. } => {
+            outputs.iter().map(|o| target(o).to_owned()).collect()
+        }
         CommandKind::Sessionize { alias, .. } => vec![
             alias
                 .as_ref()
@@ -125,6 +153,11 @@ pub(crate) fn defines(kind: &CommandKind) -> Vec<String> {
         ],
         _ => Vec::new(),
     }
+}
+
+/// The event field of a `lookup`/`cidrlookup` mapping: its alias, else its name.
+fn target(m: &FieldMapping) -> &str {
+    &m.alias.as_ref().unwrap_or(&m.name).name
 }
 
 fn walk(expr: &Expr, out: &mut Vec<String>) {

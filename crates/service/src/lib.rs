@@ -22,6 +22,7 @@ mod clock;
 mod error;
 mod explore;
 mod ingest;
+pub mod lookups;
 mod queries;
 mod query;
 mod record;

@@ -189,6 +189,7 @@ impl Loupe {
         }
         let mut request = start.request(self.clock.now_ms());
         request.memory_limit = self.limits.memory_bytes;
+        request.lookups = Arc::new(self.lookups_for(&query)?);
         Ok((query, request))
     }
 

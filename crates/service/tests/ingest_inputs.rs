@@ -30,6 +30,8 @@ fn rows(loupe: &Loupe, query: &str) -> Vec<String> {
         .iter()
         .map(|r| {
             r.iter()
+                // Not the `@ptr` every event row ends with.
+                .filter(|c| c.field != "@ptr")
                 .map(|c| c.value.clone())
                 .collect::<Vec<_>>()
                 .join(" | ")

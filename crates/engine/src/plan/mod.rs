@@ -10,6 +10,7 @@ mod fields;
 mod filter;
 mod json;
 mod limit;
+mod lookup;
 mod parse;
 mod sequence;
 mod sort;
@@ -34,6 +35,7 @@ pub const LOCAL_ACCOUNT_ID: &str = "000000000000";
 /// The generated field naming an event's account and log group.
 pub const LOG: &str = "@log";
 
+pub use lookup::{LookupTable, LookupTables};
 pub use sequence::APPROX_COUNT;
 
 /// Rows a query returns when it has no `limit` of its own.
@@ -143,6 +145,7 @@ pub fn plan_query(
     query: &Query,
     scan: LogicalPlanBuilder,
     ctx: QueryContext,
+    lookups: &LookupTables,
 ) -> Result<PlannedQuery> {
     // Unqualify the scan's columns, so that a column a command computes never sits beside a
     // same-named `events.x` (DataFusion treats that pair as ambiguous).
@@ -260,6 +263,27 @@ pub fn plan_query(
             CommandKind::AddTotals { options, fields } => {
                 sequence::addtotals(&mut state, options, fields)?
             }
+            CommandKind::Lookup {
+                table,
+                matches,
+                mode,
+                outputs,
+            } => lookup::plan_lookup(&mut state, lookups, table, matches, *mode, outputs)?,
+            CommandKind::CidrLookup {
+                table,
+                ip_field,
+                cidr_column,
+                mode,
+                outputs,
+            } => lookup::plan_cidrlookup(
+                &mut state,
+                lookups,
+                table,
+                ip_field,
+                cidr_column.as_ref(),
+                *mode,
+                outputs,
+            )?,
             CommandKind::CountFrequent(fields) => {
                 state.pending_order = None;
                 sequence::count_frequent(&mut state, fields)?

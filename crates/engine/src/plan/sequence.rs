@@ -81,7 +81,7 @@ fn keep_order(state: &mut PlanState, order: Vec<SortExpr>) {
 
 /// Shows a new field beside the others: after the listed `fields`, or after the default
 /// output when there are none (a `display` already fixed the columns).
-fn show(state: &mut PlanState, name: &str) {
+pub(super) fn show(state: &mut PlanState, name: &str) {
     if state.display.is_some() {
         return;
     }

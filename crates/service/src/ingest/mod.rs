@@ -51,7 +51,7 @@
 //! policy), so a store at rest holds no unsealed WAL ([`IngestOptions::defer_seal`] leaves that to a later
 //! [`crate::Loupe::seal`] when one caller ingests many inputs).
 
-mod csv;
+pub(crate) mod csv;
 mod json;
 mod time;
 
