@@ -15,7 +15,7 @@ use std::sync::Arc;
 use arrow::array::{
     Array, ArrayRef, BooleanArray, BooleanBuilder, Float64Array, Float64Builder, Int64Array,
     Int64Builder, RecordBatch, RecordBatchOptions, StringArray, StringBuilder,
-    TimestampMillisecondArray,
+    TimestampMillisecondArray, UInt64Array,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
@@ -34,6 +34,10 @@ pub const LOG_STREAM: &str = "@logStream";
 pub const MESSAGE: &str = "@message";
 /// A pointer to the event for `GetLogRecord` (see [`crate::ptr`]); computed when read.
 pub const PTR: &str = "@ptr";
+/// Where a row lies in its scan plan (unit << 32 | row), for [`ScanPlan::fetch`]: what lets a
+/// query carry a number through sorts and limits and decode `@message` and `@ptr` only for the
+/// rows it returns. Meaningful only within one plan.
+pub const ROWID: &str = "@rowid";
 
 /// Rows per record batch handed out by a scan, at most.
 pub const BATCH_ROWS: usize = 8192;
@@ -117,6 +121,7 @@ fn schema_with(fields: &[String], types: &HashMap<String, FieldType>) -> SchemaR
         Field::new(LOG_STREAM, DataType::Utf8, false),
         Field::new(MESSAGE, DataType::Utf8, false),
         Field::new(PTR, DataType::Utf8, false),
+        Field::new(ROWID, DataType::UInt64, false),
     ];
     for name in fields {
         let dt = match types.get(name) {
@@ -139,6 +144,7 @@ pub fn is_system_column(name: &str) -> bool {
         LOG_STREAM,
         MESSAGE,
         PTR,
+        ROWID,
     ]
     .contains(&name)
 }
@@ -254,13 +260,14 @@ impl std::fmt::Display for ScanSummary {
 }
 
 /// Columns every scan schema starts with.
-const SYSTEM_COLUMNS: usize = 6;
+const SYSTEM_COLUMNS: usize = 7;
 const COL_TS: usize = 0;
 const COL_INGEST: usize = 1;
 const COL_GROUP: usize = 2;
 const COL_STREAM: usize = 3;
 const COL_MSG: usize = 4;
 const COL_PTR: usize = 5;
+const COL_ROWID: usize = 6;
 
 impl ScanPlan {
     pub(crate) fn new(
@@ -607,8 +614,10 @@ impl ScanReader {
         let unit = &plan.units[u];
         let group = plan.groups[unit.group].as_str();
         let decoded = match &unit.source {
-            Source::Wal(w) => self.read_wal(group, w)?,
-            Source::Block { seg, block, hidden } => self.read_block(group, seg, *block, hidden)?,
+            Source::Wal(w) => self.read_wal(u, group, w)?,
+            Source::Block { seg, block, hidden } => {
+                self.read_block(u, group, seg, *block, hidden)?
+            }
         };
         let Some(decoded) = decoded else {
             return Ok(None);
@@ -659,7 +668,7 @@ impl ScanReader {
         Ok(Some((kept, mask)))
     }
 
-    fn read_wal(&self, group: &str, w: &WalUnit) -> Result<Option<Decoded>> {
+    fn read_wal(&self, unit: usize, group: &str, w: &WalUnit) -> Result<Option<Decoded>> {
         let rows = w.events.len();
         let bytes = w
             .events
@@ -678,6 +687,9 @@ impl ScanReader {
                 COL_STREAM => repeated(&w.stream, rows),
                 COL_MSG => Arc::new(StringArray::from_iter_values(
                     w.events.iter().map(|e| e.message.as_str()),
+                )),
+                COL_ROWID => Arc::new(UInt64Array::from_iter_values(
+                    (0..rows).map(|r| rowid(unit, r)),
                 )),
                 COL_PTR => Arc::new(StringArray::from_iter_values(w.events.iter().map(|e| {
                     crate::ptr::encode(
@@ -729,6 +741,7 @@ impl ScanReader {
 
     fn read_block(
         &self,
+        unit: usize,
         group: &str,
         seg: &Segment,
         block: usize,
@@ -783,6 +796,7 @@ impl ScanReader {
             return Ok(None);
         }
         let block = BlockRead {
+            unit,
             seg,
             block,
             group,
@@ -878,6 +892,7 @@ struct Decoded {
 
 /// Decoding columns of one block for a selection of its rows.
 struct BlockRead<'a> {
+    unit: usize,
     seg: &'a Segment,
     block: usize,
     group: &'a str,
@@ -988,6 +1003,9 @@ impl BlockRead<'_> {
                         })))
                     }
                 }
+                COL_ROWID => Arc::new(UInt64Array::from_iter_values(
+                    (0..rows).map(|r| rowid(self.unit, pick(r))),
+                )),
                 COL_PTR => {
                     let ing = seg.ingestion_times(block)?;
                     let ids = self.stream_ids.unwrap_or(&[]);
@@ -1052,6 +1070,90 @@ impl BlockRead<'_> {
                 bytes += m.len() as u64
             })?;
         Ok(bytes)
+    }
+}
+
+/// The `@rowid` of row `row` of unit `unit`.
+fn rowid(unit: usize, row: usize) -> u64 {
+    ((unit as u64) << 32) | row as u64
+}
+
+/// What [`ScanPlan::fetch`] returns for each row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fetch {
+    Message,
+    Ptr,
+}
+
+impl ScanPlan {
+    /// `@message` or `@ptr` of the rows `rowids` (from this plan's `@rowid` column) name, in
+    /// their order: decodes only the blocks holding them, and in those only their messages.
+    pub fn fetch(&self, rowids: &[u64], what: Fetch) -> Result<Vec<String>> {
+        let bad = || StoreError::corrupt(Path::new("<scan>"), "a row id outside the scan");
+        let mut out = vec![String::new(); rowids.len()];
+        // Positions of the wanted rows, by unit.
+        let mut by_unit: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+        for (i, &id) in rowids.iter().enumerate() {
+            by_unit
+                .entry((id >> 32) as usize)
+                .or_default()
+                .push((i, (id & 0xffff_ffff) as usize));
+        }
+        for (u, wanted) in by_unit {
+            let unit = self.units.get(u).ok_or_else(bad)?;
+            let group = self.groups[unit.group].as_str();
+            match &unit.source {
+                Source::Wal(w) => {
+                    for (i, row) in wanted {
+                        let e = w.events.get(row).ok_or_else(bad)?;
+                        out[i] = match what {
+                            Fetch::Message => e.message.clone(),
+                            Fetch::Ptr => crate::ptr::encode(
+                                group,
+                                &w.stream,
+                                e.timestamp,
+                                e.ingestion_time,
+                                crate::ptr::message_hash(&e.message),
+                            ),
+                        };
+                    }
+                }
+                Source::Block { seg, block, .. } => {
+                    let rows = seg.footer().blocks.get(*block).ok_or_else(bad)?.rows as usize;
+                    let mut mask = vec![false; rows];
+                    for &(_, row) in &wanted {
+                        *mask.get_mut(row).ok_or_else(bad)? = true;
+                    }
+                    let mut messages: HashMap<usize, String> = HashMap::new();
+                    seg.for_each_message(*block, Some(&mask), |row, m| {
+                        messages.insert(row, m.to_owned());
+                    })?;
+                    let (ts, ing, ids) = match what {
+                        Fetch::Message => (Vec::new(), Vec::new(), Vec::new()),
+                        Fetch::Ptr => (
+                            seg.timestamps(*block)?,
+                            seg.ingestion_times(*block)?,
+                            seg.stream_ids(*block)?,
+                        ),
+                    };
+                    let streams = &seg.footer().streams;
+                    for (i, row) in wanted {
+                        let m = messages.get(&row).ok_or_else(bad)?;
+                        out[i] = match what {
+                            Fetch::Message => m.clone(),
+                            Fetch::Ptr => crate::ptr::encode(
+                                group,
+                                streams.get(ids[row] as usize).map_or("", String::as_str),
+                                ts[row],
+                                ing[row],
+                                crate::ptr::message_hash(m),
+                            ),
+                        };
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -1333,6 +1435,33 @@ mod tests {
                 (rows, records, bytes)
             };
             let read = |partitions, projection| read_filtered(partitions, projection, None);
+            // `fetch` gives back each row's message and pointer by its row id.
+            let mut reader = plan.reader(0, 1, Some(vec![COL_MSG, COL_PTR, COL_ROWID]), None);
+            for batch in reader.by_ref() {
+                let batch = batch.unwrap();
+                let text = |c: usize| -> Vec<String> {
+                    let a = batch
+                        .column(c)
+                        .as_any()
+                        .downcast_ref::<StringArray>()
+                        .unwrap();
+                    a.iter().map(|v| v.unwrap().to_owned()).collect()
+                };
+                let ids = batch
+                    .column(2)
+                    .as_any()
+                    .downcast_ref::<UInt64Array>()
+                    .unwrap();
+                let mut ids: Vec<u64> = ids.values().to_vec();
+                let (mut messages, mut ptrs) = (text(0), text(1));
+                // In another order than read, as a sort would leave them.
+                ids.reverse();
+                messages.reverse();
+                ptrs.reverse();
+                assert_eq!(plan.fetch(&ids, Fetch::Message).unwrap(), messages);
+                assert_eq!(plan.fetch(&ids, Fetch::Ptr).unwrap(), ptrs);
+            }
+            assert!(plan.fetch(&[u64::MAX], Fetch::Message).is_err());
             let all = read(1, None);
             assert!(!all.0.is_empty());
             assert_eq!(all.1, all.0.len() as u64);
@@ -1343,6 +1472,7 @@ mod tests {
                     all
                 );
                 assert_eq!(read(partitions, Some(vec![COL_TS, COL_PTR])), all);
+                assert_eq!(read(partitions, Some(vec![COL_TS, COL_ROWID])), all);
             }
             // A row filter on `n` (even values; the timestamps equal `n` here) keeps those
             // rows and counts the same scanned records and bytes, whatever it decodes.

@@ -85,7 +85,7 @@ fn sealed_and_unsealed_events_read_the_same() {
         .batches
         .iter()
         .map(|b| {
-            b.column(6)
+            b.column(7)
                 .as_primitive::<Int64Type>()
                 .iter()
                 .flatten()
@@ -338,7 +338,7 @@ fn a_field_with_different_types_comes_back_as_text() {
         .schema
         .fields()
         .iter()
-        .skip(6)
+        .skip(7)
         .map(|f| f.data_type().clone())
         .collect();
     assert_eq!(types, [DataType::Utf8, DataType::Boolean, DataType::Utf8]);
@@ -346,7 +346,7 @@ fn a_field_with_different_types_comes_back_as_text() {
         .batches
         .iter()
         .flat_map(|b| {
-            b.column(6)
+            b.column(7)
                 .as_string::<i32>()
                 .iter()
                 .map(|v| v.unwrap_or("-").to_owned())
@@ -356,7 +356,7 @@ fn a_field_with_different_types_comes_back_as_text() {
     xs.sort();
     assert_eq!(xs, ["5", "five"]);
     assert_eq!(
-        out.batches[0].column(8).null_count(),
+        out.batches[0].column(9).null_count(),
         out.batches[0].num_rows()
     );
 }
@@ -589,7 +589,7 @@ fn sigkill_at_random_points_loses_nothing_acknowledged() {
         let out = s.scan(&all(&["batch"])).unwrap();
         let mut per_batch: std::collections::BTreeMap<u64, usize> = Default::default();
         for b in &out.batches {
-            let col = b.column(6).as_primitive::<Int64Type>();
+            let col = b.column(7).as_primitive::<Int64Type>();
             for v in col.iter() {
                 *per_batch.entry(v.unwrap() as u64).or_default() += 1;
             }
