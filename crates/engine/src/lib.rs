@@ -134,13 +134,14 @@ async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result
     let table = StoreTable::new(scan_plan, TABLE_NAME)
         .with_counters(request.progress.clone().unwrap_or_default());
     let counters = table.counters();
+    let late = scan::LateColumns::for_query(&table, query);
     let builder = LogicalPlanBuilder::scan(TABLE_NAME, provider_as_source(Arc::new(table)), None)?;
     let ctx = QueryContext {
         now_ms: request.now_ms,
         start_ms: request.start_ms,
         end_ms: request.end_ms,
     };
-    let planned = plan::plan_query(query, builder, ctx, &request.lookups)?;
+    let planned = plan::plan_query(query, builder, ctx, &request.lookups, &late)?;
 
     let ctx = session(request.memory_limit)?;
     let physical = ctx.state().create_physical_plan(&planned.plan).await?;

@@ -39,7 +39,7 @@ use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
     SendableRecordBatchStream,
 };
-use loupe_store::{RowFilter, ScanPlan, ScanReader, StoreError};
+use loupe_store::{Fetch, RowFilter, ScanPlan, ScanReader, StoreError};
 
 /// What a scan read, summed over its partitions as each one finishes.
 #[derive(Debug, Default)]
@@ -385,5 +385,125 @@ impl PartitionBatches {
 impl Drop for PartitionBatches {
     fn drop(&mut self) {
         self.finish();
+    }
+}
+
+/// `@message` and `@ptr` computed at the end of a plan from `@rowid`, for just the rows the
+/// query returns: a sort or limit then carries a number per row instead of the message.
+#[derive(Debug, Clone)]
+pub struct LateColumns {
+    pub message: Option<datafusion::logical_expr::ScalarUDF>,
+    pub ptr: Option<datafusion::logical_expr::ScalarUDF>,
+}
+
+impl LateColumns {
+    /// The late columns for a query over `table`: `@message` (or `@ptr`) when the query only
+    /// shows it (never filters, parses, sorts or computes with it).
+    pub fn for_query(table: &StoreTable, query: &loupe_lang::ast::Query) -> LateColumns {
+        let udf = |what| {
+            datafusion::logical_expr::ScalarUDF::new_from_impl(FetchUdf {
+                plan: Arc::clone(&table.plan),
+                what,
+                signature: datafusion::logical_expr::Signature::exact(
+                    vec![datafusion::arrow::datatypes::DataType::UInt64],
+                    datafusion::logical_expr::Volatility::Immutable,
+                ),
+            })
+        };
+        LateColumns {
+            message: only_shown(query, loupe_store::MESSAGE).then(|| udf(Fetch::Message)),
+            ptr: only_shown(query, loupe_store::PTR).then(|| udf(Fetch::Ptr)),
+        }
+    }
+}
+
+/// Whether `query` uses the system field `name` only as a bare `fields`/`display` item (or not
+/// at all), and never defines a field of that name.
+fn only_shown(query: &loupe_lang::ast::Query, name: &str) -> bool {
+    use loupe_lang::ast::{CommandKind, ExprKind};
+    let mut stripped = query.clone();
+    for command in &mut stripped.commands {
+        if crate::referenced::defines(&command.kind)
+            .iter()
+            .any(|d| d == name)
+        {
+            return false;
+        }
+        if let CommandKind::Fields(items) | CommandKind::Display(items) = &mut command.kind {
+            items.retain(|p| {
+                !(p.alias.is_none() && matches!(&p.expr.kind, ExprKind::Field(f) if f.name == name))
+            });
+        }
+    }
+    !crate::referenced::referenced_fields(&stripped)
+        .iter()
+        .any(|f| f == name)
+}
+
+/// `@message` or `@ptr` of a `@rowid` column (see [`LateColumns`]).
+#[derive(Debug)]
+struct FetchUdf {
+    plan: Arc<ScanPlan>,
+    what: Fetch,
+    signature: datafusion::logical_expr::Signature,
+}
+
+impl PartialEq for FetchUdf {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.plan, &other.plan) && self.what == other.what
+    }
+}
+
+impl Eq for FetchUdf {}
+
+impl std::hash::Hash for FetchUdf {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (Arc::as_ptr(&self.plan) as usize).hash(state);
+        self.what.hash(state);
+    }
+}
+
+impl datafusion::logical_expr::ScalarUDFImpl for FetchUdf {
+    fn name(&self) -> &str {
+        match self.what {
+            Fetch::Message => "__loupe_fetch_message",
+            Fetch::Ptr => "__loupe_fetch_ptr",
+        }
+    }
+
+    fn signature(&self) -> &datafusion::logical_expr::Signature {
+        &self.signature
+    }
+
+    fn return_type(
+        &self,
+        _args: &[datafusion::arrow::datatypes::DataType],
+    ) -> DfResult<datafusion::arrow::datatypes::DataType> {
+        Ok(datafusion::arrow::datatypes::DataType::Utf8)
+    }
+
+    fn invoke_with_args(
+        &self,
+        args: datafusion::logical_expr::ScalarFunctionArgs,
+    ) -> DfResult<datafusion::logical_expr::ColumnarValue> {
+        let n = args.number_rows;
+        let [arg] = args.args.as_slice() else {
+            return Err(DataFusionError::Internal(format!(
+                "{} takes one argument",
+                self.name()
+            )));
+        };
+        let ids = arg.to_array(n)?;
+        let ids = ids
+            .as_any()
+            .downcast_ref::<datafusion::arrow::array::UInt64Array>()
+            .ok_or_else(|| DataFusionError::Internal(format!("{} takes row ids", self.name())))?;
+        let values = self
+            .plan
+            .fetch(ids.values(), self.what)
+            .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        Ok(datafusion::logical_expr::ColumnarValue::Array(Arc::new(
+            datafusion::arrow::array::StringArray::from(values),
+        )))
     }
 }

@@ -117,6 +117,16 @@ fn a_filtered_count_reads_only_the_filter_column_and_counts_everything() {
 #[test]
 fn late_materialised_messages_are_the_right_ones() {
     let f = fixture();
+    // The scan reads `n` and row ids; messages and pointers are fetched after the sort and
+    // limit, for the rows returned.
+    let plan = explain(&f, "filter n >= 19990 or n < 3");
+    let scan = plan.lines().find(|l| l.contains("StoreScanExec")).unwrap();
+    assert!(!scan.contains("@message"), "{plan}");
+    assert!(plan.contains("__loupe_fetch_message"), "{plan}");
+    assert!(plan.contains("__loupe_fetch_ptr"), "{plan}");
+    // A query that filters on @message reads it in the scan.
+    let plan = explain(&f, r#"filter @message like "done" | limit 1"#);
+    assert!(!plan.contains("__loupe_fetch_message"), "{plan}");
     let out = run(&f, "filter n >= 19990 or n < 3");
     let want: Vec<String> = (19_990..EVENTS)
         .rev()
@@ -124,6 +134,12 @@ fn late_materialised_messages_are_the_right_ones() {
         .map(message)
         .collect();
     assert_eq!(values(&out, "@message"), want);
+    // The pointers fetched late are the ones the scan computes.
+    let eager = run(
+        &f,
+        "filter n >= 19990 or n < 3 | fields @ptr, @message | filter @message like \"request\"",
+    );
+    assert_eq!(values(&out, "@ptr"), values(&eager, "@ptr"));
     assert_eq!(out.statistics.records_scanned, EVENTS as u64);
     assert_eq!(out.statistics.bytes_scanned, all_bytes());
     assert_eq!(out.statistics.records_matched, 13);

@@ -1079,7 +1079,7 @@ fn rowid(unit: usize, row: usize) -> u64 {
 }
 
 /// What [`ScanPlan::fetch`] returns for each row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Fetch {
     Message,
     Ptr,

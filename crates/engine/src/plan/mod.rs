@@ -146,6 +146,7 @@ pub fn plan_query(
     scan: LogicalPlanBuilder,
     ctx: QueryContext,
     lookups: &LookupTables,
+    late: &crate::scan::LateColumns,
 ) -> Result<PlannedQuery> {
     // Unqualify the scan's columns, so that a column a command computes never sits beside a
     // same-named `events.x` (DataFusion treats that pair as ambiguous).
@@ -323,6 +324,19 @@ pub fn plan_query(
                 .find(|c| &c.name == name)
         })
         .map(|c| {
+            // `@message` and `@ptr` the query only shows are decoded for the rows it returns.
+            let late_udf = match c.name.as_str() {
+                loupe_store::MESSAGE => late.message.as_ref(),
+                loupe_store::PTR => late.ptr.as_ref(),
+                _ => None,
+            };
+            if let Some(udf) = late_udf
+                && state.has_column(loupe_store::ROWID)
+                && !state.computed.contains(&c.name)
+            {
+                let rowid = Expr::Column(Column::new_unqualified(loupe_store::ROWID));
+                return udf.call(vec![rowid]).alias(c.name);
+            }
             // A JSON `true`/`false` read from an event shows as written (spec §2.4, §7.3);
             // booleans a query computes show as 1/0.
             let raw = !state.computed.contains(&c.name);
