@@ -41,7 +41,9 @@ fn segment(c: &mut Criterion) {
     };
     let mut json = Vec::new();
     let mut text = Vec::new();
-    if generate::write_json(&cfg, &mut json).is_err() || generate::write_text(&cfg, &mut text).is_err() {
+    if generate::write_json(&cfg, &mut json).is_err()
+        || generate::write_text(&cfg, &mut text).is_err()
+    {
         eprintln!("segment bench: the generator failed; skipped");
         return;
     }
@@ -73,7 +75,11 @@ fn segment(c: &mut Criterion) {
         };
         let blocks = seg.footer().blocks.len();
         group.bench_function("decode_timestamps", |b| {
-            b.iter(|| (0..blocks).map(|k| seg.timestamps(k).map_or(0, |t| t.len())).sum::<usize>())
+            b.iter(|| {
+                (0..blocks)
+                    .map(|k| seg.timestamps(k).map_or(0, |t| t.len()))
+                    .sum::<usize>()
+            })
         });
         let column = |field: &str, ty: FieldType| {
             seg.footer()
@@ -107,7 +113,10 @@ fn segment(c: &mut Criterion) {
                 group.bench_function("decode_string_arrow", |b| {
                     b.iter(|| {
                         (0..blocks)
-                            .map(|k| seg.field_strings(k, col).map_or(0, |a| a.len()))
+                            .map(|k| {
+                                seg.field_strings(k, col)
+                                    .map_or(0, |a| a.value_offsets().len() - 1)
+                            })
                             .sum::<usize>()
                     })
                 });
