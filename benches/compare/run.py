@@ -397,8 +397,17 @@ class AngleGrinder:
                              capture_output=True, text=True)
         if out.returncode != 0:
             raise Unsupported(out.stderr.strip())
-        rows = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+        # angle-grinder 0.19 prints one JSON array of result rows; older ones a row per line.
+        text_out = out.stdout.strip()
+        try:
+            parsed = json.loads(text_out) if text_out else []
+            rows = parsed if isinstance(parsed, list) else [parsed]
+        except json.JSONDecodeError:
+            rows = [json.loads(line) for line in text_out.splitlines() if line.strip()]
         if SHAPES[q] == "count":
+            # A count over no matching line is an empty result, not a row holding 0.
+            if not rows:
+                return [(0,)]
             return [(next(v for k, v in rows[-1].items() if k.startswith("_count") or "count" in k),)]
         return [(r.get("service"), r.get("_count")) for r in rows]
 
