@@ -2,40 +2,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{fresh, rows};
+
 use std::io::Write;
-use std::sync::Arc;
 
-use loupe_service::{FixedClock, Format, Loupe, StartQuery};
-
-const NOW_MS: i64 = 1_793_491_200_000;
-
-fn rows(loupe: &Loupe, query: &str) -> Vec<String> {
-    let results = loupe
-        .query(&StartQuery {
-            query_string: query.into(),
-            log_group_names: vec!["g".into()],
-            ..Default::default()
-        })
-        .unwrap();
-    results
-        .results
-        .iter()
-        .map(|r| {
-            r.iter()
-                // Not the `@ptr` every event row ends with.
-                .filter(|c| c.field != "@ptr")
-                .map(|c| c.value.clone())
-                .collect::<Vec<_>>()
-                .join(" | ")
-        })
-        .collect()
-}
-
-fn fresh() -> (tempfile::TempDir, Loupe) {
-    let dir = tempfile::tempdir().unwrap();
-    let loupe = Loupe::with_clock(dir.path(), Arc::new(FixedClock(NOW_MS))).unwrap();
-    (dir, loupe)
-}
+use loupe_service::Format;
 
 #[test]
 fn jsonl_takes_its_time_from_a_json_field() {

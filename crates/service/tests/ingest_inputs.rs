@@ -3,41 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{fresh, rows};
+
 use std::path::Path;
-use std::sync::Arc;
 
-use loupe_service::{FixedClock, Format, IngestOptions, Loupe, StartQuery, TimestampRule};
-
-/// 2026-11-01T00:00:00Z, the clock of every test.
-const NOW_MS: i64 = 1_793_491_200_000;
-
-fn fresh() -> (tempfile::TempDir, Loupe) {
-    let dir = tempfile::tempdir().unwrap();
-    let loupe = Loupe::with_clock(dir.path(), Arc::new(FixedClock(NOW_MS))).unwrap();
-    (dir, loupe)
-}
-
-fn rows(loupe: &Loupe, query: &str) -> Vec<String> {
-    let results = loupe
-        .query(&StartQuery {
-            query_string: query.into(),
-            log_group_names: vec!["g".into()],
-            ..Default::default()
-        })
-        .unwrap();
-    results
-        .results
-        .iter()
-        .map(|r| {
-            r.iter()
-                // Not the `@ptr` every event row ends with.
-                .filter(|c| c.field != "@ptr")
-                .map(|c| c.value.clone())
-                .collect::<Vec<_>>()
-                .join(" | ")
-        })
-        .collect()
-}
+use loupe_service::{Format, IngestOptions, TimestampRule};
 
 fn with(format: Format, timestamp: &str) -> IngestOptions {
     IngestOptions {

@@ -3,21 +3,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::Arc;
 
-use loupe_service::{FixedClock, Format, Loupe, ServiceError, StartQuery};
+use loupe_service::{FixedClock, Format, Loupe, ServiceError};
 
 const NOW_MS: i64 = 1_793_491_200_000;
 
 fn ptrs_and_messages(loupe: &Loupe) -> Vec<(String, String)> {
-    let results = loupe
-        .query(&StartQuery {
-            query_string: "fields @ptr, @message | sort @timestamp asc".into(),
-            log_group_names: vec!["app".into()],
-            ..Default::default()
-        })
-        .unwrap();
-    results
+    common::query(loupe, "app", "fields @ptr, @message | sort @timestamp asc")
         .results
         .iter()
         .map(|r| {
