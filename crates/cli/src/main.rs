@@ -105,7 +105,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  loupe sql --group app 'SELECT service, count(*) AS n FROM logs GROUP BY service ORDER BY n DESC'\n  \
         loupe sql --group app 'SELECT \"http.status\", count(*) FROM logs GROUP BY 1'\n\n\
-        Columns: @timestamp, @ingestionTime, @logGroup, @logStream, @message and every discovered field \
+        Columns: @timestamp, @ingestionTime, @logGroup, @logStream, @message, @ptr and every discovered field \
         (quote dotted names)."
     )]
     Sql(commands::SqlArgs),

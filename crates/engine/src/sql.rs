@@ -7,7 +7,11 @@
 
 use std::sync::Arc;
 
+use datafusion::catalog::TableProvider;
+use datafusion::common::Column;
+use datafusion::datasource::{ViewTable, provider_as_source};
 use datafusion::execution::context::SQLOptions;
+use datafusion::logical_expr::{Expr, LogicalPlanBuilder};
 use datafusion::physical_plan::collect;
 use loupe_store::{ScanHints, ScanRequest, Store};
 
@@ -17,6 +21,9 @@ use crate::{QueryOutput, QueryRequest, QueryStatistics, matched_rows, result, se
 
 /// The table SQL statements read.
 pub const SQL_TABLE: &str = "logs";
+
+/// The scan under the `logs` view.
+const SCAN_TABLE: &str = "__loupe_scan";
 
 /// Runs one SQL statement over the events `request` selects.
 pub async fn run_sql(store: &Store, sql: &str, request: &QueryRequest) -> Result<QueryOutput> {
@@ -29,11 +36,23 @@ pub async fn run_sql(store: &Store, sql: &str, request: &QueryRequest) -> Result
     };
     let table = StoreTable::new(
         store.plan_scan(&scan_request, &ScanHints::default())?,
-        SQL_TABLE,
+        SCAN_TABLE,
     );
     let counters = table.counters();
+    // `logs` is a view of the scan without `@rowid` (a row's place in this one scan, for the
+    // Insights planner's late columns; meaningless to a SQL user).
+    let columns: Vec<Expr> = table
+        .schema()
+        .fields()
+        .iter()
+        .filter(|f| f.name() != loupe_store::ROWID)
+        .map(|f| Expr::Column(Column::new(Some(SCAN_TABLE), f.name())))
+        .collect();
+    let view = LogicalPlanBuilder::scan(SCAN_TABLE, provider_as_source(Arc::new(table)), None)?
+        .project(columns)?
+        .build()?;
     let ctx = session(request.memory_limit)?;
-    ctx.register_table(SQL_TABLE, Arc::new(table))?;
+    ctx.register_table(SQL_TABLE, Arc::new(ViewTable::new(view, None)))?;
     let options = SQLOptions::new()
         .with_allow_ddl(false)
         .with_allow_dml(false)

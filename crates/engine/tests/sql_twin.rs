@@ -118,4 +118,19 @@ fn sql_is_read_only_and_errors_are_clear() {
             "{bad}: {err}"
         );
     }
+    // `logs` shows the system fields (with `@ptr`) and the discovered ones, not the scan's
+    // internal row ids; a filter still reaches the scan through the view.
+    let out = rt
+        .block_on(run_sql(&store, "SELECT * FROM logs LIMIT 1", &request))
+        .unwrap();
+    assert!(out.fields.iter().any(|f| f == "@ptr"), "{:?}", out.fields);
+    assert!(out.fields.iter().all(|f| f != "@rowid"), "{:?}", out.fields);
+    let out = rt
+        .block_on(run_sql(
+            &store,
+            "SELECT count(*) AS n FROM logs WHERE status >= 0",
+            &request,
+        ))
+        .unwrap();
+    assert_eq!(out.rows[0][0].value, "10");
 }
