@@ -39,7 +39,7 @@ use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
     SendableRecordBatchStream,
 };
-use loupe_store::{Fetch, RowFilter, ScanPlan, ScanReader, StoreError};
+use loupe_store::{RowFilter, ScanPlan, ScanReader, StoreError};
 
 /// What a scan read, summed over its partitions as each one finishes.
 #[derive(Debug, Default)]
@@ -392,29 +392,77 @@ impl Drop for PartitionBatches {
 /// query returns: a sort or limit then carries a number per row instead of the message.
 #[derive(Debug, Clone)]
 pub struct LateColumns {
-    pub message: Option<datafusion::logical_expr::ScalarUDF>,
-    pub ptr: Option<datafusion::logical_expr::ScalarUDF>,
+    fetch_message: datafusion::logical_expr::ScalarUDF,
+    fetch_ptr: datafusion::logical_expr::ScalarUDF,
+    /// The query only shows `@message` (never filters, parses, sorts or computes with it).
+    message: bool,
+    /// The query only shows `@ptr`.
+    ptr: bool,
 }
 
 impl LateColumns {
-    /// The late columns for a query over `table`: `@message` (or `@ptr`) when the query only
-    /// shows it (never filters, parses, sorts or computes with it).
+    /// The late columns for a query over `table`.
     pub fn for_query(table: &StoreTable, query: &loupe_lang::ast::Query) -> LateColumns {
-        let udf = |what| {
+        use datafusion::arrow::datatypes::DataType;
+        use datafusion::logical_expr::{Signature, TypeSignature, Volatility};
+        let udf = |what: Fetch, signature: Signature| {
             datafusion::logical_expr::ScalarUDF::new_from_impl(FetchUdf {
                 plan: Arc::clone(&table.plan),
                 what,
-                signature: datafusion::logical_expr::Signature::exact(
-                    vec![datafusion::arrow::datatypes::DataType::UInt64],
-                    datafusion::logical_expr::Volatility::Immutable,
-                ),
+                signature,
             })
         };
+        let ptr_signature = Signature::one_of(
+            vec![
+                TypeSignature::Exact(vec![DataType::UInt64]),
+                TypeSignature::Exact(vec![DataType::UInt64, DataType::Utf8]),
+            ],
+            Volatility::Immutable,
+        );
         LateColumns {
-            message: only_shown(query, loupe_store::MESSAGE).then(|| udf(Fetch::Message)),
-            ptr: only_shown(query, loupe_store::PTR).then(|| udf(Fetch::Ptr)),
+            fetch_message: udf(
+                Fetch::Message,
+                Signature::exact(vec![DataType::UInt64], Volatility::Immutable),
+            ),
+            fetch_ptr: udf(Fetch::Ptr, ptr_signature),
+            message: only_shown(query, loupe_store::MESSAGE),
+            ptr: only_shown(query, loupe_store::PTR),
         }
     }
+
+    /// The expression for output column `name` when it is computed late (`None`: the plan's
+    /// own column). A late `@ptr` beside a late `@message` hashes that message (one fetch for
+    /// both, by DataFusion's common subexpression elimination); alone it fetches the message
+    /// itself.
+    pub fn expr(&self, name: &str) -> Option<Expr> {
+        let rowid = || {
+            Expr::Column(datafusion::common::Column::new_unqualified(
+                loupe_store::ROWID,
+            ))
+        };
+        let message = || self.fetch_message.call(vec![rowid()]);
+        match name {
+            loupe_store::MESSAGE if self.message => Some(message().alias(name)),
+            loupe_store::PTR if self.ptr => {
+                let args = if self.message {
+                    vec![rowid(), message()]
+                } else {
+                    vec![rowid()]
+                };
+                Some(self.fetch_ptr.call(args).alias(name))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// What a [`FetchUdf`] computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Fetch {
+    /// `@message` of a `@rowid`.
+    Message,
+    /// `@ptr` of a `@rowid` (and its message, when the caller has it).
+    Ptr,
 }
 
 /// Whether `query` uses the system field `name` only as a bare `fields`/`display` item (or not
@@ -486,22 +534,42 @@ impl datafusion::logical_expr::ScalarUDFImpl for FetchUdf {
         &self,
         args: datafusion::logical_expr::ScalarFunctionArgs,
     ) -> DfResult<datafusion::logical_expr::ColumnarValue> {
+        use datafusion::arrow::array::{StringArray, UInt64Array};
         let n = args.number_rows;
-        let [arg] = args.args.as_slice() else {
-            return Err(DataFusionError::Internal(format!(
-                "{} takes one argument",
-                self.name()
-            )));
-        };
-        let ids = arg.to_array(n)?;
-        let ids = ids
-            .as_any()
-            .downcast_ref::<datafusion::arrow::array::UInt64Array>()
-            .ok_or_else(|| DataFusionError::Internal(format!("{} takes row ids", self.name())))?;
-        let values = self
-            .plan
-            .fetch(ids.values(), self.what)
-            .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        let arrays = args
+            .args
+            .iter()
+            .map(|a| a.to_array(n))
+            .collect::<DfResult<Vec<_>>>()?;
+        let wrong = || DataFusionError::Internal(format!("{}: wrong arguments", self.name()));
+        let ids = arrays
+            .first()
+            .and_then(|a| a.as_any().downcast_ref::<UInt64Array>())
+            .ok_or_else(wrong)?;
+        let values = match self.what {
+            Fetch::Message => self.plan.messages(ids.values()),
+            Fetch::Ptr => {
+                let fetched;
+                let messages: Vec<&str> = match arrays.get(1) {
+                    Some(a) => a
+                        .as_any()
+                        .downcast_ref::<StringArray>()
+                        .ok_or_else(wrong)?
+                        .iter()
+                        .map(|m| m.unwrap_or(""))
+                        .collect(),
+                    None => {
+                        fetched = self
+                            .plan
+                            .messages(ids.values())
+                            .map_err(|e| DataFusionError::External(Box::new(e)))?;
+                        fetched.iter().map(String::as_str).collect()
+                    }
+                };
+                self.plan.pointers(ids.values(), &messages)
+            }
+        }
+        .map_err(|e| DataFusionError::External(Box::new(e)))?;
         Ok(datafusion::logical_expr::ColumnarValue::Array(Arc::new(
             datafusion::arrow::array::StringArray::from(values),
         )))

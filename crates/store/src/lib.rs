@@ -67,9 +67,9 @@ pub use event::Event;
 pub use fields::FieldInfo;
 pub use names::{validate_group_name, validate_stream_name};
 pub use scan::{
-    BATCH_ROWS, Fetch, FilterError, INGESTION_TIME, LOG_GROUP, LOG_STREAM, MESSAGE, PTR, ROWID,
-    RowFilter, ScanHints, ScanOrder, ScanOutput, ScanPlan, ScanReader, ScanRequest, ScanSummary,
-    TIMESTAMP, is_system_column,
+    BATCH_ROWS, FilterError, INGESTION_TIME, LOG_GROUP, LOG_STREAM, MESSAGE, PTR, ROWID, RowFilter,
+    ScanHints, ScanOrder, ScanOutput, ScanPlan, ScanReader, ScanRequest, ScanSummary, TIMESTAMP,
+    is_system_column,
 };
 pub use segment::{FieldType, WriteConfig};
 

@@ -34,7 +34,7 @@ pub const LOG_STREAM: &str = "@logStream";
 pub const MESSAGE: &str = "@message";
 /// A pointer to the event for `GetLogRecord` (see [`crate::ptr`]); computed when read.
 pub const PTR: &str = "@ptr";
-/// Where a row lies in its scan plan (unit << 32 | row), for [`ScanPlan::fetch`]: what lets a
+/// Where a row lies in its scan plan (unit << 32 | row), for [`ScanPlan::messages`]: what lets a
 /// query carry a number through sorts and limits and decode `@message` and `@ptr` only for the
 /// rows it returns. Meaningful only within one plan.
 pub const ROWID: &str = "@rowid";
@@ -692,13 +692,7 @@ impl ScanReader {
                     (0..rows).map(|r| rowid(unit, r)),
                 )),
                 COL_PTR => Arc::new(StringArray::from_iter_values(w.events.iter().map(|e| {
-                    crate::ptr::encode(
-                        group,
-                        &w.stream,
-                        e.timestamp,
-                        e.ingestion_time,
-                        crate::ptr::message_hash(&e.message),
-                    )
+                    event_ptr(group, &w.stream, e.timestamp, e.ingestion_time, &e.message)
                 }))),
                 c => {
                     let i = c - SYSTEM_COLUMNS;
@@ -996,11 +990,9 @@ impl BlockRead<'_> {
                         repeated(&footer.streams[0], rows)
                     } else {
                         let ids = self.stream_ids.unwrap_or(&[]);
-                        Arc::new(StringArray::from_iter_values((0..rows).map(|r| {
-                            ids.get(pick(r))
-                                .and_then(|&id| footer.streams.get(id as usize))
-                                .map_or("", String::as_str)
-                        })))
+                        Arc::new(StringArray::from_iter_values(
+                            (0..rows).map(|r| stream_name(&footer.streams, ids, pick(r))),
+                        ))
                     }
                 }
                 COL_ROWID => Arc::new(UInt64Array::from_iter_values(
@@ -1011,13 +1003,9 @@ impl BlockRead<'_> {
                     let ids = self.stream_ids.unwrap_or(&[]);
                     Arc::new(StringArray::from_iter_values((0..rows).map(|r| {
                         let row = pick(r);
-                        let stream = ids
-                            .get(row)
-                            .and_then(|&id| footer.streams.get(id as usize))
-                            .map_or("", String::as_str);
                         crate::ptr::encode(
                             self.group,
-                            stream,
+                            stream_name(&footer.streams, ids, row),
                             self.ts[row],
                             ing[row],
                             hashes.get(r).copied().unwrap_or(0),
@@ -1078,83 +1066,110 @@ fn rowid(unit: usize, row: usize) -> u64 {
     ((unit as u64) << 32) | row as u64
 }
 
-/// What [`ScanPlan::fetch`] returns for each row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Fetch {
-    Message,
-    Ptr,
-}
-
 impl ScanPlan {
-    /// `@message` or `@ptr` of the rows `rowids` (from this plan's `@rowid` column) name, in
-    /// their order: decodes only the blocks holding them, and in those only their messages.
-    pub fn fetch(&self, rowids: &[u64], what: Fetch) -> Result<Vec<String>> {
-        let bad = || StoreError::corrupt(Path::new("<scan>"), "a row id outside the scan");
-        let mut out = vec![String::new(); rowids.len()];
-        // Positions of the wanted rows, by unit.
-        let mut by_unit: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+    /// The rows `rowids` (from this plan's `@rowid` column) name, by unit: `(position in
+    /// rowids, row in the unit)`.
+    fn rows_by_unit(&self, rowids: &[u64]) -> Result<Vec<(&Unit, Vec<RowAt>)>> {
+        let mut by_unit: HashMap<usize, Vec<RowAt>> = HashMap::new();
         for (i, &id) in rowids.iter().enumerate() {
             by_unit
                 .entry((id >> 32) as usize)
                 .or_default()
                 .push((i, (id & 0xffff_ffff) as usize));
         }
-        for (u, wanted) in by_unit {
-            let unit = self.units.get(u).ok_or_else(bad)?;
-            let group = self.groups[unit.group].as_str();
+        by_unit
+            .into_iter()
+            .map(|(u, rows)| Ok((self.units.get(u).ok_or_else(bad_rowid)?, rows)))
+            .collect()
+    }
+
+    /// `@message` of the rows `rowids` name, in their order: decodes only the blocks holding
+    /// them, and in those only their messages.
+    pub fn messages(&self, rowids: &[u64]) -> Result<Vec<String>> {
+        let mut out = vec![String::new(); rowids.len()];
+        for (unit, wanted) in self.rows_by_unit(rowids)? {
             match &unit.source {
                 Source::Wal(w) => {
                     for (i, row) in wanted {
-                        let e = w.events.get(row).ok_or_else(bad)?;
-                        out[i] = match what {
-                            Fetch::Message => e.message.clone(),
-                            Fetch::Ptr => crate::ptr::encode(
-                                group,
-                                &w.stream,
-                                e.timestamp,
-                                e.ingestion_time,
-                                crate::ptr::message_hash(&e.message),
-                            ),
-                        };
+                        out[i] = w.events.get(row).ok_or_else(bad_rowid)?.message.clone();
                     }
                 }
                 Source::Block { seg, block, .. } => {
-                    let rows = seg.footer().blocks.get(*block).ok_or_else(bad)?.rows as usize;
-                    let mut mask = vec![false; rows];
+                    let rows = seg.footer().blocks.get(*block).ok_or_else(bad_rowid)?.rows;
+                    let mut mask = vec![false; rows as usize];
                     for &(_, row) in &wanted {
-                        *mask.get_mut(row).ok_or_else(bad)? = true;
+                        *mask.get_mut(row).ok_or_else(bad_rowid)? = true;
                     }
                     let mut messages: HashMap<usize, String> = HashMap::new();
                     seg.for_each_message(*block, Some(&mask), |row, m| {
                         messages.insert(row, m.to_owned());
                     })?;
-                    let (ts, ing, ids) = match what {
-                        Fetch::Message => (Vec::new(), Vec::new(), Vec::new()),
-                        Fetch::Ptr => (
-                            seg.timestamps(*block)?,
-                            seg.ingestion_times(*block)?,
-                            seg.stream_ids(*block)?,
-                        ),
-                    };
-                    let streams = &seg.footer().streams;
                     for (i, row) in wanted {
-                        let m = messages.get(&row).ok_or_else(bad)?;
-                        out[i] = match what {
-                            Fetch::Message => m.clone(),
-                            Fetch::Ptr => crate::ptr::encode(
-                                group,
-                                streams.get(ids[row] as usize).map_or("", String::as_str),
-                                ts[row],
-                                ing[row],
-                                crate::ptr::message_hash(m),
-                            ),
-                        };
+                        out[i] = messages.get(&row).ok_or_else(bad_rowid)?.clone();
                     }
                 }
             }
         }
         Ok(out)
     }
+
+    /// `@ptr` of the rows `rowids` name, given their messages (so only timestamps, ingestion
+    /// times and stream ids are decoded here).
+    pub fn pointers(&self, rowids: &[u64], messages: &[&str]) -> Result<Vec<String>> {
+        if messages.len() != rowids.len() {
+            return Err(bad_rowid());
+        }
+        let mut out = vec![String::new(); rowids.len()];
+        for (unit, wanted) in self.rows_by_unit(rowids)? {
+            let group = self.groups[unit.group].as_str();
+            match &unit.source {
+                Source::Wal(w) => {
+                    for (i, row) in wanted {
+                        let e = w.events.get(row).ok_or_else(bad_rowid)?;
+                        out[i] =
+                            event_ptr(group, &w.stream, e.timestamp, e.ingestion_time, messages[i]);
+                    }
+                }
+                Source::Block { seg, block, .. } => {
+                    let ts = seg.timestamps(*block)?;
+                    let ing = seg.ingestion_times(*block)?;
+                    let ids = seg.stream_ids(*block)?;
+                    let streams = &seg.footer().streams;
+                    for (i, row) in wanted {
+                        let (&t, &g) = ts.get(row).zip(ing.get(row)).ok_or_else(bad_rowid)?;
+                        out[i] =
+                            event_ptr(group, stream_name(streams, &ids, row), t, g, messages[i]);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A wanted row: its position in the caller's list, and its row in its unit.
+type RowAt = (usize, usize);
+
+fn bad_rowid() -> StoreError {
+    StoreError::corrupt(Path::new("<scan>"), "a row id outside the scan")
+}
+
+/// The `@ptr` of an event.
+fn event_ptr(group: &str, stream: &str, timestamp: i64, ingestion: i64, message: &str) -> String {
+    crate::ptr::encode(
+        group,
+        stream,
+        timestamp,
+        ingestion,
+        crate::ptr::message_hash(message),
+    )
+}
+
+/// The stream of row `row` of a block, by its stream ids and the segment's stream names.
+fn stream_name<'s>(streams: &'s [String], ids: &[u32], row: usize) -> &'s str {
+    ids.get(row)
+        .and_then(|&id| streams.get(id as usize))
+        .map_or("", String::as_str)
 }
 
 /// Row positions as a per-row mask.
@@ -1435,7 +1450,7 @@ mod tests {
                 (rows, records, bytes)
             };
             let read = |partitions, projection| read_filtered(partitions, projection, None);
-            // `fetch` gives back each row's message and pointer by its row id.
+            // Each row's message and pointer, back by its row id.
             let mut reader = plan.reader(0, 1, Some(vec![COL_MSG, COL_PTR, COL_ROWID]), None);
             for batch in reader.by_ref() {
                 let batch = batch.unwrap();
@@ -1458,10 +1473,12 @@ mod tests {
                 ids.reverse();
                 messages.reverse();
                 ptrs.reverse();
-                assert_eq!(plan.fetch(&ids, Fetch::Message).unwrap(), messages);
-                assert_eq!(plan.fetch(&ids, Fetch::Ptr).unwrap(), ptrs);
+                assert_eq!(plan.messages(&ids).unwrap(), messages);
+                let texts: Vec<&str> = messages.iter().map(String::as_str).collect();
+                assert_eq!(plan.pointers(&ids, &texts).unwrap(), ptrs);
             }
-            assert!(plan.fetch(&[u64::MAX], Fetch::Message).is_err());
+            assert!(plan.messages(&[u64::MAX]).is_err());
+            assert!(plan.pointers(&[u64::MAX], &["x"]).is_err());
             let all = read(1, None);
             assert!(!all.0.is_empty());
             assert_eq!(all.1, all.0.len() as u64);

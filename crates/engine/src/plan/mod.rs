@@ -325,17 +325,11 @@ pub fn plan_query(
         })
         .map(|c| {
             // `@message` and `@ptr` the query only shows are decoded for the rows it returns.
-            let late_udf = match c.name.as_str() {
-                loupe_store::MESSAGE => late.message.as_ref(),
-                loupe_store::PTR => late.ptr.as_ref(),
-                _ => None,
-            };
-            if let Some(udf) = late_udf
-                && state.has_column(loupe_store::ROWID)
+            if state.has_column(loupe_store::ROWID)
                 && !state.computed.contains(&c.name)
+                && let Some(late) = late.expr(&c.name)
             {
-                let rowid = Expr::Column(Column::new_unqualified(loupe_store::ROWID));
-                return udf.call(vec![rowid]).alias(c.name);
+                return late;
             }
             // A JSON `true`/`false` read from an event shows as written (spec §2.4, §7.3);
             // booleans a query computes show as 1/0.
