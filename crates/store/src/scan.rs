@@ -216,6 +216,9 @@ pub struct ScanPlan {
     streams: HashSet<String>,
     order: ScanOrder,
     limit: Option<usize>,
+    /// Substrings every wanted message holds (of three bytes or more): rows of a block that
+    /// provably lack one are dropped before the row filter decodes anything else.
+    needles: Vec<String>,
     units: Vec<Unit>,
     summary: ScanSummary,
 }
@@ -450,6 +453,12 @@ impl ScanPlan {
             streams: hints.streams.iter().cloned().collect(),
             order: hints.order,
             limit: hints.limit,
+            needles: hints
+                .message_contains
+                .iter()
+                .filter(|n| n.len() >= 3)
+                .cloned()
+                .collect(),
             units,
             summary,
         })
@@ -743,6 +752,11 @@ impl ScanReader {
     ) -> Result<Option<Decoded>> {
         let plan = &*self.plan;
         let footer = seg.footer();
+        if self.counting
+            && let Some(counted) = count_from_metadata(plan, footer, block, hidden)
+        {
+            return Ok(Some(counted));
+        }
         let ts = seg.timestamps(block)?;
         let wants = |c: usize| self.projection().contains(&c);
         let filter_cols: &[usize] = self.filter.as_ref().map_or(&[], |f| &f.columns);
@@ -805,13 +819,45 @@ impl ScanReader {
             None
         };
 
+        if self.counting {
+            let bytes = match bytes {
+                Some(b) => b,
+                None => block.message_bytes(base.as_deref())?,
+            } + scanned as u64 * crate::EVENT_OVERHEAD_BYTES;
+            return Ok(Some(Decoded {
+                columns: Vec::new(),
+                timestamps: Vec::new(),
+                scanned: scanned as u64,
+                bytes,
+            }));
+        }
+        // Rows whose message provably lacks a needle the query's filter requires are out
+        // before anything is decoded (worked out from the stored templates and values).
+        let mut selection = base.clone();
+        let mut narrowed = false;
+        if !plan.needles.is_empty() {
+            let needles: Vec<&str> = plan.needles.iter().map(String::as_str).collect();
+            if let Some(candidates) = seg.message_candidates(block.block, &needles)? {
+                let rows = selection.unwrap_or_else(|| (0..ts.len()).collect());
+                selection = Some(
+                    rows.into_iter()
+                        .filter(|&r| candidates.get(r).copied().unwrap_or(true))
+                        .collect(),
+                );
+                narrowed = true;
+            }
+        }
         // Late materialisation: the filter's columns first, then the rest for the kept rows.
         let mut filtered: Option<(Vec<ArrayRef>, BooleanArray)> = None;
-        let mut selection = base.clone();
-        if let Some(filter) = &self.filter {
+        if let Some(filter) = &self.filter
+            && selection.as_ref().is_none_or(|s| !s.is_empty())
+        {
+            let rows = selection.as_ref().map_or(ts.len(), Vec::len);
             let (columns, message_bytes) = block.decode(&filter.columns, selection.as_deref())?;
-            bytes = bytes.or(message_bytes);
-            if let Some((kept, mask)) = self.keep(columns.clone(), scanned)? {
+            if !narrowed {
+                bytes = bytes.or(message_bytes);
+            }
+            if let Some((kept, mask)) = self.keep(columns.clone(), rows)? {
                 selection = Some(match &selection {
                     None => kept,
                     Some(base) => kept.into_iter().map(|i| base[i]).collect(),
@@ -840,7 +886,7 @@ impl ScanReader {
             .collect();
         if kept_rows > 0 && !rest.is_empty() {
             let (arrays, message_bytes) = block.decode(&rest, selection.as_deref())?;
-            if filtered.is_none() {
+            if filtered.is_none() && !narrowed {
                 bytes = bytes.or(message_bytes);
             }
             let mut arrays = arrays.into_iter();
@@ -873,6 +919,30 @@ impl ScanReader {
     fn schema_type(&self, c: usize) -> &DataType {
         self.plan.schema.field(c).data_type()
     }
+}
+
+/// What a block adds to the statistics of a scan past its early stop, from the footer alone:
+/// possible when every row of the block is wanted (inside the time range, no stream left out,
+/// none hidden) and the footer records the block's message bytes (format v2).
+fn count_from_metadata(
+    plan: &ScanPlan,
+    footer: &crate::segment::Footer,
+    block: usize,
+    hidden: &[bool],
+) -> Option<Decoded> {
+    let meta = footer.blocks.get(block)?;
+    let every_stream = hidden.iter().all(|&h| !h)
+        && (plan.streams.is_empty() || footer.streams.iter().all(|s| plan.streams.contains(s)));
+    if !every_stream || !plan.request.contains(meta.min_ts) || !plan.request.contains(meta.max_ts) {
+        return None;
+    }
+    let rows = u64::from(meta.rows);
+    Some(Decoded {
+        columns: Vec::new(),
+        timestamps: Vec::new(),
+        scanned: rows,
+        bytes: meta.message_bytes? + rows * crate::EVENT_OVERHEAD_BYTES,
+    })
 }
 
 /// One unit's output: its projected columns (for the kept rows), their timestamps, and what

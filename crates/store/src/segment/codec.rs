@@ -76,6 +76,37 @@ impl<'a> Cursor<'a> {
         Self { buf, pos: 0 }
     }
 
+    /// How far into the buffer the cursor is.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Skips `n` varints without decoding them; `None` if the buffer ends first or one is
+    /// longer than ten bytes.
+    pub fn skip_varints(&mut self, n: usize) -> Option<()> {
+        if n == 0 {
+            return Some(());
+        }
+        let rest = self.buf.get(self.pos..)?;
+        let (mut seen, mut run) = (0usize, 0usize);
+        for (i, &b) in rest.iter().enumerate() {
+            if seen == n {
+                self.pos += i;
+                return Some(());
+            }
+            if b & 0x80 == 0 {
+                seen += 1;
+                run = 0;
+            } else {
+                run += 1;
+                if run >= 10 {
+                    return None;
+                }
+            }
+        }
+        (seen == n).then(|| self.pos = self.buf.len())
+    }
+
     pub fn remaining(&self) -> usize {
         self.buf.len().saturating_sub(self.pos)
     }

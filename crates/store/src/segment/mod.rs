@@ -52,6 +52,7 @@
 pub(crate) mod bloom;
 pub(crate) mod codec;
 mod read;
+mod search;
 mod template;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -16,6 +16,13 @@ use super::{
 use crate::error::{Result, StoreError};
 use crate::event::Event;
 
+thread_local! {
+    /// One zstd decompression context per thread, reused for every chunk (creating one per
+    /// chunk was a visible share of short scans).
+    static DECOMPRESSOR: std::cell::RefCell<std::io::Result<zstd::bulk::Decompressor<'static>>> =
+        std::cell::RefCell::new(zstd::bulk::Decompressor::new());
+}
+
 /// An open segment file.
 #[derive(Debug)]
 pub struct Segment {
@@ -104,7 +111,7 @@ impl Segment {
         &self.footer
     }
 
-    fn corrupt(&self, block: usize, what: &str) -> StoreError {
+    pub(super) fn corrupt(&self, block: usize, what: &str) -> StoreError {
         StoreError::corrupt(&self.path, format!("segment block {block}: {what}"))
     }
 
@@ -130,7 +137,11 @@ impl Segment {
 
     fn decompress(&self, block: usize, c: &ChunkRef) -> Result<Vec<u8>> {
         let data = self.raw_chunk(block, c)?;
-        let raw = zstd::bulk::decompress(data, c.raw_len as usize)
+        let raw = DECOMPRESSOR
+            .with(|d| match &mut *d.borrow_mut() {
+                Ok(d) => d.decompress(data, c.raw_len as usize),
+                Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+            })
             .map_err(|e| self.corrupt(block, &format!("chunk does not decompress: {e}")))?;
         if raw.len() as u64 != c.raw_len {
             return Err(self.corrupt(block, "chunk has the wrong decompressed size"));
@@ -232,7 +243,91 @@ impl Segment {
         if wanted.is_some_and(|w| w.len() != rows) {
             return Err(bad());
         }
-        let mut c = Cursor::new(&raw);
+        let mut m = self.parse_messages(block, &raw, rows)?;
+        m.decode_slots(|_, _| true).ok_or_else(bad)?;
+        // The field columns the JSON templates draw on, decoded once.
+        let mut columns: HashMap<&str, Vec<FieldText>> = HashMap::new();
+        for (_, names) in &m.json {
+            for name in names {
+                if !columns.contains_key(name) {
+                    columns.insert(name, self.field_texts(block, name)?);
+                }
+            }
+        }
+        // Per JSON template, per slot, the columns of its field.
+        let json_cols: Vec<Vec<&[FieldText]>> = m
+            .json
+            .iter()
+            .map(|(_, names)| {
+                names
+                    .iter()
+                    .map(|n| columns.get(n).map_or(&[][..], Vec::as_slice))
+                    .collect()
+            })
+            .collect();
+        // Next value per text template (its rows take the slot values in order).
+        let mut text_next = vec![0usize; m.text.len()];
+        let mut raws = m.raws.iter();
+        let mut msg = String::new();
+        for (row, &code) in m.codes.iter().enumerate() {
+            let want = wanted.is_none_or(|w| w[row]);
+            if code == 0 {
+                let r = raws.next().ok_or_else(bad)?;
+                if want {
+                    emit(row, r);
+                }
+            } else if let Some((pieces, _)) = m.json.get(code - 1) {
+                if !want {
+                    continue;
+                }
+                msg.clear();
+                let cols = &json_cols[code - 1];
+                for (i, p) in pieces.iter().enumerate() {
+                    msg.push_str(p);
+                    if i + 1 < pieces.len() {
+                        let col = cols.get(i).ok_or_else(bad)?;
+                        if !push_value(&mut msg, col, row) {
+                            return Err(bad());
+                        }
+                    }
+                }
+                emit(row, &msg);
+            } else {
+                let t = code - 1 - m.json.len();
+                let k = text_next[t];
+                text_next[t] += 1;
+                if !want {
+                    continue;
+                }
+                msg.clear();
+                let pieces = &m.text[t];
+                for (i, p) in pieces.iter().enumerate() {
+                    msg.push_str(p);
+                    if i + 1 < pieces.len() {
+                        m.text_vars[t][i].push(&mut msg, k).ok_or_else(bad)?;
+                    }
+                }
+                emit(row, &msg);
+            }
+        }
+        Ok(())
+    }
+
+    /// The decompressed `@message` chunk of `block` and its row count.
+    pub(super) fn message_chunk(&self, block: usize) -> Result<(Vec<u8>, usize)> {
+        self.system_chunk(block, COL_MESSAGE)
+    }
+
+    /// Parses a block's `@message` chunk (`raw`, of `rows` rows): row codes, templates, raw
+    /// messages and text-template slot values, checking every count and length.
+    pub(super) fn parse_messages<'a>(
+        &self,
+        block: usize,
+        raw: &'a [u8],
+        rows: usize,
+    ) -> Result<MessageChunk<'a>> {
+        let bad = || self.corrupt(block, "messages");
+        let mut c = Cursor::new(raw);
         let mode = c.u8().ok_or_else(bad)?;
         let mut json = Vec::new();
         let mut text: Vec<Vec<&str>> = Vec::new();
@@ -268,104 +363,54 @@ impl Segment {
             }
             _ => return Err(bad()),
         }
-        // The field columns the JSON templates draw on, decoded once.
-        let mut columns: HashMap<&str, Vec<ColumnData>> = HashMap::new();
-        for (_, names) in &json {
-            for name in names {
-                if !columns.contains_key(name) {
-                    let cols = self
-                        .footer
-                        .field_columns(name)
-                        .map(|(col, _)| self.field(block, col))
-                        .collect::<Result<Vec<_>>>()?;
-                    columns.insert(name, cols);
-                }
-            }
-        }
-        // Per JSON template, per slot, the columns of its field.
-        let json_cols: Vec<Vec<&[ColumnData]>> = json
-            .iter()
-            .map(|(_, names)| {
-                names
-                    .iter()
-                    .map(|n| columns.get(n).map_or(&[][..], Vec::as_slice))
-                    .collect()
-            })
-            .collect();
         let raw_rows = codes.iter().filter(|&&k| k == 0).count();
         let mut lens = Vec::with_capacity(raw_rows);
         for _ in 0..raw_rows {
             lens.push(c.len(raw.len()).ok_or_else(bad)?);
         }
         let mut raws = Vec::with_capacity(raw_rows);
+        let raw_start = c.position();
         for len in lens {
             let b = c.take(len).ok_or_else(bad)?;
             raws.push(std::str::from_utf8(b).map_err(|_| bad())?);
         }
-        // Text templates: per template, per slot, the values of its rows in order.
         let mut text_rows = vec![0usize; text.len()];
         for &code in &codes {
             if code > json.len() {
                 text_rows[code - 1 - json.len()] += 1;
             }
         }
-        let mut text_vars = Vec::with_capacity(text.len());
-        for (t, pieces) in text.iter().enumerate() {
-            let mut slots = Vec::with_capacity(pieces.len() - 1);
-            for _ in 1..pieces.len() {
-                slots.push(Slot::decode(&mut c, text_rows[t]).ok_or_else(bad)?);
-            }
-            text_vars.push(slots);
+        Ok(MessageChunk {
+            codes,
+            json,
+            text,
+            raws,
+            raw_bytes: &raw[raw_start..c.position()],
+            text_rows,
+            slots: c,
+            text_vars: Vec::new(),
+        })
+    }
+
+    /// The chunk of string field column `col` of `block`, decompressed (`None` when no row has
+    /// a value), to read with [`string_view`].
+    pub(super) fn string_chunk(&self, block: usize, col: usize) -> Result<Option<Vec<u8>>> {
+        match self.footer.columns.get(col).map(|c| c.kind) {
+            Some(ColumnKind::Field(FieldType::String)) => self.chunk(block, col),
+            _ => Err(self.corrupt(block, "not a string field column")),
         }
-        if !c.at_end() {
-            return Err(bad());
-        }
-        // Next value per text template (its rows take the slot values in order).
-        let mut text_next = vec![0usize; text.len()];
-        let mut raws = raws.into_iter();
-        let mut msg = String::new();
-        for (row, &code) in codes.iter().enumerate() {
-            let want = wanted.is_none_or(|w| w[row]);
-            if code == 0 {
-                let m = raws.next().ok_or_else(bad)?;
-                if want {
-                    emit(row, m);
-                }
-            } else if let Some((pieces, _)) = json.get(code - 1) {
-                if !want {
-                    continue;
-                }
-                msg.clear();
-                let cols = &json_cols[code - 1];
-                for (i, p) in pieces.iter().enumerate() {
-                    msg.push_str(p);
-                    if i + 1 < pieces.len() {
-                        let col = cols.get(i).ok_or_else(bad)?;
-                        if !push_value(&mut msg, col, row) {
-                            return Err(bad());
-                        }
-                    }
-                }
-                emit(row, &msg);
-            } else {
-                let t = code - 1 - json.len();
-                let k = text_next[t];
-                text_next[t] += 1;
-                if !want {
-                    continue;
-                }
-                msg.clear();
-                let pieces = &text[t];
-                for (i, p) in pieces.iter().enumerate() {
-                    msg.push_str(p);
-                    if i + 1 < pieces.len() {
-                        text_vars[t][i].push(&mut msg, k).ok_or_else(bad)?;
-                    }
-                }
-                emit(row, &msg);
-            }
-        }
-        Ok(())
+    }
+
+    /// The columns of field `name` in `block` (one per stored type) in the form messages are
+    /// rendered from: strings straight into Arrow, other types decoded.
+    pub(super) fn field_texts(&self, block: usize, name: &str) -> Result<Vec<FieldText>> {
+        self.footer
+            .field_columns(name)
+            .map(|(col, ty)| match ty {
+                FieldType::String => self.field_strings(block, col).map(FieldText::Strs),
+                _ => self.field(block, col).map(FieldText::Other),
+            })
+            .collect()
     }
 
     /// The values of string column `col` in `block` as an Arrow array, one entry per row,
@@ -560,6 +605,76 @@ fn decode_strings_arrow(raw: &[u8], rows: usize) -> Option<arrow::array::StringA
     c.at_end().then(|| out.finish())
 }
 
+/// A string field column's chunk read in place: which rows have a value, and the values
+/// (plain, back to back; or a dictionary and a code per value).
+pub(super) struct StringView<'a> {
+    /// Row `i` has a value when bit `i` is set; every row when `None`.
+    pub present: Option<&'a [u8]>,
+    pub values: StringValues<'a>,
+}
+
+pub(super) enum StringValues<'a> {
+    /// The present values' bytes back to back, and where each starts (one more at the end).
+    Plain(&'a [u8], Vec<usize>),
+    /// The dictionary, and per present value its entry.
+    Dict(Vec<&'a str>, Vec<usize>),
+}
+
+impl StringView<'_> {
+    /// The row of each present value, in order.
+    pub fn rows(&self, rows: usize) -> Vec<usize> {
+        match self.present {
+            None => (0..rows).collect(),
+            Some(b) => (0..rows)
+                .filter(|&i| b[i / 8] & (1 << (i % 8)) != 0)
+                .collect(),
+        }
+    }
+}
+
+/// Reads a string column chunk without copying its values (see [`StringView`]).
+pub(super) fn string_view(raw: &[u8], rows: usize) -> Option<StringView<'_>> {
+    let mut c = Cursor::new(raw);
+    let present = match c.u8()? {
+        0 => None,
+        1 => Some(c.take(rows.div_ceil(8))?),
+        _ => return None,
+    };
+    let n = match present {
+        None => rows,
+        Some(b) => (0..rows)
+            .filter(|&i| b[i / 8] & (1 << (i % 8)) != 0)
+            .count(),
+    };
+    let values = match c.u8()? {
+        0 => {
+            let mut offsets = Vec::with_capacity(n.min(c.remaining()) + 1);
+            let mut total = 0usize;
+            offsets.push(0);
+            for _ in 0..n {
+                total = total.checked_add(c.len(c.remaining())?)?;
+                offsets.push(total);
+            }
+            StringValues::Plain(c.take(total)?, offsets)
+        }
+        1 => {
+            let dict_len = c.len(c.remaining())?;
+            let mut dict = Vec::with_capacity(dict_len.min(c.remaining()));
+            for _ in 0..dict_len {
+                dict.push(c.str()?);
+            }
+            let last = dict_len.checked_sub(1);
+            let mut codes = Vec::with_capacity(n.min(c.remaining()));
+            for _ in 0..n {
+                codes.push(c.len(last?)?);
+            }
+            StringValues::Dict(dict, codes)
+        }
+        _ => return None,
+    };
+    c.at_end().then_some(StringView { present, values })
+}
+
 fn decode_strings(c: &mut Cursor<'_>, n: usize) -> Option<Vec<String>> {
     let mut out = Vec::with_capacity(n);
     match c.u8()? {
@@ -724,11 +839,68 @@ pub(crate) fn decode_footer(bytes: &[u8], data_end: u64, version: u32) -> Option
     })
 }
 
+/// A block's `@message` chunk, parsed (see [`Segment::parse_messages`]).
+pub(super) struct MessageChunk<'a> {
+    /// Per row: 0 for a raw message, `1..=json.len()` for a JSON template, then the text
+    /// templates.
+    pub codes: Vec<usize>,
+    /// JSON templates: the pieces around the slots, and each slot's field name.
+    pub json: Vec<(Vec<&'a str>, Vec<&'a str>)>,
+    /// Text templates: the pieces around the slots.
+    pub text: Vec<Vec<&'a str>>,
+    /// The raw messages, in row order.
+    pub raws: Vec<&'a str>,
+    /// The raw messages back to back (each of `raws` is a slice of it).
+    pub raw_bytes: &'a [u8],
+    /// Per text template: how many rows use it.
+    pub text_rows: Vec<usize>,
+    /// The encoded slot values, until [`MessageChunk::decode_slots`].
+    slots: Cursor<'a>,
+    /// Per text template, per slot: the values of the template's rows in row order (after
+    /// [`MessageChunk::decode_slots`]).
+    pub text_vars: Vec<Vec<Slot<'a>>>,
+}
+
+impl<'a> MessageChunk<'a> {
+    /// Decodes the text templates' slot values; number slots only where `numbers(template,
+    /// slot)` says (the others are skipped over). `None` when the bytes are corrupt.
+    pub fn decode_slots(&mut self, numbers: impl Fn(usize, usize) -> bool) -> Option<()> {
+        let mut text_vars = Vec::with_capacity(self.text.len());
+        for (t, pieces) in self.text.iter().enumerate() {
+            let mut slots = Vec::with_capacity(pieces.len() - 1);
+            for j in 1..pieces.len() {
+                let n = self.text_rows[t];
+                slots.push(Slot::decode(&mut self.slots, n, numbers(t, j - 1))?);
+            }
+            text_vars.push(slots);
+        }
+        self.text_vars = text_vars;
+        self.slots.at_end().then_some(())
+    }
+}
+
+/// One column of a field in one block, as messages are rendered from it.
+pub(super) enum FieldText {
+    Strs(arrow::array::StringArray),
+    Other(ColumnData),
+}
+
 /// Appends the text of the first value at `row` among `cols` (a field stored with several
 /// types has a column per type); false when no column has one.
-fn push_value(out: &mut String, cols: &[ColumnData], row: usize) -> bool {
+pub(super) fn push_value(out: &mut String, cols: &[FieldText], row: usize) -> bool {
+    use arrow::array::Array;
     use std::fmt::Write;
     for col in cols {
+        let col = match col {
+            FieldText::Strs(a) => {
+                if row < a.len() && a.is_valid(row) {
+                    out.push_str(a.value(row));
+                    return true;
+                }
+                continue;
+            }
+            FieldText::Other(c) => c,
+        };
         match col {
             ColumnData::Str(v) => {
                 if let Some(Some(s)) = v.get(row) {
@@ -738,7 +910,7 @@ fn push_value(out: &mut String, cols: &[ColumnData], row: usize) -> bool {
             }
             ColumnData::Int(v) => {
                 if let Some(Some(i)) = v.get(row) {
-                    let _ = write!(out, "{i}");
+                    out.push_str(itoa::Buffer::new().format(*i));
                     return true;
                 }
             }
@@ -760,68 +932,86 @@ fn push_value(out: &mut String, cols: &[ColumnData], row: usize) -> bool {
 }
 
 /// The values of one text-template slot, decoded without a string per value.
-enum Slot<'a> {
+pub(super) enum Slot<'a> {
     Ints(Vec<i64>),
     /// Zero-padded to a width.
     Padded(usize, Vec<i64>),
-    Strs(Vec<&'a str>),
+    /// The values' bytes back to back, and where each starts (one more offset at the end).
+    Strs(&'a str, Vec<usize>),
+    /// Numbers a reader chose not to decode (see [`MessageChunk::decode_slots`]).
+    Skipped,
 }
 
 impl<'a> Slot<'a> {
-    /// The inverse of `template::encode_slot` for `n` values.
-    fn decode(c: &mut Cursor<'a>, n: usize) -> Option<Slot<'a>> {
+    /// The inverse of `template::encode_slot` for `n` values; numbers only when `numbers`
+    /// (else they are skipped over, which is much cheaper).
+    fn decode(c: &mut Cursor<'a>, n: usize, numbers: bool) -> Option<Slot<'a>> {
         let cap = n.min(c.remaining());
         Some(match c.u8()? {
-            0 => {
+            mode @ (0 | 1) => {
+                let width = if mode == 1 {
+                    let width = usize::from(c.u8()?);
+                    if !(1..=18).contains(&width) {
+                        return None;
+                    }
+                    width
+                } else {
+                    0
+                };
+                if !numbers {
+                    c.skip_varints(n)?;
+                    return Some(Slot::Skipped);
+                }
                 let mut out = Vec::with_capacity(cap);
                 let mut prev = 0i64;
                 for _ in 0..n {
                     prev = prev.wrapping_add(c.ivarint()?);
-                    out.push(prev);
-                }
-                Slot::Ints(out)
-            }
-            1 => {
-                let width = usize::from(c.u8()?);
-                if !(1..=18).contains(&width) {
-                    return None;
-                }
-                let mut out = Vec::with_capacity(cap);
-                let mut prev = 0i64;
-                for _ in 0..n {
-                    prev = prev.wrapping_add(c.ivarint()?);
-                    if !(0..10i64.pow(width as u32)).contains(&prev) {
+                    if width > 0 && !(0..10i64.pow(width as u32)).contains(&prev) {
                         return None;
                     }
                     out.push(prev);
                 }
-                Slot::Padded(width, out)
+                if width > 0 {
+                    Slot::Padded(width, out)
+                } else {
+                    Slot::Ints(out)
+                }
             }
             2 => {
-                let mut lens = Vec::with_capacity(cap);
+                let mut offsets = Vec::with_capacity(cap + 1);
+                let mut total = 0usize;
+                offsets.push(0);
                 for _ in 0..n {
-                    lens.push(c.len(c.remaining())?);
+                    total = total.checked_add(c.len(c.remaining())?)?;
+                    offsets.push(total);
                 }
-                let mut out = Vec::with_capacity(cap);
-                for len in lens {
-                    out.push(std::str::from_utf8(c.take(len)?).ok()?);
+                let bytes = std::str::from_utf8(c.take(total)?).ok()?;
+                if !offsets.iter().all(|&o| bytes.is_char_boundary(o)) {
+                    return None;
                 }
-                Slot::Strs(out)
+                Slot::Strs(bytes, offsets)
             }
             _ => return None,
         })
     }
 
-    fn push(&self, out: &mut String, k: usize) -> Option<()> {
-        use std::fmt::Write;
+    /// The `k`-th value of a string slot.
+    pub(super) fn str_at(bytes: &'a str, offsets: &[usize], k: usize) -> Option<&'a str> {
+        bytes.get(*offsets.get(k)?..*offsets.get(k + 1)?)
+    }
+
+    pub(super) fn push(&self, out: &mut String, k: usize) -> Option<()> {
         match self {
-            Slot::Ints(v) => {
-                let _ = write!(out, "{}", v.get(k)?);
-            }
+            Slot::Ints(v) => out.push_str(itoa::Buffer::new().format(*v.get(k)?)),
             Slot::Padded(width, v) => {
-                let _ = write!(out, "{:0width$}", v.get(k)?, width = *width);
+                // Decoding checked `0 <= value < 10^width`: pad with zeros on the left.
+                let mut b = itoa::Buffer::new();
+                let digits = b.format(*v.get(k)?);
+                out.extend(std::iter::repeat_n('0', width.saturating_sub(digits.len())));
+                out.push_str(digits);
             }
-            Slot::Strs(v) => out.push_str(v.get(k)?),
+            Slot::Strs(bytes, offsets) => out.push_str(Slot::str_at(bytes, offsets, k)?),
+            Slot::Skipped => return None,
         }
         Some(())
     }

@@ -332,6 +332,9 @@ fn garbage_segments_never_panic() {
         if let Ok(seg) = Segment::open(&path) {
             let _ = seg.read_rows();
             let _ = field_values_checked(&seg);
+            for b in 0..seg.footer().blocks.len() {
+                let _ = seg.message_candidates(b, &["ab", "x1-"]);
+            }
         }
     }
 }
@@ -803,6 +806,101 @@ fn quick_number_agrees_with_printing() {
                 quick.is_some(),
                 "canonical short integer {t} takes the slow path"
             );
+        }
+    }
+}
+
+/// `message_candidates` never rules out a row whose message holds the needle (whatever the
+/// needle: inside a template piece, inside a value, or across their borders), and rules out
+/// most rows for a needle no message has.
+#[test]
+fn message_candidates_never_miss_a_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng::new(0xca7d);
+    let mut lines = app_log_lines(&mut rng, 300);
+    lines.extend(text_log_lines(&mut rng, 300));
+    let mut rows: Vec<SegmentRow> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, message)| SegmentRow {
+            stream: "s".into(),
+            event: Event {
+                timestamp: 1_700_000_000_000 + i as i64,
+                ingestion_time: 1_700_000_000_000 + i as i64,
+                message,
+            },
+        })
+        .collect();
+    rows.extend(random_rows(&mut rng, 300));
+    let bytes = encode_segment(&mut rows, &small_config()).unwrap();
+    let seg = Segment::open(&write_tmp(dir.path(), "needles.lseg", &bytes)).unwrap();
+    let blocks = seg.footer().blocks.len();
+    let messages: Vec<Vec<String>> = (0..blocks).map(|b| seg.messages(b).unwrap()).collect();
+
+    // Needles cut from the messages at random places (borders included), and fixed ones.
+    let mut needles: Vec<String> = [
+        "Failed password",
+        "status\":5",
+        "\",\"",
+        "ERROR",
+        "=alice",
+        " 4",
+        "0.",
+        "true,",
+        "request completed\"}",
+        "port 22 ssh2",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    while needles.len() < 400 {
+        let b = rng.below(blocks as u64) as usize;
+        let m = &messages[b][rng.below(messages[b].len() as u64) as usize];
+        if m.is_empty() {
+            continue;
+        }
+        let start = rng.below(m.len() as u64) as usize;
+        let len = 1 + rng.below(24) as usize;
+        if let Some(n) = m.get(start..(start + len).min(m.len())) {
+            needles.push(n.to_owned());
+        }
+    }
+    let mut kept_matches = 0;
+    for needle in &needles {
+        for (b, msgs) in messages.iter().enumerate() {
+            let mask = seg.message_candidates(b, &[needle.as_str()]).unwrap();
+            for (row, m) in msgs.iter().enumerate() {
+                let candidate = mask.as_ref().is_none_or(|k| k[row]);
+                if m.contains(needle.as_str()) {
+                    assert!(candidate, "block {b} row {row} holds {needle:?}: {m:?}");
+                    kept_matches += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        kept_matches > 1000,
+        "the needles should match often ({kept_matches})"
+    );
+
+    // A needle no message has: rows ruled out without rendering.
+    let (mut out, mut total) = (0, 0);
+    for needle in ["zv9rareTOKEN", "qx7needle3f", "Failed passwordx"] {
+        for (b, msgs) in messages.iter().enumerate() {
+            let mask = seg.message_candidates(b, &[needle]).unwrap();
+            total += msgs.len();
+            out += mask.map_or(0, |k| k.iter().filter(|&&c| !c).count());
+        }
+    }
+    assert!(out * 10 >= total * 9, "ruled out {out} of {total} rows");
+
+    // Two needles: a row must be able to hold both.
+    for (b, msgs) in messages.iter().enumerate() {
+        let mask = seg.message_candidates(b, &["ERROR", "status"]).unwrap();
+        for (row, m) in msgs.iter().enumerate() {
+            if m.contains("ERROR") && m.contains("status") {
+                assert!(mask.as_ref().is_none_or(|k| k[row]));
+            }
         }
     }
 }

@@ -1,0 +1,498 @@
+//! Which rows of a block may hold a substring in `@message`, decided from the stored pieces of
+//! the messages instead of rendering them (the CLP idea applied to search).
+//!
+//! A templated message is `p0 v1 p1 v2 ... vk pk`: constant pieces `p` around slot values `v`
+//! (text-template variables, or JSON leaf values taken from the field columns). An occurrence
+//! of a needle `n` in it either lies inside one piece or one value, or crosses at least one
+//! border between a piece and a value. Take the first border it crosses:
+//!
+//! - the border *before* `vj`: the occurrence starts inside `p(j-1)`, so `n[..s]` ends
+//!   `p(j-1)` for some split `1 <= s < |n|`, and `vj` must agree with `n[s..]` from its start;
+//! - the border *after* `vj`: it starts inside `vj`, so `vj` ends with `n[..s]`, and `pj` must
+//!   agree with `n[s..]` from its start.
+//!
+//! The splits that fit the pieces depend only on the template, so they are worked out once
+//! per template; each row then needs a few comparisons on its short slot values. A template
+//! whose pieces hold the needle matches on every row. The test is exact as a *necessary*
+//! condition and assumes nothing about how the writer split messages (it holds for any
+//! pieces and values): rows it rules out cannot contain the needle, rows it keeps may. Raw
+//! messages are searched directly.
+//!
+//! Most of the work is one substring search over the bytes of a block's string values back
+//! to back (raw messages, string slots, string field columns), as `grep` would do it, then a
+//! few rows checked; number values are only looked at when the needle could meet one.
+
+use memchr::memmem::Finder;
+
+use super::read::{Slot, StringValues, StringView, string_view};
+use super::{ColumnData, FieldType, Segment};
+use crate::error::Result;
+
+/// How a needle can occur in the messages of one template.
+enum TemplateMatch {
+    /// A piece holds the needle: every row of the template does.
+    Every,
+    /// Only through slot values: per slot, what its value must satisfy.
+    Slots(Vec<SlotCheck>),
+}
+
+/// The ways an occurrence can involve one slot's value `v` besides lying inside it.
+struct SlotCheck {
+    /// Splits `s` where `n[..s]` ends the piece before the slot: `v` must agree with `n[s..]`.
+    before: Vec<usize>,
+    /// Splits `s` where the piece after the slot agrees with `n[s..]`: `v` must end with
+    /// `n[..s]`.
+    after: Vec<usize>,
+}
+
+impl SlotCheck {
+    fn has_splits(&self) -> bool {
+        !self.before.is_empty() || !self.after.is_empty()
+    }
+}
+
+/// Bytes a number's text can hold (integers; floats as Rust prints them: no exponent, `NaN`,
+/// `inf`); booleans are checked one by one.
+fn numeric_byte(b: u8) -> bool {
+    matches!(
+        b,
+        b'0'..=b'9' | b'-' | b'.' | b'N' | b'a' | b'i' | b'n' | b'f'
+    )
+}
+
+/// One needle, prepared.
+struct Needle<'n> {
+    bytes: &'n [u8],
+    finder: Finder<'n>,
+}
+
+impl Needle<'_> {
+    fn within(&self, hay: &[u8]) -> bool {
+        hay.len() >= self.bytes.len() && self.finder.find(hay).is_some()
+    }
+
+    fn plan(&self, pieces: &[&str]) -> TemplateMatch {
+        if pieces.iter().any(|p| self.within(p.as_bytes())) {
+            return TemplateMatch::Every;
+        }
+        let n = self.bytes;
+        let last = pieces.len().saturating_sub(2);
+        let checks = pieces
+            .windows(2)
+            .enumerate()
+            .map(|(j, w)| {
+                let (prev, next) = (w[0].as_bytes(), w[1].as_bytes());
+                SlotCheck {
+                    before: (1..n.len()).filter(|&s| prev.ends_with(&n[..s])).collect(),
+                    // Nothing follows the last piece: it must hold the rest of the needle.
+                    after: (1..n.len())
+                        .filter(|&s| {
+                            if j == last {
+                                next.starts_with(&n[s..])
+                            } else {
+                                agree(next, &n[s..])
+                            }
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        TemplateMatch::Slots(checks)
+    }
+
+    /// Whether a number's text could take part in an occurrence this way.
+    fn number_may_match(&self, check: &SlotCheck) -> bool {
+        let n = self.bytes;
+        n.iter().all(|&b| numeric_byte(b))
+            || check.before.iter().any(|&s| numeric_byte(n[s]))
+            || check.after.iter().any(|&s| numeric_byte(n[s - 1]))
+    }
+
+    /// Whether value `v` may take part in an occurrence through the check's splits.
+    fn splits_may_match(&self, check: &SlotCheck, v: &[u8]) -> bool {
+        check.before.iter().any(|&s| agree(v, &self.bytes[s..]))
+            || check.after.iter().any(|&s| v.ends_with(&self.bytes[..s]))
+    }
+
+    fn value_may_match(&self, check: &SlotCheck, v: &[u8]) -> bool {
+        self.within(v) || self.splits_may_match(check, v)
+    }
+
+    /// The values holding the needle, among `count` values lying back to back in `hay`, the
+    /// `k`-th from `bound(k)` to `bound(k + 1)`: one search over the bytes, not one per value.
+    fn values_holding(
+        &self,
+        hay: &[u8],
+        count: usize,
+        bound: impl Fn(usize) -> usize,
+        mut hit: impl FnMut(usize),
+    ) {
+        let mut pos = bound(0);
+        let end = bound(count).min(hay.len());
+        while pos < end {
+            let Some(at) = self.finder.find(&hay[pos..end]).map(|i| pos + i) else {
+                return;
+            };
+            // The value the match starts in: the last whose start is at or before it.
+            let (mut lo, mut hi) = (0, count);
+            while lo + 1 < hi {
+                let mid = (lo + hi) / 2;
+                if bound(mid) <= at { lo = mid } else { hi = mid }
+            }
+            let value_end = bound(lo + 1);
+            if at + self.bytes.len() <= value_end {
+                hit(lo);
+            }
+            // One hit per value is enough; a match across two values is none, but a real
+            // one may start later inside the first: go on from the next value either way,
+            // after checking the rest of this one.
+            if at + self.bytes.len() > value_end && self.within(&hay[at + 1..value_end]) {
+                hit(lo);
+            }
+            pos = value_end.max(at + 1);
+        }
+    }
+}
+
+/// Whether `a` and `b` agree on their common length (one starts with the other).
+fn agree(a: &[u8], b: &[u8]) -> bool {
+    a.starts_with(b) || b.starts_with(a)
+}
+
+/// Calls `f` with the text of a number slot's `k`-th value (`None` for a string slot).
+fn number_text<R>(slot: &Slot<'_>, k: usize, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+    match slot {
+        Slot::Ints(v) => Some(f(itoa::Buffer::new().format(*v.get(k)?).as_bytes())),
+        Slot::Padded(width, v) => {
+            let mut b = itoa::Buffer::new();
+            let digits = b.format(*v.get(k)?).as_bytes();
+            let mut padded = [b'0'; 24];
+            let width = (*width).clamp(digits.len(), padded.len());
+            padded[width - digits.len()..width].copy_from_slice(digits);
+            Some(f(&padded[..width]))
+        }
+        Slot::Strs(..) | Slot::Skipped => None,
+    }
+}
+
+/// One column of a field in one block, read for searching: a string column in place, other
+/// types decoded.
+enum FieldColumn<'a> {
+    Strs {
+        view: StringView<'a>,
+        /// The row of each value, and each row's value (`usize::MAX`: none).
+        value_rows: Vec<usize>,
+        value_of_row: Vec<usize>,
+    },
+    Other(ColumnData),
+}
+
+impl<'a> FieldColumn<'a> {
+    fn strings(view: StringView<'a>, rows: usize) -> Self {
+        let value_rows = view.rows(rows);
+        let mut value_of_row = vec![usize::MAX; rows];
+        for (k, &r) in value_rows.iter().enumerate() {
+            value_of_row[r] = k;
+        }
+        FieldColumn::Strs {
+            view,
+            value_rows,
+            value_of_row,
+        }
+    }
+}
+
+/// Calls `f` with the text a JSON template renders for the value at `row` of `col`, if the
+/// column has one there.
+fn column_text<R>(col: &FieldColumn<'_>, row: usize, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+    let col = match col {
+        FieldColumn::Strs {
+            view, value_of_row, ..
+        } => {
+            let k = *value_of_row.get(row)?;
+            let v: &[u8] = match &view.values {
+                StringValues::Plain(bytes, offsets) => {
+                    bytes.get(*offsets.get(k)?..*offsets.get(k + 1)?)?
+                }
+                StringValues::Dict(dict, codes) => dict.get(*codes.get(k)?)?.as_bytes(),
+            };
+            return Some(f(v));
+        }
+        FieldColumn::Other(c) => c,
+    };
+    match col {
+        ColumnData::Str(v) => v.get(row)?.as_ref().map(|s| f(s.as_bytes())),
+        ColumnData::Int(v) => {
+            let i = (*v.get(row)?)?;
+            Some(f(itoa::Buffer::new().format(i).as_bytes()))
+        }
+        ColumnData::Float(v) => {
+            let x = (*v.get(row)?)?;
+            let mut text = StackText::default();
+            // Renders as the message does (`push_value`), on the stack (any float fits).
+            match std::fmt::Write::write_fmt(&mut text, format_args!("{x}")) {
+                Ok(()) => Some(f(text.as_bytes())),
+                Err(_) => Some(f(x.to_string().as_bytes())),
+            }
+        }
+        ColumnData::Bool(v) => {
+            let b = (*v.get(row)?)?;
+            Some(f(if b { b"true" } else { b"false" }))
+        }
+    }
+}
+
+/// A small text buffer on the stack, for formatting one number without allocating.
+struct StackText {
+    buf: [u8; 352],
+    len: usize,
+}
+
+impl Default for StackText {
+    fn default() -> Self {
+        StackText {
+            buf: [0; 352],
+            len: 0,
+        }
+    }
+}
+
+impl StackText {
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let room = self.buf.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        room.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+impl Segment {
+    /// Per row of `block`: `false` where the message provably does not contain every one of
+    /// `needles` (case-sensitive substrings), worked out from templates and values without
+    /// rendering messages; `None` when no row could be ruled out.
+    pub fn message_candidates(&self, block: usize, needles: &[&str]) -> Result<Option<Vec<bool>>> {
+        let needles: Vec<Needle<'_>> = needles
+            .iter()
+            .filter(|n| !n.is_empty())
+            .map(|n| Needle {
+                bytes: n.as_bytes(),
+                finder: Finder::new(n.as_bytes()),
+            })
+            .collect();
+        if needles.is_empty() {
+            return Ok(None);
+        }
+        let bad = || self.corrupt(block, "messages");
+        let (raw, rows) = self.message_chunk(block)?;
+        let mut m = self.parse_messages(block, &raw, rows)?;
+        let json_templates = m.json.len();
+        // Per needle, per template (JSON ones first, as the row codes number them).
+        let plans: Vec<Vec<TemplateMatch>> = needles
+            .iter()
+            .map(|n| {
+                let json = m.json.iter().map(|(pieces, _)| n.plan(pieces));
+                let text = m.text.iter().map(|pieces| n.plan(pieces));
+                json.chain(text).collect()
+            })
+            .collect();
+        m.decode_slots(|t, j| {
+            needles
+                .iter()
+                .zip(&plans)
+                .any(|(n, p)| match &p[json_templates + t] {
+                    TemplateMatch::Every => false,
+                    TemplateMatch::Slots(checks) => n.number_may_match(&checks[j]),
+                })
+        })
+        .ok_or_else(bad)?;
+        // The rows of each code (0: raw messages, then the templates), in order.
+        let mut rows_of: Vec<Vec<usize>> = vec![Vec::new(); 1 + json_templates + m.text.len()];
+        for (row, &code) in m.codes.iter().enumerate() {
+            rows_of[code].push(row);
+        }
+        // The field columns of the JSON templates some needle must look into: string chunks
+        // decompressed here, read in place below.
+        let mut wanted: Vec<&str> = Vec::new();
+        for (t, (_, names)) in m.json.iter().enumerate() {
+            if !rows_of[1 + t].is_empty()
+                && plans
+                    .iter()
+                    .any(|p| matches!(p[t], TemplateMatch::Slots(_)))
+            {
+                for name in names {
+                    if !wanted.contains(name) {
+                        wanted.push(name);
+                    }
+                }
+            }
+        }
+        let mut string_chunks: Vec<(&str, Vec<u8>)> = Vec::new();
+        let mut columns: std::collections::HashMap<&str, Vec<FieldColumn<'_>>> = Default::default();
+        for &name in &wanted {
+            let mut cols = Vec::new();
+            for (col, ty) in self.footer().field_columns(name) {
+                if ty == FieldType::String {
+                    if let Some(chunk) = self.string_chunk(block, col)? {
+                        string_chunks.push((name, chunk));
+                    }
+                } else {
+                    cols.push(FieldColumn::Other(self.field(block, col)?));
+                }
+            }
+            columns.insert(name, cols);
+        }
+        for (name, chunk) in &string_chunks {
+            let view = string_view(chunk, rows).ok_or_else(bad)?;
+            if let Some(cols) = columns.get_mut(name) {
+                cols.push(FieldColumn::strings(view, rows));
+            }
+        }
+
+        let mut all: Option<Vec<bool>> = None;
+        for (n, plan) in needles.iter().zip(&plans) {
+            let mut mask = vec![false; rows];
+            // Raw messages: one search over their bytes.
+            let base = m.raw_bytes.as_ptr() as usize;
+            let starts: Vec<usize> = m
+                .raws
+                .iter()
+                .map(|r| r.as_ptr() as usize - base)
+                .chain([m.raw_bytes.len()])
+                .collect();
+            n.values_holding(
+                m.raw_bytes,
+                m.raws.len(),
+                |k| starts[k],
+                |k| mask[rows_of[0][k]] = true,
+            );
+            // Rows whose value of a field holds the needle, per field (one search per string
+            // column), for the JSON templates.
+            let mut field_hits: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+            for (name, cols) in &columns {
+                let mut hits = Vec::new();
+                for col in cols {
+                    match col {
+                        FieldColumn::Strs {
+                            view, value_rows, ..
+                        } => match &view.values {
+                            StringValues::Plain(bytes, offsets) => n.values_holding(
+                                bytes,
+                                offsets.len() - 1,
+                                |k| offsets[k],
+                                |k| hits.extend(value_rows.get(k)),
+                            ),
+                            StringValues::Dict(dict, codes) => {
+                                let holding: Vec<bool> =
+                                    dict.iter().map(|d| n.within(d.as_bytes())).collect();
+                                for (k, &code) in codes.iter().enumerate() {
+                                    if holding.get(code) == Some(&true) {
+                                        hits.extend(value_rows.get(k));
+                                    }
+                                }
+                            }
+                        },
+                        other => {
+                            // A number's or boolean's text holds only these bytes.
+                            let possible = n.bytes.iter().all(|&b| numeric_byte(b))
+                                || n.within(b"true")
+                                || n.within(b"false");
+                            if !possible {
+                                continue;
+                            }
+                            for row in 0..rows {
+                                if column_text(other, row, |v| n.within(v)) == Some(true) {
+                                    hits.push(row);
+                                }
+                            }
+                        }
+                    }
+                }
+                field_hits.insert(name, hits);
+            }
+            for (t, (_, names)) in m.json.iter().enumerate() {
+                let template_rows = &rows_of[1 + t];
+                let checks = match &plan[t] {
+                    TemplateMatch::Every => {
+                        template_rows.iter().for_each(|&r| mask[r] = true);
+                        continue;
+                    }
+                    TemplateMatch::Slots(checks) => checks,
+                };
+                for (check, name) in checks.iter().zip(names) {
+                    for &r in field_hits.get(name).map_or(&[][..], Vec::as_slice) {
+                        if m.codes.get(r) == Some(&(1 + t)) {
+                            mask[r] = true;
+                        }
+                    }
+                    if !check.has_splits() {
+                        continue;
+                    }
+                    let cols = columns.get(name).map_or(&[][..], Vec::as_slice);
+                    for &r in template_rows {
+                        let text = cols
+                            .iter()
+                            .find_map(|c| column_text(c, r, |v| n.splits_may_match(check, v)));
+                        // A value the row lacks cannot be rendered: keep the row, and let
+                        // rendering report the damage.
+                        if text.unwrap_or(true) {
+                            mask[r] = true;
+                        }
+                    }
+                }
+            }
+            for (t, slots) in m.text_vars.iter().enumerate() {
+                let template_rows = &rows_of[1 + json_templates + t];
+                let checks = match &plan[json_templates + t] {
+                    TemplateMatch::Every => {
+                        template_rows.iter().for_each(|&r| mask[r] = true);
+                        continue;
+                    }
+                    TemplateMatch::Slots(checks) => checks,
+                };
+                for (check, slot) in checks.iter().zip(slots) {
+                    match slot {
+                        Slot::Strs(bytes, offsets) => {
+                            n.values_holding(
+                                bytes.as_bytes(),
+                                template_rows.len(),
+                                |k| offsets[k],
+                                |k| mask[template_rows[k]] = true,
+                            );
+                            if check.has_splits() {
+                                for (k, &r) in template_rows.iter().enumerate() {
+                                    let v = Slot::str_at(bytes, offsets, k).unwrap_or("");
+                                    if n.splits_may_match(check, v.as_bytes()) {
+                                        mask[r] = true;
+                                    }
+                                }
+                            }
+                        }
+                        // Decoded only where the needle could meet a number.
+                        Slot::Skipped => {}
+                        number => {
+                            for (k, &r) in template_rows.iter().enumerate() {
+                                if number_text(number, k, |v| n.value_may_match(check, v))
+                                    .unwrap_or(true)
+                                {
+                                    mask[r] = true;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            all = Some(match all {
+                None => mask,
+                Some(prev) => prev.iter().zip(&mask).map(|(a, b)| *a && *b).collect(),
+            });
+        }
+        Ok(all.filter(|mask| !mask.iter().all(|&k| k)))
+    }
+}
