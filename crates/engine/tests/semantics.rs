@@ -410,7 +410,7 @@ fn general_numeric_and_datetime_functions() {
 fn aggregates_outside_stats_are_rejected() {
     let f = requests();
     assert!(loupe_lang::parse("fields count(*)").is_err());
-    assert!(error(&f, "stats countOverTime(svc) by bin(5m)").contains("not supported yet"));
+    assert!(error(&f, "stats count(*) by bin(1d) offset 1mo").contains("not supported yet"));
 }
 
 fn sshd() -> Fixture {
