@@ -230,9 +230,11 @@ pub(crate) fn offset_ms(offset: &ast::Expr, by: &[ast::Projection]) -> Result<i6
             }
         },
         _ => {
-            return Err(Diagnostic::semantic("`offset` takes a duration", offset.span)
-                .with_label("not a duration")
-                .into());
+            return Err(
+                Diagnostic::semantic("`offset` takes a duration", offset.span)
+                    .with_label("not a duration")
+                    .into(),
+            );
         }
     };
     if !by.iter().any(|t| is_bin(&t.expr)) {
@@ -477,7 +479,11 @@ mod tests {
                 let i = place(&b, 0.0, width, v);
                 let last = i + 1 == b.len();
                 assert!(v >= b[i].lo, "{v} below {:?}", b[i]);
-                assert!(v < b[i].hi || (last && v <= b[i].hi), "{v} above {:?}", b[i]);
+                assert!(
+                    v < b[i].hi || (last && v <= b[i].hi),
+                    "{v} above {:?}",
+                    b[i]
+                );
             }
             assert_eq!(counts(&b).iter().sum::<u64>(), 1001);
         }

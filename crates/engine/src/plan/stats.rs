@@ -6,6 +6,11 @@
 //! inside it become DataFusion aggregates with internal names, and what surrounds them is
 //! computed by a projection after the aggregation, one item at a time so that aliases chain.
 //!
+//! The time-series aggregates (`countOverTime`, `sumOverTime`, `rate`, `histogram`) and
+//! `offset` are planned the same way; their semantics are in [`crate::functions::timeseries`].
+//! With `offset d` a `bin` group bins `@timestamp + d`, on the same grid, so `fillmissing`
+//! (which reads `state.bin_group`) fills the shifted series as it fills any other.
+//!
 //! Output: one row per distinct group, columns `by` terms first then aggregates (spec: observed
 //! order), named by alias or by their expression text. Without a later `sort`, groups come in
 //! ascending order of their `by` terms (spec leaves the order open; this keeps it stable).
