@@ -50,7 +50,9 @@
 //!   ([`scan_offset_ms`]), so the bins it returns cover the range asked for. Only the bin
 //!   moves: `@timestamp` and aggregates over it keep the events' real times. It needs a `bin`
 //!   group (AWS's syntax has one; `offset` without it is a diagnostic) and a fixed-length
-//!   duration (calendar offsets are not supported yet).
+//!   duration (calendar offsets are not supported yet), and it belongs to the first `stats`
+//!   of a query (on a second one, whose rows are the first one's groups rather than events
+//!   read from a range, it is not supported yet).
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -258,14 +260,19 @@ pub(crate) fn is_bin(e: &ast::Expr) -> bool {
 /// bin(...) offset d`, so that the shifted bins cover the range asked for. `None` when there is
 /// none (or one the planner will reject).
 pub fn scan_offset_ms(query: &Query) -> Option<i64> {
-    query.commands.iter().find_map(|c| match &c.kind {
+    // Only the first `stats` may have one (the planner rejects it on the second).
+    let first = query
+        .commands
+        .iter()
+        .find(|c| matches!(c.kind, CommandKind::Stats { .. }))?;
+    match &first.kind {
         CommandKind::Stats {
             by,
             offset: Some(offset),
             ..
         } => offset_ms(offset, by).ok().filter(|ms| *ms != 0),
         _ => None,
-    })
+    }
 }
 
 /// One equal-width range of a histogram: its bounds and how many values fell in it.

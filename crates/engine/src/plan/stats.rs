@@ -40,6 +40,13 @@ pub(crate) fn plan(
     offset: Option<&ast::Expr>,
 ) -> Result<()> {
     let shift = match offset {
+        // The scan reads the range shifted back for the first `stats`; a second one aggregates
+        // rows of the first, which no shifted scan can place.
+        Some(offset) if state.stats_seen > 0 => {
+            return Err(
+                Diagnostic::unsupported("`offset` in a second `stats`", offset.span).into(),
+            );
+        }
         Some(offset) => timeseries::offset_ms(offset, by)?,
         None => 0,
     };
