@@ -262,6 +262,7 @@ fn out_of_range_limits_and_unsupported_pieces_are_diagnostics() {
         "{too_big}"
     );
     assert!(error(&f, "pattern @message").contains("not supported yet"));
+    assert!(error(&f, "stats count(*) by bin(1d) offset 1mo").contains("not supported yet"));
 }
 
 /// Rows as `field=value` strings joined by spaces, for compact assertions.
@@ -410,7 +411,8 @@ fn general_numeric_and_datetime_functions() {
 fn aggregates_outside_stats_are_rejected() {
     let f = requests();
     assert!(loupe_lang::parse("fields count(*)").is_err());
-    assert!(error(&f, "stats count(*) by bin(1d) offset 1mo").contains("not supported yet"));
+    assert!(loupe_lang::parse("fields countOverTime(svc)").is_err());
+    assert_eq!(lines(&run(&f, "stats countOverTime(svc) as n")), ["n=5"]);
 }
 
 fn sshd() -> Fixture {

@@ -27,9 +27,10 @@
 //! - Both spellings are accepted: AWS's `count_over_time`/`sum_over_time` and the catalogue's
 //!   `countOverTime`/`sumOverTime`.
 //! - `countOverTime(f)` is the number of events of the group where `f` is present, exactly
-//!   `count(f)`; `sumOverTime(f)` is `sum(f)`, reading `f` leniently (text that is not a number
-//!   is skipped). The window is the group: with `by bin(...)` one bin, without it the whole
-//!   query range.
+//!   `count(f)`; `sumOverTime(f)` is `sum(f)`, reading `f` leniently: text that is not a number
+//!   is skipped, and (as for `sum`) text the lenient reading takes for a number, such as
+//!   `"NaN"` or `"inf"`, makes the sum non-finite, which has no value. The window is the
+//!   group: with `by bin(...)` one bin, without it the whole query range.
 //! - `rate(f, period)` is the group's sum of `f` per `period` of its window:
 //!   `sum(f) * period / window`, where the window is the bin's length (after the documented
 //!   caps, so `bin(300s)` is 60 s) or, without a `bin` group, the query's time range (end minus
