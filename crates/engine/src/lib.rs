@@ -129,6 +129,11 @@ async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result
         scan_request.start_ms = selection.start_ms.or(request.start_ms);
         scan_request.end_ms = selection.end_ms.or(request.end_ms);
     }
+    // `stats ... by bin(...) offset d` reads the range `d` earlier (see `functions::timeseries`).
+    if let Some(shift) = functions::timeseries::scan_offset_ms(query) {
+        scan_request.start_ms = scan_request.start_ms.map(|s| s.saturating_sub(shift));
+        scan_request.end_ms = scan_request.end_ms.map(|e| e.saturating_sub(shift));
+    }
     let scan_plan = store.plan_scan(&scan_request, &hints::scan_hints(query))?;
     let summary = scan_plan.summary().clone();
     let table = StoreTable::new(scan_plan, TABLE_NAME)

@@ -262,6 +262,7 @@ fn out_of_range_limits_and_unsupported_pieces_are_diagnostics() {
         "{too_big}"
     );
     assert!(error(&f, "pattern @message").contains("not supported yet"));
+    assert!(error(&f, "stats count(*) by bin(1d) offset 1mo").contains("not supported yet"));
 }
 
 /// Rows as `field=value` strings joined by spaces, for compact assertions.
@@ -410,7 +411,8 @@ fn general_numeric_and_datetime_functions() {
 fn aggregates_outside_stats_are_rejected() {
     let f = requests();
     assert!(loupe_lang::parse("fields count(*)").is_err());
-    assert!(error(&f, "stats countOverTime(svc) by bin(5m)").contains("not supported yet"));
+    assert!(loupe_lang::parse("fields countOverTime(svc)").is_err());
+    assert_eq!(lines(&run(&f, "stats countOverTime(svc) as n")), ["n=5"]);
 }
 
 fn sshd() -> Fixture {
@@ -841,4 +843,89 @@ fn row_sequence_commands_follow_the_row_order() {
             "_approxcount=1"
         ]
     );
+}
+
+#[test]
+fn time_series_functions_read_numbers_leniently() {
+    let f = fixture(&[
+        r#"{"x":1}"#,
+        r#"{"x":"3"}"#,
+        r#"{"x":"NaN"}"#,
+        r#"{"x":"inf"}"#,
+        r#"{"x":"-Infinity"}"#,
+        r#"{"x":"abc"}"#,
+        r#"{"y":2}"#,
+    ]);
+    // Text that is not a number is skipped; NaN and infinities fit no finite range.
+    let rows = run(&f, "stats histogram(x, 2) as h, countOverTime(x) as n");
+    assert_eq!(lines(&rows), [r#"h={"[1,2)":1,"[2,3]":1} n=6"#]);
+    let rows = run(
+        &f,
+        "filter x != \"NaN\" and x != \"inf\" and x != \"-Infinity\" | stats sumOverTime(x) as s, rate(x, 2s) as r by bin(1m)",
+    );
+    assert_eq!(
+        lines(&rows),
+        ["bin(1m)=2026-11-01 00:00:00.000 s=4 r=0.13333333333333333"]
+    );
+}
+
+/// Rows of `query` over the events from `start_s` to `end_s` seconds after the fixture's first.
+fn run_in(f: &Fixture, query: &str, start_s: i64, end_s: i64) -> Vec<String> {
+    let parsed = loupe_lang::parse(query).unwrap();
+    let request = QueryRequest {
+        groups: vec!["g".into()],
+        now_ms: NOW_MS,
+        start_ms: Some(1_793_491_200_000 + start_s * 1000),
+        end_ms: Some(1_793_491_200_000 + end_s * 1000),
+        ..Default::default()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let out = runtime
+        .block_on(run_query(&f.store, &parsed, &request))
+        .unwrap_or_else(|e| panic!("{query}: {e}"));
+    let rows = out
+        .rows
+        .into_iter()
+        .map(|row| row.into_iter().map(|c| (c.field, c.value)).collect())
+        .collect::<Vec<_>>();
+    lines(&rows)
+}
+
+#[test]
+fn offset_shows_the_range_one_offset_earlier_in_its_bins() {
+    let f = fixture(&[
+        r#"{"x":1}"#,
+        r#"{"x":2}"#,
+        r#"{"x":3}"#,
+        r#"{"x":4}"#,
+        r#"{"x":5}"#,
+        r#"{"x":6}"#,
+    ]);
+    let plain = run_in(&f, "stats sum(x) as s by bin(1s)", 3, 5);
+    assert_eq!(
+        plain,
+        [
+            "bin(1s)=2026-11-01 00:00:03.000 s=4",
+            "bin(1s)=2026-11-01 00:00:04.000 s=5",
+            "bin(1s)=2026-11-01 00:00:05.000 s=6",
+        ]
+    );
+    // The same bins, holding the events of 3 s earlier; rate over the window of the range.
+    let shifted = run_in(
+        &f,
+        "stats sum(x) as s, min(@timestamp) as t by bin(1s) offset 3s",
+        3,
+        5,
+    );
+    assert_eq!(
+        shifted,
+        [
+            "bin(1s)=2026-11-01 00:00:03.000 s=1 t=2026-11-01 00:00:00.000",
+            "bin(1s)=2026-11-01 00:00:04.000 s=2 t=2026-11-01 00:00:01.000",
+            "bin(1s)=2026-11-01 00:00:05.000 s=3 t=2026-11-01 00:00:02.000",
+        ]
+    );
+    assert_eq!(run_in(&f, "stats rate(x, 1s) as r", 0, 5), ["r=4.2"]);
 }

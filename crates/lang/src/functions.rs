@@ -227,6 +227,9 @@ static FUNCTIONS: &[Function] = &[
     f("rate", Aggregate, &[Any, Period], 2, Some(2), R::Number),
     f("countOverTime", Aggregate, ONE, 1, Some(1), R::Number),
     f("sumOverTime", Aggregate, ONE, 1, Some(1), R::Number),
+    // The AWS page spells these two `count_over_time` and `sum_over_time`.
+    f("count_over_time", Aggregate, ONE, 1, Some(1), R::Number),
+    f("sum_over_time", Aggregate, ONE, 1, Some(1), R::Number),
     f("histogram", Aggregate, TWO, 2, Some(2), R::Map),
 ];
 

@@ -12,6 +12,8 @@
 //!   collected per group and [`finish`] turns them into the percentile.
 //! - `topk(k, f)` is the list of the `k` most frequent values (1 ≤ k ≤ 10000), exact, most
 //!   frequent first and equally frequent values in the sort order, rendered as a JSON array.
+//!
+//! The time-series aggregates of spec §5.11 are in [`super::timeseries`].
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::functions_aggregate::expr_fn as agg;

@@ -179,18 +179,26 @@ fn timestamp(c: &Call<'_>, i: usize) -> Result<Expr> {
     })
 }
 
+/// `bin(period)` or `bin(ts, period)` of the time `shift_ms` later (`stats ... offset`).
+pub(crate) fn bin(c: &Call<'_>, shift_ms: i64) -> Result<Expr> {
+    // `bin(period)` always reads @timestamp; `bin(ts, period)` is seen in real queries.
+    let (ts, p) = if c.args.len() >= 2 {
+        (timestamp(c, 0)?, period_arg(c, 1)?)
+    } else {
+        (cast(c.p.field(TIMESTAMP), TS_MS), period_arg(c, 0)?)
+    };
+    let ts = if shift_ms == 0 {
+        ts
+    } else {
+        ts + interval(Period::Millis(shift_ms))
+    };
+    floor(ts, p, c.span)
+}
+
 pub(crate) fn plan(c: &Call<'_>, name: &str) -> Result<Option<Expr>> {
     let ctx = c.p.ctx;
     Ok(Some(match name {
-        "bin" => {
-            // `bin(period)` always reads @timestamp; `bin(ts, period)` is seen in real queries.
-            let (ts, p) = if c.args.len() >= 2 {
-                (timestamp(c, 0)?, period_arg(c, 1)?)
-            } else {
-                (cast(c.p.field(TIMESTAMP), TS_MS), period_arg(c, 0)?)
-            };
-            floor(ts, p, c.span)?
-        }
+        "bin" => bin(c, 0)?,
         "datefloor" => floor(timestamp(c, 0)?, period_arg(c, 1)?, c.span)?,
         "dateceil" => ceil(timestamp(c, 0)?, period_arg(c, 1)?, c.span)?,
         "frommillis" => try_cast(cast(c.number(0)?, DataType::Int64), TS_MS),

@@ -15,6 +15,7 @@ pub mod numeric;
 pub mod percentile;
 pub mod sort_key;
 pub mod string;
+pub mod timeseries;
 pub mod topk;
 
 use datafusion::logical_expr::Expr;

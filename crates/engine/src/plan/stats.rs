@@ -6,6 +6,11 @@
 //! inside it become DataFusion aggregates with internal names, and what surrounds them is
 //! computed by a projection after the aggregation, one item at a time so that aliases chain.
 //!
+//! The time-series aggregates (`countOverTime`, `sumOverTime`, `rate`, `histogram`) and
+//! `offset` are planned the same way; their semantics are in [`crate::functions::timeseries`].
+//! With `offset d` a `bin` group bins `@timestamp + d`, on the same grid, so `fillmissing`
+//! (which reads `state.bin_group`) fills the shifted series as it fills any other.
+//!
 //! Output: one row per distinct group, columns `by` terms first then aggregates (spec: observed
 //! order), named by alias or by their expression text. Without a later `sort`, groups come in
 //! ascending order of their `by` terms (spec leaves the order open; this keeps it stable).
@@ -17,7 +22,8 @@ use loupe_lang::{Diagnostic, Span};
 
 use super::PlanState;
 use crate::error::Result;
-use crate::functions::{Call, aggregate};
+use crate::functions::timeseries::{self, Window};
+use crate::functions::{Call, aggregate, datetime};
 
 /// An unqualified reference to column `name`.
 fn col_expr(name: &str) -> Expr {
@@ -33,12 +39,24 @@ pub(crate) fn plan(
     by: &[Projection],
     offset: Option<&ast::Expr>,
 ) -> Result<()> {
-    if let Some(offset) = offset {
-        return Err(Diagnostic::unsupported("`offset` in stats", offset.span).into());
-    }
+    let shift = match offset {
+        // The scan reads the range shifted back for the first `stats`; a second one aggregates
+        // rows of the first, which no shifted scan can place.
+        Some(offset) if state.stats_seen > 0 => {
+            return Err(
+                Diagnostic::unsupported("`offset` in a second `stats`", offset.span).into(),
+            );
+        }
+        Some(offset) => timeseries::offset_ms(offset, by)?,
+        None => 0,
+    };
     if let Some(term) = by.iter().find(|t| super::is_structure(state, &t.expr)) {
         return Err(super::structure_error(&term.expr, "stats"));
     }
+    for item in aggregates {
+        check_histogram(&item.expr)?;
+    }
+    let window = Window::of(by, state.ctx.start_ms, state.ctx.end_ms);
     let mut group_exprs = Vec::with_capacity(by.len());
     let mut group_names = Vec::with_capacity(by.len());
     let mut sort_keys = Vec::with_capacity(by.len());
@@ -46,7 +64,20 @@ pub(crate) fn plan(
         let exprs = state.exprs();
         for term in by {
             let name = output_name(term);
-            group_exprs.push(exprs.plan(&term.expr)?.alias(&name));
+            let planned = match &term.expr.kind {
+                // `offset`: the bin of the time `shift` later (see `functions::timeseries`).
+                ExprKind::Call { name, args } if shift != 0 && timeseries::is_bin(&term.expr) => {
+                    let call = Call {
+                        p: &exprs,
+                        name,
+                        args,
+                        span: term.expr.span,
+                    };
+                    datetime::bin(&call, shift)?
+                }
+                _ => exprs.plan(&term.expr)?,
+            };
+            group_exprs.push(planned.alias(&name));
             group_names.push(name);
         }
     }
@@ -73,8 +104,19 @@ pub(crate) fn plan(
                     args,
                     span,
                 };
-                agg_exprs.push(aggregate::plan(&call)?.alias(&internal));
-                if let Some(done) = aggregate::finish(&call, col_expr(&internal))? {
+                let (planned, done) = if timeseries::is_timeseries(&name.name) {
+                    (
+                        timeseries::plan(&call, window)?,
+                        timeseries::finish(&call, window, col_expr(&internal))?,
+                    )
+                } else {
+                    (
+                        aggregate::plan(&call)?,
+                        aggregate::finish(&call, col_expr(&internal))?,
+                    )
+                };
+                agg_exprs.push(planned.alias(&internal));
+                if let Some(done) = done {
                     finishers.push((internal.clone(), done));
                 }
                 Ok(internal)
@@ -121,6 +163,12 @@ pub(crate) fn plan(
     };
     state.fields.clear();
     state.structures.clear();
+    // A histogram is a map: later commands may show it but not sort, group or dedup by it.
+    for (item, (name, _)) in aggregates.iter().zip(&finals) {
+        if is_call_to(&item.expr, "histogram") {
+            state.structures.push(name.clone());
+        }
+    }
     state.display = None;
     state.default_output = output;
     state.stats_seen += 1;
@@ -147,6 +195,34 @@ fn bin_period(e: &ast::Expr) -> Option<i64> {
         },
         _ => None,
     }
+}
+
+/// Whether `e` is a call to the function `name`.
+fn is_call_to(e: &ast::Expr, name: &str) -> bool {
+    matches!(&e.kind, ExprKind::Call { name: n, .. } if n.name.eq_ignore_ascii_case(name))
+}
+
+/// `histogram(...)` returns a map, so it must be a whole `stats` item, not part of arithmetic.
+fn check_histogram(item: &ast::Expr) -> Result<()> {
+    fn inner(e: &ast::Expr, top: bool) -> Result<()> {
+        if !top && is_call_to(e, "histogram") {
+            return Err(Diagnostic::semantic(
+                "`histogram` returns a map, which cannot be used in an expression",
+                e.span,
+            )
+            .with_label("a map value")
+            .with_help("give `histogram(...)` its own item: `stats histogram(f, 10) as h`")
+            .into());
+        }
+        let children: Vec<&ast::Expr> = match &e.kind {
+            ExprKind::Call { args, .. } => args.iter().collect(),
+            ExprKind::Unary { operand, .. } => vec![operand],
+            ExprKind::Binary { left, right, .. } => vec![left, right],
+            _ => Vec::new(),
+        };
+        children.into_iter().try_for_each(|c| inner(c, false))
+    }
+    inner(item, true)
 }
 
 fn output_name(p: &Projection) -> String {
