@@ -329,12 +329,7 @@ impl ExprPlanner<'_> {
     /// alike and compared the way `=` compares ([`ExprPlanner::compare`]): numbers when
     /// either side is a number (text that does not parse has no key, so matches nothing),
     /// timestamps with timestamps, text with text. A missing value has no key.
-    pub fn equality_keys(
-        &self,
-        l: Expr,
-        other: &ExprPlanner<'_>,
-        r: Expr,
-    ) -> Result<(Expr, Expr)> {
+    pub fn equality_keys(&self, l: Expr, other: &ExprPlanner<'_>, r: Expr) -> Result<(Expr, Expr)> {
         let (lk, rk) = (self.kind(&l)?, other.kind(&r)?);
         let same_type = l.get_type(self.schema)? == r.get_type(other.schema)?;
         let numeric = |k| matches!(k, Kind::Number | Kind::Bool);

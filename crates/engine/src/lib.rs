@@ -118,9 +118,8 @@ struct Prepared {
 }
 
 async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result<Prepared> {
-    let group_names = || -> Result<Vec<String>> {
-        Ok(store.groups()?.into_iter().map(|g| g.name).collect())
-    };
+    let group_names =
+        || -> Result<Vec<String>> { Ok(store.groups()?.into_iter().map(|g| g.name).collect()) };
     let mut scan_request = ScanRequest {
         groups: request.groups.clone(),
         start_ms: request.start_ms,
@@ -266,11 +265,7 @@ pub async fn explain_query(store: &Store, query: &Query, request: &QueryRequest)
 /// rows when nothing filters them first), or else the rows that passed the last filter. Only
 /// the operators between the result and the outer query's own scan count: what a subquery
 /// filters or aggregates is not what the query matched.
-fn matched_rows(
-    plan: &dyn ExecutionPlan,
-    outer: &Arc<loupe_store::ScanPlan>,
-    scanned: u64,
-) -> u64 {
+fn matched_rows(plan: &dyn ExecutionPlan, outer: &Arc<loupe_store::ScanPlan>, scanned: u64) -> u64 {
     fn rows(plan: &dyn ExecutionPlan) -> Option<u64> {
         plan.metrics()
             .and_then(|m| m.output_rows())

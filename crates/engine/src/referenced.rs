@@ -110,7 +110,10 @@ pub fn referenced_fields(query: &Query) -> Vec<String> {
                     if is_defined(&name, std::slice::from_ref(right)) {
                         continue;
                     }
-                    match name.strip_prefix(left.as_str()).and_then(|r| r.strip_prefix('.')) {
+                    match name
+                        .strip_prefix(left.as_str())
+                        .and_then(|r| r.strip_prefix('.'))
+                    {
                         Some(field) => field.to_owned(),
                         None => name,
                     }
@@ -232,5 +235,34 @@ fn walk(expr: &Expr, out: &mut Vec<String>) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reads(q: &str) -> Vec<String> {
+        referenced_fields(&loupe_lang::parse(q).unwrap())
+    }
+
+    #[test]
+    fn a_join_reads_the_left_fields_it_names_and_leaves_the_right_ones_to_its_own_scan() {
+        assert_eq!(
+            reads(
+                "filter status >= 500 | join left=api right=l where l.rid = api.requestId \
+                 (SOURCE 'f' | filter duration > 1) | fields api.latency, l.duration, @timestamp"
+            ),
+            ["status", "requestId", "latency", "@timestamp"]
+        );
+        // Nested queries read with their own scans.
+        assert_eq!(
+            reads("filter k in (SOURCE 'u' | filter name = 'x' | fields k2) | fields a"),
+            ["k", "a"]
+        );
+        assert_eq!(
+            reads("stats count(*) as n | appendcols (SOURCE 'u' | stats avg(x) as m)"),
+            Vec::<String>::new()
+        );
     }
 }

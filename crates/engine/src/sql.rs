@@ -74,7 +74,11 @@ pub async fn run_sql(store: &Store, sql: &str, request: &QueryRequest) -> Result
         rows: result::render_rows(&batches, &names),
         fields: names,
         statistics: QueryStatistics {
-            records_matched: matched_rows(physical.as_ref(), &scan_plan, counters.records_scanned()),
+            records_matched: matched_rows(
+                physical.as_ref(),
+                &scan_plan,
+                counters.records_scanned(),
+            ),
             records_scanned: counters.records_scanned(),
             bytes_scanned: counters.bytes_scanned(),
         },

@@ -24,7 +24,9 @@
 
 use datafusion::functions::expr_fn::coalesce;
 use datafusion::functions_window::expr_fn::row_number;
-use datafusion::logical_expr::{Expr, ExprFunctionExt, ExprSchemable, JoinType, LogicalPlanBuilder};
+use datafusion::logical_expr::{
+    Expr, ExprFunctionExt, ExprSchemable, JoinType, LogicalPlanBuilder,
+};
 use loupe_lang::Diagnostic;
 use loupe_lang::ast::{CommandOption, ExprKind, Literal, Query};
 

@@ -40,7 +40,7 @@ pub const LOG: &str = "@log";
 
 pub use lookup::{LookupTable, LookupTables};
 pub use sequence::APPROX_COUNT;
-pub use subquery::{SubqueryNeeds, SubqueryPlan, Subqueries};
+pub use subquery::{Subqueries, SubqueryNeeds, SubqueryPlan};
 
 /// Rows a query returns when it has no `limit` of its own.
 pub const DEFAULT_LIMIT: usize = 10_000;

@@ -130,7 +130,11 @@ pub(crate) fn valid_order(state: &PlanState) -> Vec<SortExpr> {
         .order
         .iter()
         .all(|s| s.expr.column_refs().iter().all(|c| schema.has_column(c)));
-    if valid { state.order.clone() } else { Vec::new() }
+    if valid {
+        state.order.clone()
+    } else {
+        Vec::new()
+    }
 }
 
 /// Sorts the rows again into their settled order after a join that may have shuffled them.
