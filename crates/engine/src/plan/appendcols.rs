@@ -115,6 +115,13 @@ pub(crate) fn plan(
     state.map(|b| Ok(b.window(vec![row])?))?;
     state.map(|b| Ok(b.join(right, JoinType::Left, (vec![ROW], vec![POSITION]), None)?))?;
 
+    let before: Vec<String> = state
+        .builder
+        .schema()
+        .columns()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
     // Current columns (those the subquery also has decided per value), then the new ones.
     let mut columns: Vec<Expr> = Vec::new();
     let schema = state.builder.schema().clone();
@@ -148,7 +155,12 @@ pub(crate) fn plan(
     }
     state.map(|b| Ok(b.project(columns)?))?;
     for name in &sub.shown {
-        if sub.computed.contains(name) {
+        // A replaced `@message`/`@ptr` is no longer the event's own, which the late columns
+        // would fetch by row id.
+        let replaced_event_field = replace
+            && (name == loupe_store::MESSAGE || name == loupe_store::PTR)
+            && before.contains(name);
+        if sub.computed.contains(name) || replaced_event_field {
             push_unique(&mut state.computed, name);
         }
         if sub.structures.contains(name) {
