@@ -33,6 +33,9 @@ pub struct QueryContext {
 pub(crate) struct ExprPlanner<'a> {
     pub schema: &'a DFSchema,
     pub ctx: &'a QueryContext,
+    /// The boolean columns answering the `in ( subquery )` tests already joined into the plan,
+    /// by the subquery's span (see `plan::subquery`).
+    pub marks: &'a [(loupe_lang::Span, String)],
 }
 
 /// How a value behaves in Insights' lenient typing.
@@ -178,10 +181,20 @@ impl ExprPlanner<'_> {
                 list,
                 negated,
             } => {
-                let ExprKind::List(items) = &list.kind else {
-                    return Err(Diagnostic::unsupported("`in` with a subquery", list.span).into());
-                };
                 let value = self.plan(expr)?;
+                let ExprKind::List(items) = &list.kind else {
+                    // The subquery was joined in before this filter: its answer is a column.
+                    let Some((_, mark)) = self.marks.iter().find(|(span, _)| *span == list.span)
+                    else {
+                        return Err(Diagnostic::unsupported(
+                            "`in` with a subquery outside `filter`",
+                            list.span,
+                        )
+                        .into());
+                    };
+                    let test = Expr::Column(Column::new_unqualified(mark));
+                    return Ok(negate_if(test, value.is_not_null(), *negated));
+                };
                 let mut test: Option<Expr> = None;
                 for item in items {
                     let eq = self.compare(Operator::Eq, value.clone(), self.plan(item)?)?;
@@ -310,6 +323,26 @@ impl ExprPlanner<'_> {
             _ => (self.number(l)?, self.number(r)?),
         };
         Ok(binary_expr(l, op, r))
+    }
+
+    /// Join keys for `l = r` where `l` sits on this planner's rows and `r` on `other`'s, typed
+    /// alike and compared the way `=` compares ([`ExprPlanner::compare`]): numbers when
+    /// either side is a number (text that does not parse has no key, so matches nothing),
+    /// timestamps with timestamps, text with text. A missing value has no key.
+    pub fn equality_keys(&self, l: Expr, other: &ExprPlanner<'_>, r: Expr) -> Result<(Expr, Expr)> {
+        let (lk, rk) = (self.kind(&l)?, other.kind(&r)?);
+        let same_type = l.get_type(self.schema)? == r.get_type(other.schema)?;
+        let numeric = |k| matches!(k, Kind::Number | Kind::Bool);
+        Ok(match (lk, rk) {
+            (Kind::Text | Kind::Null, Kind::Text | Kind::Null) => {
+                (cast(l, DataType::Utf8), cast(r, DataType::Utf8))
+            }
+            (Kind::Time, Kind::Time) => (cast(l, TIMESTAMP_MS), cast(r, TIMESTAMP_MS)),
+            (Kind::Time, Kind::Text) => (cast(l, TIMESTAMP_MS), try_cast(r, TIMESTAMP_MS)),
+            (Kind::Text, Kind::Time) => (try_cast(l, TIMESTAMP_MS), cast(r, TIMESTAMP_MS)),
+            (a, b) if numeric(a) && a == b && same_type => (l, r),
+            _ => (self.number(l)?, other.number(r)?),
+        })
     }
 
     /// The numeric value of `e` as Float64: text that does not parse is null.

@@ -182,6 +182,38 @@ mod tests {
     }
 
     #[test]
+    fn filters_of_nested_queries_give_no_hints_to_the_outer_scan() {
+        let h = hints(
+            r#"filter svc = "a" and k in (SOURCE 'u' | filter name = "x" and n > 3 | fields k) | join left=a right=b where a.k = b.k (SOURCE 'v' | filter m = "y") | filter z = "w""#,
+        );
+        assert_eq!(h.field_equals, [("svc".into(), "a".into())]);
+        assert!(h.field_ranges.is_empty());
+        // A subquery's hints are its own filters only.
+        let q = loupe_lang::parse(
+            r#"filter svc = "a" and k in (SOURCE 'u' | filter name = "x" | limit 3)"#,
+        )
+        .unwrap();
+        let CommandKind::Filter { condition, .. } = &q.commands[0].kind else {
+            panic!("not a filter")
+        };
+        let ExprKind::Binary { right, .. } = &condition.kind else {
+            panic!("not an and")
+        };
+        let ExprKind::In { list, .. } = &right.kind else {
+            panic!("not in")
+        };
+        let ExprKind::Subquery(sub) = &list.kind else {
+            panic!("not a subquery")
+        };
+        let h = scan_hints(sub);
+        assert_eq!(h.field_equals, [("name".into(), "x".into())]);
+        assert_eq!(h.limit, None);
+        // A limit before a join stops the outer scan early; a filter after it is no hint.
+        let h = hints("limit 5 | join left=a right=b where a.k = b.k (SOURCE 'v')");
+        assert_eq!(h.limit, Some(5));
+    }
+
+    #[test]
     fn a_leading_limit_in_time_order_stops_the_scan_early() {
         let h = hints("fields @timestamp, @message | sort @timestamp desc | limit 20");
         assert_eq!((h.order, h.limit), (ScanOrder::NewestFirst, Some(20)));

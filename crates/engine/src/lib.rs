@@ -113,9 +113,13 @@ struct Prepared {
     shown: Vec<String>,
     counters: Arc<scan::ScanCounters>,
     summary: loupe_store::ScanSummary,
+    /// The outer query's own scan (a subquery's scans are not where its events match).
+    outer_scan: Arc<loupe_store::ScanPlan>,
 }
 
 async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result<Prepared> {
+    let group_names =
+        || -> Result<Vec<String>> { Ok(store.groups()?.into_iter().map(|g| g.name).collect()) };
     let mut scan_request = ScanRequest {
         groups: request.groups.clone(),
         start_ms: request.start_ms,
@@ -123,8 +127,7 @@ async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result
         fields: referenced_fields(query),
     };
     if let Some(source) = plan::source::source_of(query) {
-        let names: Vec<String> = store.groups()?.into_iter().map(|g| g.name).collect();
-        let selection = plan::source::resolve_source(source, &names, request.now_ms)?;
+        let selection = plan::source::resolve_source(source, &group_names()?, request.now_ms)?;
         scan_request.groups = selection.groups;
         scan_request.start_ms = selection.start_ms.or(request.start_ms);
         scan_request.end_ms = selection.end_ms.or(request.end_ms);
@@ -139,6 +142,7 @@ async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result
     let table = StoreTable::new(scan_plan, TABLE_NAME)
         .with_counters(request.progress.clone().unwrap_or_default());
     let counters = table.counters();
+    let outer_scan = table.scan_plan();
     let late = scan::LateColumns::for_query(&table, query);
     let builder = LogicalPlanBuilder::scan(TABLE_NAME, provider_as_source(Arc::new(table)), None)?;
     let ctx = QueryContext {
@@ -146,7 +150,14 @@ async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result
         start_ms: request.start_ms,
         end_ms: request.end_ms,
     };
-    let planned = plan::plan_query(query, builder, ctx, &request.lookups, &late)?;
+    let subqueries = StoreSubqueries {
+        store,
+        request,
+        outer: &scan_request,
+        counters: Arc::clone(&counters),
+        scans: std::cell::Cell::new(0),
+    };
+    let planned = plan::plan_query(query, builder, ctx, &request.lookups, &late, &subqueries)?;
 
     let ctx = session(request.memory_limit)?;
     let physical = ctx.state().create_physical_plan(&planned.plan).await?;
@@ -157,7 +168,61 @@ async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result
         shown: planned.shown,
         counters,
         summary,
+        outer_scan,
     })
+}
+
+/// Plans the nested queries of `join`, `appendcols` and `in ( subquery )` over their own store
+/// scans (see `plan::subquery` for the semantics), counting into the outer query's statistics.
+struct StoreSubqueries<'a> {
+    store: &'a Store,
+    request: &'a QueryRequest,
+    /// The outer query's scan: its groups and time range are a subquery's defaults.
+    outer: &'a ScanRequest,
+    counters: Arc<scan::ScanCounters>,
+    /// Scans planned so far (each gets its own table name).
+    scans: std::cell::Cell<usize>,
+}
+
+impl plan::Subqueries for StoreSubqueries<'_> {
+    fn plan(&self, query: &Query, needs: &plan::SubqueryNeeds) -> Result<plan::SubqueryPlan> {
+        let mut fields = referenced_fields(query);
+        for f in &needs.fields {
+            plan::push_unique(&mut fields, f);
+        }
+        let mut scan_request = ScanRequest {
+            groups: self.outer.groups.clone(),
+            start_ms: self.outer.start_ms,
+            end_ms: self.outer.end_ms,
+            fields,
+        };
+        if let Some(source) = plan::source::source_of(query) {
+            let names: Vec<String> = self.store.groups()?.into_iter().map(|g| g.name).collect();
+            let selection = plan::source::resolve_source(source, &names, self.request.now_ms)?;
+            scan_request.groups = selection.groups;
+            scan_request.start_ms = selection.start_ms.or(self.outer.start_ms);
+            scan_request.end_ms = selection.end_ms.or(self.outer.end_ms);
+        }
+        let scan_plan = self
+            .store
+            .plan_scan(&scan_request, &hints::scan_hints(query))?;
+        let n = self.scans.get() + 1;
+        self.scans.set(n);
+        let name = format!("{TABLE_NAME}_{n}");
+        let table = StoreTable::new(scan_plan, &name).with_counters(Arc::clone(&self.counters));
+        let builder = LogicalPlanBuilder::scan(name, provider_as_source(Arc::new(table)), None)?;
+        let ctx = QueryContext {
+            now_ms: self.request.now_ms,
+            start_ms: scan_request.start_ms,
+            end_ms: scan_request.end_ms,
+        };
+        let env = plan::Env {
+            lookups: &self.request.lookups,
+            subqueries: self,
+        };
+        let state = plan::plan_rows(query, builder, ctx, env, needs.default_limit)?;
+        plan::SubqueryPlan::from_state(state)
+    }
 }
 
 /// Plans and runs `query` over the events `request` selects.
@@ -172,12 +237,15 @@ pub async fn run_query(
         output,
         shown,
         counters,
+        outer_scan,
         ..
     } = prepare(store, query, request).await?;
-    let batches = collect(physical.clone(), ctx.task_ctx()).await?;
+    let batches = collect(physical.clone(), ctx.task_ctx())
+        .await
+        .map_err(EngineError::from_execution)?;
     let rows = result::render_rows(&batches, &output);
     let records_scanned = counters.records_scanned();
-    let records_matched = matched_rows(physical.as_ref(), records_scanned);
+    let records_matched = matched_rows(physical.as_ref(), &outer_scan, records_scanned);
     Ok(QueryOutput {
         fields: shown,
         rows,
@@ -199,35 +267,50 @@ pub async fn explain_query(store: &Store, query: &Query, request: &QueryRequest)
 }
 
 /// Events that matched the query: the rows flowing into the first aggregation (all scanned
-/// rows when nothing filters them first), or else the rows that passed the last filter.
-fn matched_rows(plan: &dyn ExecutionPlan, scanned: u64) -> u64 {
+/// rows when nothing filters them first), or else the rows that passed the last filter. Only
+/// the operators between the result and the outer query's own scan count: what a subquery
+/// filters or aggregates is not what the query matched.
+fn matched_rows(plan: &dyn ExecutionPlan, outer: &Arc<loupe_store::ScanPlan>, scanned: u64) -> u64 {
     fn rows(plan: &dyn ExecutionPlan) -> Option<u64> {
         plan.metrics()
             .and_then(|m| m.output_rows())
             .map(|n| n as u64)
     }
-    /// The deepest aggregation on the path to the scan.
-    fn deepest_aggregate(plan: &dyn ExecutionPlan) -> Option<&dyn ExecutionPlan> {
-        let deeper = plan
-            .children()
-            .into_iter()
-            .find_map(|c| deepest_aggregate(c.as_ref()));
-        deeper.or((plan.name() == "AggregateExec").then_some(plan))
-    }
-    fn last_filter(plan: &dyn ExecutionPlan) -> Option<u64> {
-        if plan.name() == "FilterExec" {
-            return rows(plan);
+    /// The operators from `plan` down to the outer scan, root first.
+    fn path<'a>(
+        plan: &'a dyn ExecutionPlan,
+        outer: &Arc<loupe_store::ScanPlan>,
+        out: &mut Vec<&'a dyn ExecutionPlan>,
+    ) -> bool {
+        out.push(plan);
+        if plan
+            .downcast_ref::<scan::StoreScanExec>()
+            .is_some_and(|s| s.reads(outer))
+        {
+            return true;
         }
-        plan.children()
-            .into_iter()
-            .find_map(|child| last_filter(child.as_ref()))
+        for child in plan.children() {
+            if path(child.as_ref(), outer, out) {
+                return true;
+            }
+        }
+        out.pop();
+        false
     }
-    match deepest_aggregate(plan) {
-        Some(agg) => agg
-            .children()
-            .first()
-            .and_then(|c| rows(c.as_ref()))
-            .unwrap_or(scanned),
-        None => last_filter(plan).unwrap_or(scanned),
+    let mut operators = Vec::new();
+    if !path(plan, outer, &mut operators) {
+        return scanned;
     }
+    // The deepest aggregation on the path: what flows into it from below matched.
+    if let Some(at) = operators.iter().rposition(|p| p.name() == "AggregateExec") {
+        return operators
+            .get(at + 1)
+            .and_then(|below| rows(*below))
+            .unwrap_or(scanned);
+    }
+    operators
+        .iter()
+        .find(|p| p.name() == "FilterExec")
+        .and_then(|f| rows(*f))
+        .unwrap_or(scanned)
 }

@@ -9,13 +9,30 @@ use crate::plan::push_unique;
 
 /// Every field name the query reads from events, in first-seen order. A name that an earlier
 /// command defined (a `parse` target, an alias, a `stats` output) is not read from events.
+/// After a `join left=A right=B`, `A.x` reads the event field `x` and `B.y` is the right
+/// side's (which its own scan reads); nested queries read with their own scans.
 pub fn referenced_fields(query: &Query) -> Vec<String> {
     let mut reads = Vec::new();
     // `@log` is computed by the planner, never read from events.
     let mut defined: Vec<String> = vec![crate::plan::LOG.to_owned()];
+    let mut joined: Option<(String, String)> = None;
     for command in &query.commands {
         let mut used = Vec::new();
         match &command.kind {
+            CommandKind::Join {
+                left,
+                left_key,
+                right_key,
+                ..
+            } => {
+                // The left side's key field (the `where` may name the sides in either order).
+                let prefix = format!("{}.", left.name);
+                for key in [left_key, right_key] {
+                    if let Some(field) = key.name.strip_prefix(&prefix) {
+                        used.push(field.to_owned());
+                    }
+                }
+            }
             CommandKind::Fields(items) | CommandKind::Display(items) => {
                 items.iter().for_each(|p| walk(&p.expr, &mut used));
             }
@@ -88,11 +105,29 @@ pub fn referenced_fields(query: &Query) -> Vec<String> {
             _ => {}
         }
         for name in used {
+            let name = match &joined {
+                Some((left, right)) => {
+                    if is_defined(&name, std::slice::from_ref(right)) {
+                        continue;
+                    }
+                    match name
+                        .strip_prefix(left.as_str())
+                        .and_then(|r| r.strip_prefix('.'))
+                    {
+                        Some(field) => field.to_owned(),
+                        None => name,
+                    }
+                }
+                None => name,
+            };
             if !is_defined(&name, &defined) {
                 push_unique(&mut reads, &name);
             }
         }
         defined.extend(defines(&command.kind));
+        if let CommandKind::Join { left, right, .. } = &command.kind {
+            joined = Some((left.name.clone(), right.name.clone()));
+        }
     }
     reads
 }
@@ -200,5 +235,34 @@ fn walk(expr: &Expr, out: &mut Vec<String>) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reads(q: &str) -> Vec<String> {
+        referenced_fields(&loupe_lang::parse(q).unwrap())
+    }
+
+    #[test]
+    fn a_join_reads_the_left_fields_it_names_and_leaves_the_right_ones_to_its_own_scan() {
+        assert_eq!(
+            reads(
+                "filter status >= 500 | join left=api right=l where l.rid = api.requestId \
+                 (SOURCE 'f' | filter duration > 1) | fields api.latency, l.duration, @timestamp"
+            ),
+            ["status", "requestId", "latency", "@timestamp"]
+        );
+        // Nested queries read with their own scans.
+        assert_eq!(
+            reads("filter k in (SOURCE 'u' | filter name = 'x' | fields k2) | fields a"),
+            ["k", "a"]
+        );
+        assert_eq!(
+            reads("stats count(*) as n | appendcols (SOURCE 'u' | stats avg(x) as m)"),
+            Vec::<String>::new()
+        );
     }
 }

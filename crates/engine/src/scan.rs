@@ -87,6 +87,11 @@ impl StoreTable {
     pub fn counters(&self) -> Arc<ScanCounters> {
         Arc::clone(&self.counters)
     }
+
+    /// The planned store scan this table reads.
+    pub fn scan_plan(&self) -> Arc<ScanPlan> {
+        Arc::clone(&self.plan)
+    }
 }
 
 #[async_trait]
@@ -216,6 +221,13 @@ impl StoreScanExec {
             properties: Arc::new(properties),
             metrics: ExecutionPlanMetricsSet::new(),
         }
+    }
+}
+
+impl StoreScanExec {
+    /// Whether this node reads the planned scan `plan` (and not another query's scan).
+    pub fn reads(&self, plan: &Arc<ScanPlan>) -> bool {
+        Arc::ptr_eq(&self.plan, plan)
     }
 }
 

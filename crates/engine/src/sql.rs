@@ -39,6 +39,7 @@ pub async fn run_sql(store: &Store, sql: &str, request: &QueryRequest) -> Result
         SCAN_TABLE,
     );
     let counters = table.counters();
+    let scan_plan = table.scan_plan();
     // `logs` is a view of the scan without `@rowid` (a row's place in this one scan, for the
     // Insights planner's late columns; meaningless to a SQL user).
     let columns: Vec<Expr> = table
@@ -73,7 +74,11 @@ pub async fn run_sql(store: &Store, sql: &str, request: &QueryRequest) -> Result
         rows: result::render_rows(&batches, &names),
         fields: names,
         statistics: QueryStatistics {
-            records_matched: matched_rows(physical.as_ref(), counters.records_scanned()),
+            records_matched: matched_rows(
+                physical.as_ref(),
+                &scan_plan,
+                counters.records_scanned(),
+            ),
             records_scanned: counters.records_scanned(),
             bytes_scanned: counters.bytes_scanned(),
         },

@@ -138,6 +138,7 @@ fn engine_error(e: EngineError, query: &str) -> ServiceError {
         },
         EngineError::Store(s) => s.into(),
         EngineError::Sql(x) => ServiceError::InvalidParameter(format!("SQL: {x}")),
+        EngineError::LimitExceeded(message) => ServiceError::LimitExceeded(message),
         EngineError::Execution(x) => ServiceError::Internal(x.to_string()),
     }
 }

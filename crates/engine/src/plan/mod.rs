@@ -4,10 +4,12 @@
 //! so far plus what Insights tracks beside it (which fields the result shows, whether the query
 //! set its own order or limit). Each command's semantics live in its own module.
 
+mod appendcols;
 mod dedup;
 mod display;
 mod fields;
 mod filter;
+mod join;
 mod json;
 mod limit;
 mod lookup;
@@ -16,6 +18,7 @@ mod sequence;
 mod sort;
 pub mod source;
 mod stats;
+pub mod subquery;
 mod unnest;
 
 use datafusion::arrow::datatypes::DataType;
@@ -37,6 +40,7 @@ pub const LOG: &str = "@log";
 
 pub use lookup::{LookupTable, LookupTables};
 pub use sequence::APPROX_COUNT;
+pub use subquery::{Subqueries, SubqueryNeeds, SubqueryPlan};
 
 /// Rows a query returns when it has no `limit` of its own.
 pub const DEFAULT_LIMIT: usize = 10_000;
@@ -77,6 +81,11 @@ pub(crate) struct PlanState {
     /// After a `stats ... by bin(period)` with that single group: its column and period in ms
     /// (what `fillmissing` fills).
     pub bin_group: Option<(String, i64)>,
+    /// `in ( subquery )` tests already joined in: the subquery's span and the boolean column
+    /// holding each row's answer (see `subquery`).
+    pub marks: Vec<(loupe_lang::Span, String)>,
+    /// Whether the pipeline has had its `join` (one per query).
+    pub joined: bool,
 }
 
 impl PlanState {
@@ -84,6 +93,7 @@ impl PlanState {
         ExprPlanner {
             schema: self.builder.schema(),
             ctx: &self.ctx,
+            marks: &self.marks,
         }
     }
 
@@ -140,14 +150,41 @@ impl PlanState {
     }
 }
 
-/// Plans `query` on top of `scan`, a plan producing the store's columns.
+/// What planning reads besides the query itself: lookup tables, and the scans of the nested
+/// queries of `join`, `appendcols` and `in ( subquery )`.
+#[derive(Clone, Copy)]
+pub(crate) struct Env<'a> {
+    pub lookups: &'a LookupTables,
+    pub subqueries: &'a dyn Subqueries,
+}
+
+/// Plans `query` on top of `scan`, a plan producing the store's columns; `subqueries` plans
+/// the nested queries over their own scans.
 pub fn plan_query(
     query: &Query,
     scan: LogicalPlanBuilder,
     ctx: QueryContext,
     lookups: &LookupTables,
     late: &crate::scan::LateColumns,
+    subqueries: &dyn Subqueries,
 ) -> Result<PlannedQuery> {
+    let env = Env {
+        lookups,
+        subqueries,
+    };
+    let state = plan_rows(query, scan, ctx, env, DEFAULT_LIMIT)?;
+    finish(state, late)
+}
+
+/// Plans the pipeline of `query` up to its rows: every command, the order settled, and
+/// `default_limit` applied unless the query has its own `limit`.
+pub(crate) fn plan_rows(
+    query: &Query,
+    scan: LogicalPlanBuilder,
+    ctx: QueryContext,
+    env: Env<'_>,
+    default_limit: usize,
+) -> Result<PlanState> {
     // Unqualify the scan's columns, so that a column a command computes never sits beside a
     // same-named `events.x` (DataFusion treats that pair as ambiguous).
     let mut unqualified: Vec<Expr> = Vec::new();
@@ -177,6 +214,8 @@ pub fn plan_query(
         computed: Vec::new(),
         structures: Vec::new(),
         bin_group: None,
+        marks: Vec::new(),
+        joined: false,
     };
     // Without a `sort`, Insights returns events newest first; `limit any` opts out of order.
     // The order is applied lazily: after filters, before anything that depends on it.
@@ -192,7 +231,7 @@ pub fn plan_query(
         );
         state.pending_order = Some(vec![newest_first]);
     }
-    for command in &query.commands {
+    for (index, command) in query.commands.iter().enumerate() {
         match &command.kind {
             // These set a new order, so a pending one is moot.
             CommandKind::Sort(keys) => {
@@ -239,7 +278,34 @@ pub fn plan_query(
             CommandKind::Expand(expr) => unnest::plan_expand(&mut state, expr)?,
             CommandKind::Fields(items) => fields::plan(&mut state, items)?,
             CommandKind::Display(items) => display::plan(&mut state, items)?,
-            CommandKind::Filter { condition, .. } => filter::plan(&mut state, condition)?,
+            CommandKind::Filter { condition, .. } => {
+                subquery::plan_filter(&mut state, condition, env)?
+            }
+            CommandKind::Join {
+                join_type,
+                left,
+                right,
+                left_key,
+                right_key,
+                query: right_query,
+            } => join::plan(
+                &mut state,
+                &join::JoinSpec {
+                    join_type: join_type.unwrap_or(ast::JoinType::Inner),
+                    left,
+                    right,
+                    left_key,
+                    right_key,
+                    query: right_query,
+                    span: command.span,
+                },
+                &query.commands[index + 1..],
+                env,
+            )?,
+            CommandKind::AppendCols {
+                options,
+                query: sub,
+            } => appendcols::plan(&mut state, options, sub, env)?,
             CommandKind::Limit {
                 count, count_span, ..
             } => {
@@ -269,7 +335,7 @@ pub fn plan_query(
                 matches,
                 mode,
                 outputs,
-            } => lookup::plan_lookup(&mut state, lookups, table, matches, *mode, outputs)?,
+            } => lookup::plan_lookup(&mut state, env.lookups, table, matches, *mode, outputs)?,
             CommandKind::CidrLookup {
                 table,
                 ip_field,
@@ -278,7 +344,7 @@ pub fn plan_query(
                 outputs,
             } => lookup::plan_cidrlookup(
                 &mut state,
-                lookups,
+                env.lookups,
                 table,
                 ip_field,
                 cidr_column.as_ref(),
@@ -297,8 +363,13 @@ pub fn plan_query(
     }
     state.settle_order()?;
     if !state.limited {
-        state.map(|b| Ok(b.limit(0, Some(DEFAULT_LIMIT))?))?;
+        state.map(|b| Ok(b.limit(0, Some(default_limit))?))?;
     }
+    Ok(state)
+}
+
+/// The result of a planned pipeline: the shown fields (and `@ptr`), late columns computed.
+fn finish(mut state: PlanState, late: &crate::scan::LateColumns) -> Result<PlannedQuery> {
     let wanted = match (&state.display, state.fields.is_empty()) {
         (Some(display), _) => display.clone(),
         (None, false) => state.fields.clone(),

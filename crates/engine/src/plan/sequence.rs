@@ -245,7 +245,7 @@ pub(crate) fn count_frequent(state: &mut PlanState, fields: &[Ident]) -> Result<
 }
 
 /// The columns the result shows at this point of the pipeline.
-fn shown(state: &PlanState) -> Vec<String> {
+pub(super) fn shown(state: &PlanState) -> Vec<String> {
     let names = match (&state.display, state.fields.is_empty()) {
         (Some(display), _) => display.clone(),
         (None, false) => state.fields.clone(),

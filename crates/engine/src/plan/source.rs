@@ -4,7 +4,8 @@
 //!
 //! Supported: `logGroups()` (every group), `logGroups(namePrefix: [...])`,
 //! `logGroups(class: "STANDARD")` (Loupe has only the standard class), a group named by a
-//! string (`SOURCE '/aws/lambda/f'`), and `start=`/`end=` bounds relative to now (`-1d`, `now`)
+//! string or a bare name (`SOURCE '/aws/lambda/f'`, `SOURCE lg`, the forms `join`,
+//! subqueries and `appendcols` use), and `start=`/`end=` bounds relative to now (`-1d`, `now`)
 //! or as epoch seconds. Tags, data sources and account identifiers are "not supported yet".
 
 use loupe_lang::Diagnostic;
@@ -78,7 +79,12 @@ pub fn resolve_source(source: &Source, groups: &[String], now_ms: i64) -> Result
     for selector in &source.selectors {
         match selector {
             SourceSelector::Name(e) => {
-                for name in strings(e)? {
+                // `SOURCE lg`: a bare name is the group's name, as `SOURCE 'lg'` is.
+                let names = match &e.kind {
+                    ExprKind::Field(ident) => vec![ident.name.clone()],
+                    _ => strings(e)?,
+                };
+                for name in names {
                     match groups.iter().find(|g| **g == name) {
                         Some(g) => add(g),
                         None => {
