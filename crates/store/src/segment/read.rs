@@ -1,6 +1,5 @@
 //! Decoding a segment through mmap, trusting nothing the file says until it is checked.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -8,6 +7,7 @@ use memmap2::Mmap;
 
 use super::bloom::Bloom;
 use super::codec::Cursor;
+use super::search::{FieldColumn, LoadedColumn, column_text, field_columns};
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
     ColumnKind, FORMAT_V1, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
@@ -245,17 +245,19 @@ impl Segment {
         }
         let mut m = self.parse_messages(block, &raw, rows)?;
         m.decode_slots(|_, _| true).ok_or_else(bad)?;
-        // The field columns the JSON templates draw on, decoded once.
-        let mut columns: HashMap<&str, Vec<FieldText>> = HashMap::new();
-        for (_, names) in &m.json {
-            for name in names {
-                if !columns.contains_key(name) {
-                    columns.insert(name, self.field_texts(block, name)?);
+        // The field columns the JSON templates draw on, read once (strings in place).
+        let mut names: Vec<&str> = Vec::new();
+        for (_, slots) in &m.json {
+            for name in slots {
+                if !names.contains(name) {
+                    names.push(name);
                 }
             }
         }
+        let loaded = self.load_fields(block, &names)?;
+        let columns = field_columns(&loaded, rows).ok_or_else(bad)?;
         // Per JSON template, per slot, the columns of its field.
-        let json_cols: Vec<Vec<&[FieldText]>> = m
+        let json_cols: Vec<Vec<&[FieldColumn<'_>]>> = m
             .json
             .iter()
             .map(|(_, names)| {
@@ -286,9 +288,10 @@ impl Segment {
                     msg.push_str(p);
                     if i + 1 < pieces.len() {
                         let col = cols.get(i).ok_or_else(bad)?;
-                        if !push_value(&mut msg, col, row) {
-                            return Err(bad());
-                        }
+                        // The first of the field's columns (one per type) with a value here.
+                        col.iter()
+                            .find_map(|c| column_text(c, row, |v| msg.push_str(v)))
+                            .ok_or_else(bad)?;
                     }
                 }
                 emit(row, &msg);
@@ -401,16 +404,27 @@ impl Segment {
         }
     }
 
-    /// The columns of field `name` in `block` (one per stored type) in the form messages are
-    /// rendered from: strings straight into Arrow, other types decoded.
-    pub(super) fn field_texts(&self, block: usize, name: &str) -> Result<Vec<FieldText>> {
-        self.footer
-            .field_columns(name)
-            .map(|(col, ty)| match ty {
-                FieldType::String => self.field_strings(block, col).map(FieldText::Strs),
-                _ => self.field(block, col).map(FieldText::Other),
-            })
-            .collect()
+    /// The columns of the fields `names` in `block` (one per stored type and field): string
+    /// chunks decompressed to be read in place (see [`field_columns`]), other types decoded.
+    pub(super) fn load_fields<'n>(
+        &self,
+        block: usize,
+        names: &[&'n str],
+    ) -> Result<Vec<(&'n str, LoadedColumn)>> {
+        let mut out = Vec::new();
+        for &name in names {
+            for (col, ty) in self.footer.field_columns(name) {
+                let loaded = match ty {
+                    FieldType::String => match self.string_chunk(block, col)? {
+                        Some(chunk) => LoadedColumn::Strings(chunk),
+                        None => continue,
+                    },
+                    _ => LoadedColumn::Other(self.field(block, col)?),
+                };
+                out.push((name, loaded));
+            }
+        }
+        Ok(out)
     }
 
     /// The values of string column `col` in `block` as an Arrow array, one entry per row,
@@ -614,8 +628,8 @@ pub(super) struct StringView<'a> {
 }
 
 pub(super) enum StringValues<'a> {
-    /// The present values' bytes back to back, and where each starts (one more at the end).
-    Plain(&'a [u8], Vec<usize>),
+    /// The present values back to back, and where each starts (one more at the end).
+    Plain(&'a str, Vec<usize>),
     /// The dictionary, and per present value its entry.
     Dict(Vec<&'a str>, Vec<usize>),
 }
@@ -655,7 +669,11 @@ pub(super) fn string_view(raw: &[u8], rows: usize) -> Option<StringView<'_>> {
                 total = total.checked_add(c.len(c.remaining())?)?;
                 offsets.push(total);
             }
-            StringValues::Plain(c.take(total)?, offsets)
+            let bytes = std::str::from_utf8(c.take(total)?).ok()?;
+            if !offsets.iter().all(|&o| bytes.is_char_boundary(o)) {
+                return None;
+            }
+            StringValues::Plain(bytes, offsets)
         }
         1 => {
             let dict_len = c.len(c.remaining())?;
@@ -877,58 +895,6 @@ impl<'a> MessageChunk<'a> {
         self.text_vars = text_vars;
         self.slots.at_end().then_some(())
     }
-}
-
-/// One column of a field in one block, as messages are rendered from it.
-pub(super) enum FieldText {
-    Strs(arrow::array::StringArray),
-    Other(ColumnData),
-}
-
-/// Appends the text of the first value at `row` among `cols` (a field stored with several
-/// types has a column per type); false when no column has one.
-pub(super) fn push_value(out: &mut String, cols: &[FieldText], row: usize) -> bool {
-    use arrow::array::Array;
-    use std::fmt::Write;
-    for col in cols {
-        let col = match col {
-            FieldText::Strs(a) => {
-                if row < a.len() && a.is_valid(row) {
-                    out.push_str(a.value(row));
-                    return true;
-                }
-                continue;
-            }
-            FieldText::Other(c) => c,
-        };
-        match col {
-            ColumnData::Str(v) => {
-                if let Some(Some(s)) = v.get(row) {
-                    out.push_str(s);
-                    return true;
-                }
-            }
-            ColumnData::Int(v) => {
-                if let Some(Some(i)) = v.get(row) {
-                    out.push_str(itoa::Buffer::new().format(*i));
-                    return true;
-                }
-            }
-            ColumnData::Float(v) => {
-                if let Some(Some(f)) = v.get(row) {
-                    let _ = write!(out, "{f}");
-                    return true;
-                }
-            }
-            ColumnData::Bool(v) => {
-                if let Some(Some(b)) = v.get(row) {
-                    out.push_str(if *b { "true" } else { "false" });
-                    return true;
-                }
-            }
-        }
-    }
-    false
 }
 
 /// The values of one text-template slot, decoded without a string per value.

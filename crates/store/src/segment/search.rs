@@ -25,8 +25,9 @@
 use memchr::memmem::Finder;
 
 use super::read::{Slot, StringValues, StringView, string_view};
-use super::{ColumnData, FieldType, Segment};
+use super::{ColumnData, Segment};
 use crate::error::Result;
+use std::collections::HashMap;
 
 /// How a needle can occur in the messages of one template.
 enum TemplateMatch {
@@ -175,16 +176,39 @@ fn number_text<R>(slot: &Slot<'_>, k: usize, f: impl FnOnce(&[u8]) -> R) -> Opti
     }
 }
 
-/// One column of a field in one block, read for searching: a string column in place, other
-/// types decoded.
-enum FieldColumn<'a> {
+/// A field column of one block as [`Segment::load_fields`] loads it.
+pub(super) enum LoadedColumn {
+    /// A string column's decompressed chunk, read in place through [`string_view`].
+    Strings(Vec<u8>),
+    Other(ColumnData),
+}
+
+/// Per field name, its columns (one per stored type) ready to read values from: string
+/// columns in place in their chunks. `None` when a string chunk is corrupt.
+pub(super) fn field_columns<'a, 'n>(
+    loaded: &'a [(&'n str, LoadedColumn)],
+    rows: usize,
+) -> Option<HashMap<&'n str, Vec<FieldColumn<'a>>>> {
+    let mut out: HashMap<&'n str, Vec<FieldColumn<'a>>> = HashMap::new();
+    for (name, col) in loaded {
+        let col = match col {
+            LoadedColumn::Strings(chunk) => FieldColumn::strings(string_view(chunk, rows)?, rows),
+            LoadedColumn::Other(data) => FieldColumn::Other(data),
+        };
+        out.entry(name).or_default().push(col);
+    }
+    Some(out)
+}
+
+/// One column of a field in one block: a string column read in place, other types decoded.
+pub(super) enum FieldColumn<'a> {
     Strs {
         view: StringView<'a>,
         /// The row of each value, and each row's value (`usize::MAX`: none).
         value_rows: Vec<usize>,
         value_of_row: Vec<usize>,
     },
-    Other(ColumnData),
+    Other(&'a ColumnData),
 }
 
 impl<'a> FieldColumn<'a> {
@@ -204,40 +228,44 @@ impl<'a> FieldColumn<'a> {
 
 /// Calls `f` with the text a JSON template renders for the value at `row` of `col`, if the
 /// column has one there.
-fn column_text<R>(col: &FieldColumn<'_>, row: usize, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+pub(super) fn column_text<R>(
+    col: &FieldColumn<'_>,
+    row: usize,
+    f: impl FnOnce(&str) -> R,
+) -> Option<R> {
     let col = match col {
         FieldColumn::Strs {
             view, value_of_row, ..
         } => {
             let k = *value_of_row.get(row)?;
-            let v: &[u8] = match &view.values {
-                StringValues::Plain(bytes, offsets) => {
-                    bytes.get(*offsets.get(k)?..*offsets.get(k + 1)?)?
+            let v: &str = match &view.values {
+                StringValues::Plain(text, offsets) => {
+                    text.get(*offsets.get(k)?..*offsets.get(k + 1)?)?
                 }
-                StringValues::Dict(dict, codes) => dict.get(*codes.get(k)?)?.as_bytes(),
+                StringValues::Dict(dict, codes) => dict.get(*codes.get(k)?)?,
             };
             return Some(f(v));
         }
         FieldColumn::Other(c) => c,
     };
     match col {
-        ColumnData::Str(v) => v.get(row)?.as_ref().map(|s| f(s.as_bytes())),
+        ColumnData::Str(v) => v.get(row)?.as_ref().map(|s| f(s)),
         ColumnData::Int(v) => {
             let i = (*v.get(row)?)?;
-            Some(f(itoa::Buffer::new().format(i).as_bytes()))
+            Some(f(itoa::Buffer::new().format(i)))
         }
         ColumnData::Float(v) => {
             let x = (*v.get(row)?)?;
             let mut text = StackText::default();
             // Renders as the message does (`push_value`), on the stack (any float fits).
             match std::fmt::Write::write_fmt(&mut text, format_args!("{x}")) {
-                Ok(()) => Some(f(text.as_bytes())),
-                Err(_) => Some(f(x.to_string().as_bytes())),
+                Ok(()) => Some(f(text.as_str())),
+                Err(_) => Some(f(&x.to_string())),
             }
         }
         ColumnData::Bool(v) => {
             let b = (*v.get(row)?)?;
-            Some(f(if b { b"true" } else { b"false" }))
+            Some(f(if b { "true" } else { "false" }))
         }
     }
 }
@@ -258,8 +286,9 @@ impl Default for StackText {
 }
 
 impl StackText {
-    fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+    fn as_str(&self) -> &str {
+        // Only `write_str` fills the buffer, a whole `str` at a time.
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
     }
 }
 
@@ -333,27 +362,8 @@ impl Segment {
                 }
             }
         }
-        let mut string_chunks: Vec<(&str, Vec<u8>)> = Vec::new();
-        let mut columns: std::collections::HashMap<&str, Vec<FieldColumn<'_>>> = Default::default();
-        for &name in &wanted {
-            let mut cols = Vec::new();
-            for (col, ty) in self.footer().field_columns(name) {
-                if ty == FieldType::String {
-                    if let Some(chunk) = self.string_chunk(block, col)? {
-                        string_chunks.push((name, chunk));
-                    }
-                } else {
-                    cols.push(FieldColumn::Other(self.field(block, col)?));
-                }
-            }
-            columns.insert(name, cols);
-        }
-        for (name, chunk) in &string_chunks {
-            let view = string_view(chunk, rows).ok_or_else(bad)?;
-            if let Some(cols) = columns.get_mut(name) {
-                cols.push(FieldColumn::strings(view, rows));
-            }
-        }
+        let loaded = self.load_fields(block, &wanted)?;
+        let columns = field_columns(&loaded, rows).ok_or_else(bad)?;
 
         let mut all: Option<Vec<bool>> = None;
         for (n, plan) in needles.iter().zip(&plans) {
@@ -382,8 +392,8 @@ impl Segment {
                         FieldColumn::Strs {
                             view, value_rows, ..
                         } => match &view.values {
-                            StringValues::Plain(bytes, offsets) => n.values_holding(
-                                bytes,
+                            StringValues::Plain(text, offsets) => n.values_holding(
+                                text.as_bytes(),
                                 offsets.len() - 1,
                                 |k| offsets[k],
                                 |k| hits.extend(value_rows.get(k)),
@@ -407,7 +417,8 @@ impl Segment {
                                 continue;
                             }
                             for row in 0..rows {
-                                if column_text(other, row, |v| n.within(v)) == Some(true) {
+                                if column_text(other, row, |v| n.within(v.as_bytes())) == Some(true)
+                                {
                                     hits.push(row);
                                 }
                             }
@@ -436,9 +447,9 @@ impl Segment {
                     }
                     let cols = columns.get(name).map_or(&[][..], Vec::as_slice);
                     for &r in template_rows {
-                        let text = cols
-                            .iter()
-                            .find_map(|c| column_text(c, r, |v| n.splits_may_match(check, v)));
+                        let text = cols.iter().find_map(|c| {
+                            column_text(c, r, |v| n.splits_may_match(check, v.as_bytes()))
+                        });
                         // A value the row lacks cannot be rendered: keep the row, and let
                         // rendering report the damage.
                         if text.unwrap_or(true) {
