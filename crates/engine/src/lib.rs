@@ -308,9 +308,16 @@ fn matched_rows(plan: &dyn ExecutionPlan, outer: &Arc<loupe_store::ScanPlan>, sc
             .and_then(|below| rows(*below))
             .unwrap_or(scanned);
     }
+    // The last filter; or the scan itself when it filters exactly (`@message like "x"`).
+    let scan = operators.last().copied().filter(|s| {
+        s.downcast_ref::<scan::StoreScanExec>()
+            .is_some_and(scan::StoreScanExec::filters_exactly)
+    });
     operators
         .iter()
+        .copied()
         .find(|p| p.name() == "FilterExec")
-        .and_then(|f| rows(*f))
+        .or(scan)
+        .and_then(rows)
         .unwrap_or(scanned)
 }

@@ -111,7 +111,15 @@ impl TableProvider for StoreTable {
         &self,
         filters: &[&Expr],
     ) -> DfResult<Vec<TableProviderFilterPushDown>> {
-        Ok(vec![TableProviderFilterPushDown::Inexact; filters.len()])
+        // `@message like "text"` the scan answers itself (mostly from the stored templates,
+        // without rendering messages); every other filter it only uses to skip work.
+        Ok(filters
+            .iter()
+            .map(|f| match message_needle(f) {
+                Some(_) => TableProviderFilterPushDown::Exact,
+                None => TableProviderFilterPushDown::Inexact,
+            })
+            .collect())
     }
 
     async fn scan(
@@ -121,7 +129,12 @@ impl TableProvider for StoreTable {
         filters: &[Expr],
         _limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let filter = match conjunction(filters.iter().cloned()) {
+        let needles: Vec<String> = filters.iter().filter_map(message_needle).collect();
+        let rest = filters
+            .iter()
+            .filter(|f| message_needle(f).is_none())
+            .cloned();
+        let filter = match conjunction(rest) {
             Some(predicate) => Some(self.row_filter(state, predicate)?),
             None => None,
         };
@@ -134,9 +147,26 @@ impl TableProvider for StoreTable {
             Arc::clone(&self.plan),
             projection.cloned(),
             filter,
+            needles,
             partitions,
             Arc::clone(&self.counters),
         )))
+    }
+}
+
+/// The text of a filter `contains(@message, 'text')` (what `@message like "text"` plans to):
+/// a case-sensitive substring the scan decides exactly.
+fn message_needle(e: &Expr) -> Option<String> {
+    let Expr::ScalarFunction(f) = e else {
+        return None;
+    };
+    match (f.name(), f.args.as_slice()) {
+        ("contains", [Expr::Column(c), Expr::Literal(value, _)])
+            if c.name == loupe_store::MESSAGE =>
+        {
+            value.try_as_str().flatten().map(str::to_owned)
+        }
+        _ => None,
     }
 }
 
@@ -191,6 +221,9 @@ pub struct StoreScanExec {
     plan: Arc<ScanPlan>,
     projection: Option<Vec<usize>>,
     filter: Option<ScanFilter>,
+    /// Substrings every returned `@message` holds, decided by the scan (the filters it took
+    /// over exactly).
+    needles: Vec<String>,
     partitions: usize,
     counters: Arc<ScanCounters>,
     properties: Arc<PlanProperties>,
@@ -202,6 +235,7 @@ impl StoreScanExec {
         plan: Arc<ScanPlan>,
         projection: Option<Vec<usize>>,
         filter: Option<ScanFilter>,
+        needles: Vec<String>,
         partitions: usize,
         counters: Arc<ScanCounters>,
     ) -> Self {
@@ -216,6 +250,7 @@ impl StoreScanExec {
             plan,
             projection,
             filter,
+            needles,
             partitions,
             counters,
             properties: Arc::new(properties),
@@ -228,6 +263,11 @@ impl StoreScanExec {
     /// Whether this node reads the planned scan `plan` (and not another query's scan).
     pub fn reads(&self, plan: &Arc<ScanPlan>) -> bool {
         Arc::ptr_eq(&self.plan, plan)
+    }
+
+    /// Whether this scan filters rows itself (no filter above it sees them first).
+    pub fn filters_exactly(&self) -> bool {
+        !self.needles.is_empty()
     }
 }
 
@@ -248,6 +288,9 @@ impl DisplayAs for StoreScanExec {
             self.partitions,
             columns.join(", ")
         )?;
+        if !self.needles.is_empty() {
+            write!(f, ", @message holds {:?}", self.needles)?;
+        }
         if let Some(filter) = &self.filter {
             write!(f, ", filter={}", filter.text)?;
         }
@@ -300,12 +343,15 @@ impl ExecutionPlan for StoreScanExec {
                 partition + 1
             )));
         }
-        let reader = self.plan.reader(
-            partition,
-            self.partitions,
-            self.projection.clone(),
-            self.filter.as_ref().map(|f| f.row_filter.clone()),
-        );
+        let reader = self
+            .plan
+            .reader(
+                partition,
+                self.partitions,
+                self.projection.clone(),
+                self.filter.as_ref().map(|f| f.row_filter.clone()),
+            )
+            .with_exact_needles(self.needles.clone());
         let schema = Arc::clone(reader.schema());
         let batches = PartitionBatches {
             reader,

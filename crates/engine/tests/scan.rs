@@ -207,3 +207,50 @@ fn progress_counters_end_equal_to_the_statistics() {
     assert_eq!(progress.bytes_scanned(), out.statistics.bytes_scanned);
     assert_eq!(progress.records_scanned(), EVENTS as u64);
 }
+
+/// `@message like "text"` is answered by the scan itself (no filter above it), and gives the
+/// same rows, order and statistics as a filter the scan only pre-screens.
+#[test]
+fn message_substrings_are_answered_by_the_scan_exactly() {
+    let f = fixture();
+    let plan = explain(&f, r#"filter @message like "done" | stats count(*)"#);
+    assert!(plan.contains(r#"@message holds ["done"]"#), "{plan}");
+    assert!(!plan.contains("FilterExec"), "{plan}");
+    for needle in [
+        "qx7needle",
+        "request 12",
+        "1\",\"svc",
+        "\"n\":19",
+        "s3\",\"text\":\"request 1",
+        "done\"}",
+        "absent",
+    ] {
+        let want = (0..EVENTS).filter(|&i| message(i).contains(needle)).count();
+        // `or` with a filter that holds for nothing keeps the scan from taking it over.
+        let screened = format!(r#"filter @message like '{needle}' or n < -1"#);
+        for (exact, twin) in [
+            (
+                format!(r#"filter @message like '{needle}' | stats count(*) as c"#),
+                format!("{screened} | stats count(*) as c"),
+            ),
+            (
+                format!(r#"filter @message like '{needle}' | fields n | limit 5"#),
+                format!("{screened} | fields n | limit 5"),
+            ),
+            (
+                format!(r#"filter @message like '{needle}' and n % 2 = 0 | sort n | fields n"#),
+                format!("{screened} | filter n % 2 = 0 | sort n | fields n"),
+            ),
+        ] {
+            let (a, b) = (run(&f, &exact), run(&f, &twin));
+            assert_eq!(a.rows, b.rows, "{exact}");
+            assert_eq!(a.statistics, b.statistics, "{exact}");
+        }
+        let out = run(
+            &f,
+            &format!(r#"filter @message like '{needle}' | stats count(*) as c"#),
+        );
+        assert_eq!(values(&out, "c"), [want.to_string()], "{needle}");
+        assert_eq!(out.statistics.records_matched, want as u64, "{needle}");
+    }
+}

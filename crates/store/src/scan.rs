@@ -22,7 +22,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use crate::discover::discover_typed;
 use crate::error::{Result, StoreError};
 use crate::event::Event;
-use crate::segment::{ColumnData, FieldType, Segment, Stats, Value, format_float};
+use crate::segment::{ColumnData, FieldType, Holds, Segment, Stats, Value, format_float};
 use crate::snapshot::Snapshot;
 use crate::wal;
 
@@ -198,6 +198,9 @@ struct Unit {
     min_ts: i64,
     max_ts: i64,
     source: Source,
+    /// A block pruning proved holds no wanted row: it is only counted (the statistics cover
+    /// every event in the range, as Insights reports them, whatever the scan skipped).
+    count_only: bool,
 }
 
 /// A planned scan: the snapshots it reads, fixed at planning time, its output schema, and the
@@ -338,6 +341,7 @@ impl ScanPlan {
                         events,
                         values,
                     }),
+                    count_only: false,
                 });
                 Ok(())
             })?;
@@ -410,34 +414,36 @@ impl ScanPlan {
                         summary.pruned_by_time += 1;
                         continue;
                     }
+                    let mut keep = true;
                     if !fields_may_match(seg, b, &hints.field_equals)
                         || !ranges_may_match(seg, b, &hints.field_ranges)
                     {
                         summary.pruned_by_stats += 1;
-                        continue;
+                        keep = false;
                     }
-                    let mut keep = true;
-                    for needle in &hints.message_contains {
-                        if !seg.may_contain(b, needle.as_bytes())? {
-                            keep = false;
-                            break;
+                    if keep {
+                        for needle in &hints.message_contains {
+                            if !seg.may_contain(b, needle.as_bytes())? {
+                                summary.pruned_by_tokens += 1;
+                                keep = false;
+                                break;
+                            }
                         }
                     }
-                    if !keep {
-                        summary.pruned_by_tokens += 1;
-                    } else {
+                    if keep {
                         summary.blocks_to_read += 1;
-                        units.push(Unit {
-                            group: g,
-                            min_ts: meta.min_ts,
-                            max_ts: meta.max_ts,
-                            source: Source::Block {
-                                seg: Arc::clone(seg),
-                                block: b,
-                                hidden: Arc::clone(&hidden),
-                            },
-                        });
                     }
+                    units.push(Unit {
+                        group: g,
+                        min_ts: meta.min_ts,
+                        max_ts: meta.max_ts,
+                        source: Source::Block {
+                            seg: Arc::clone(seg),
+                            block: b,
+                            hidden: Arc::clone(&hidden),
+                        },
+                        count_only: !keep,
+                    });
                 }
             }
         }
@@ -478,7 +484,7 @@ impl ScanPlan {
     /// How many units (blocks and WAL frames) the scan may read: an upper bound on useful
     /// parallelism.
     pub fn unit_count(&self) -> usize {
-        self.units.len()
+        self.units.iter().filter(|u| !u.count_only).count()
     }
 
     /// A reader over partition `partition` of `partitions`: units are dealt out round-robin in
@@ -510,6 +516,7 @@ impl ScanPlan {
             projection,
             schema,
             filter,
+            exact_needles: Vec::new(),
             counting: false,
             best: BinaryHeap::new(),
             records: 0,
@@ -550,6 +557,9 @@ pub struct ScanReader {
     projection: Vec<usize>,
     schema: SchemaRef,
     filter: Option<RowFilter>,
+    /// Substrings every returned row's `@message` holds, decided by the scan itself (the
+    /// caller need not check them again).
+    exact_needles: Vec<String>,
     /// Past the early stop: units are only counted, not decoded.
     counting: bool,
     /// The `limit` best timestamps so far, worst on top (sign-flipped for newest-first).
@@ -562,6 +572,14 @@ impl ScanReader {
     /// The projected schema of this reader's batches.
     pub fn schema(&self) -> &SchemaRef {
         &self.schema
+    }
+
+    /// Returns only rows whose `@message` holds every one of `needles` (case-sensitive
+    /// substrings), deciding it exactly: from the stored templates and values where they
+    /// tell, by rendering the message where they do not.
+    pub fn with_exact_needles(mut self, needles: Vec<String>) -> Self {
+        self.exact_needles = needles;
+        self
     }
 
     /// Events inside the time range this reader has read so far.
@@ -619,6 +637,12 @@ impl ScanReader {
     }
 
     fn read_unit(&mut self, u: usize) -> Result<Option<RecordBatch>> {
+        if self.plan.units[u].count_only && !self.counting {
+            self.counting = true;
+            let counted = self.read_unit(u);
+            self.counting = false;
+            return counted.map(|_| None);
+        }
         let plan = Arc::clone(&self.plan);
         let unit = &plan.units[u];
         let group = plan.groups[unit.group].as_str();
@@ -720,6 +744,27 @@ impl ScanReader {
         let kept = match filter_columns {
             Some(cols) => self.keep(cols.collect(), rows)?,
             None => None,
+        };
+        // The needles the scan answers exactly, on the plain messages.
+        let kept = if self.exact_needles.is_empty() {
+            kept
+        } else {
+            let holds = BooleanArray::from_iter(w.events.iter().map(|e| {
+                Some(
+                    self.exact_needles
+                        .iter()
+                        .all(|n| e.message.contains(n.as_str())),
+                )
+            }));
+            let mask = match kept {
+                None => holds,
+                Some((_, mask)) => arrow::compute::and(&mask, &holds)
+                    .map_err(|e| StoreError::Filter(Box::new(e)))?,
+            };
+            let rows = (0..rows)
+                .filter(|&i| mask.is_valid(i) && mask.value(i))
+                .collect();
+            Some((rows, mask))
         };
         let mut columns = Vec::with_capacity(self.projection().len());
         for &c in self.projection() {
@@ -832,20 +877,55 @@ impl ScanReader {
             }));
         }
         // Rows whose message provably lacks a needle the query's filter requires are out
-        // before anything is decoded (worked out from the stored templates and values).
+        // before anything is decoded (worked out from the stored templates and values); the
+        // needles the scan answers exactly are settled here, rendering only the messages the
+        // stored pieces cannot decide.
         let mut selection = base.clone();
         let mut narrowed = false;
-        if !plan.needles.is_empty() {
-            let needles: Vec<&str> = plan.needles.iter().map(String::as_str).collect();
-            if let Some(candidates) = seg.message_candidates(block.block, &needles)? {
-                let rows = selection.unwrap_or_else(|| (0..ts.len()).collect());
-                selection = Some(
-                    rows.into_iter()
-                        .filter(|&r| candidates.get(r).copied().unwrap_or(true))
-                        .collect(),
-                );
-                narrowed = true;
+        let mut needles: Vec<&str> = plan.needles.iter().map(String::as_str).collect();
+        for n in &self.exact_needles {
+            if !needles.contains(&n.as_str()) {
+                needles.push(n);
             }
+        }
+        if !needles.is_empty() {
+            let holds = seg.message_holds(block.block, &needles)?;
+            let exact: Vec<&[Holds]> = needles
+                .iter()
+                .zip(&holds)
+                .filter(|(n, _)| self.exact_needles.iter().any(|e| e == *n))
+                .map(|(_, h)| h.as_slice())
+                .collect();
+            let at = |h: &[Holds], r: usize| h.get(r).copied().unwrap_or(Holds::Maybe);
+            let rows = selection.unwrap_or_else(|| (0..ts.len()).collect());
+            let kept: Vec<usize> = rows
+                .iter()
+                .copied()
+                .filter(|&r| holds.iter().all(|h| at(h, r) != Holds::No))
+                .collect();
+            // Rows an exact needle may or may not be in: render and look.
+            let unsure: Vec<usize> = kept
+                .iter()
+                .copied()
+                .filter(|&r| exact.iter().any(|h| at(h, r) == Holds::Maybe))
+                .collect();
+            let kept = if unsure.is_empty() {
+                kept
+            } else {
+                let mut wanted = vec![false; ts.len()];
+                unsure.iter().for_each(|&r| wanted[r] = true);
+                let mut fails = vec![false; ts.len()];
+                seg.for_each_message(block.block, Some(&wanted), |r, m| {
+                    fails[r] = !self.exact_needles.iter().all(|n| m.contains(n.as_str()));
+                })?;
+                kept.into_iter().filter(|&r| !fails[r]).collect()
+            };
+            narrowed = kept.len() != rows.len();
+            selection = if narrowed || base.is_some() {
+                Some(kept)
+            } else {
+                None
+            };
         }
         // Late materialisation: the filter's columns first, then the rest for the kept rows.
         let mut filtered: Option<(Vec<ArrayRef>, BooleanArray)> = None;
@@ -1445,6 +1525,8 @@ impl ColBuilder {
 mod tests {
     use super::*;
     use crate::Store;
+    use arrow::array::AsArray;
+    use arrow::datatypes::TimestampMillisecondType;
 
     fn event(ts: i64, message: String) -> Event {
         Event {
@@ -1579,6 +1661,53 @@ mod tests {
                 for projection in [None, Some(vec![COL_TS]), Some(vec![COL_TS, COL_MSG])] {
                     let got = read_filtered(partitions, projection, Some(even.clone()));
                     assert_eq!(got, (want.clone(), all.1, all.2));
+                }
+            }
+            // Needles the scan answers exactly: the rows whose message holds them (in a
+            // value, in the text around values, across both, or nowhere), whatever is read.
+            let mut messages: Vec<(i64, String)> = Vec::new();
+            let mut reader = plan.reader(0, 1, Some(vec![COL_TS, COL_MSG]), None);
+            for batch in reader.by_ref() {
+                let batch = batch.unwrap();
+                let ts = batch.column(0).as_primitive::<TimestampMillisecondType>();
+                let msg = batch.column(1).as_string::<i32>();
+                for i in 0..batch.num_rows() {
+                    messages.push((ts.value(i), msg.value(i).to_owned()));
+                }
+            }
+            for needles in [
+                vec!["v3"],
+                vec!["x y 12"],
+                vec!["\"n\":1"],
+                vec!["3,\"s"],
+                vec!["\"}"],
+                vec!["v3", "y 1"],
+                vec!["absent"],
+                vec![""],
+            ] {
+                let mut want: Vec<i64> = messages
+                    .iter()
+                    .filter(|(_, m)| needles.iter().all(|n| m.contains(n)))
+                    .map(|(t, _)| *t)
+                    .collect();
+                want.sort_unstable();
+                for partitions in [1, 2] {
+                    let (mut rows, mut records) = (Vec::new(), 0);
+                    for p in 0..partitions {
+                        let needles = needles.iter().map(|n| n.to_string()).collect();
+                        let mut reader = plan
+                            .reader(p, partitions, Some(vec![COL_TS]), None)
+                            .with_exact_needles(needles);
+                        for batch in reader.by_ref() {
+                            let batch = batch.unwrap();
+                            let ts = batch.column(0).as_primitive::<TimestampMillisecondType>();
+                            rows.extend(ts.values().iter().copied());
+                        }
+                        records += reader.records_scanned();
+                    }
+                    rows.sort_unstable();
+                    assert_eq!(rows, want, "needles {needles:?}");
+                    assert_eq!(records, all.1, "needles {needles:?}");
                 }
             }
         }

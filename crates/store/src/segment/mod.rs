@@ -59,6 +59,7 @@ pub(crate) mod tests;
 mod write;
 
 pub use read::{ColumnData, Segment};
+pub use search::Holds;
 pub(crate) use write::{RowRef, encode_rows, write_segment_unlinked};
 pub use write::{SegmentRow, WriteConfig, encode_segment, write_segment};
 

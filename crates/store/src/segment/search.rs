@@ -29,6 +29,20 @@ use super::{ColumnData, Segment};
 use crate::error::Result;
 use std::collections::HashMap;
 
+/// Whether a message holds a needle, as far as its stored pieces tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Holds {
+    No,
+    /// Only rendering the message tells.
+    Maybe,
+    Yes,
+}
+
+/// Raises `h` to `to` (never lowers it).
+fn raise(h: &mut Holds, to: Holds) {
+    *h = (*h).max(to);
+}
+
 /// How a needle can occur in the messages of one template.
 enum TemplateMatch {
     /// A piece holds the needle: every row of the template does.
@@ -113,10 +127,6 @@ impl Needle<'_> {
     fn splits_may_match(&self, check: &SlotCheck, v: &[u8]) -> bool {
         check.before.iter().any(|&s| agree(v, &self.bytes[s..]))
             || check.after.iter().any(|&s| v.ends_with(&self.bytes[..s]))
-    }
-
-    fn value_may_match(&self, check: &SlotCheck, v: &[u8]) -> bool {
-        self.within(v) || self.splits_may_match(check, v)
     }
 
     /// The values holding the needle, among `count` values lying back to back in `hay`, the
@@ -303,21 +313,20 @@ impl std::fmt::Write for StackText {
 }
 
 impl Segment {
-    /// Per row of `block`: `false` where the message provably does not contain every one of
-    /// `needles` (case-sensitive substrings), worked out from templates and values without
-    /// rendering messages; `None` when no row could be ruled out.
-    pub fn message_candidates(&self, block: usize, needles: &[&str]) -> Result<Option<Vec<bool>>> {
+    /// Per needle (case-sensitive substrings), per row of `block`: whether the message holds
+    /// it, worked out from templates and values without rendering messages. `Yes` and `No`
+    /// are certain; `Maybe` rows need their message rendered to tell.
+    pub fn message_holds(&self, block: usize, needles: &[&str]) -> Result<Vec<Vec<Holds>>> {
+        if needles.is_empty() {
+            return Ok(Vec::new());
+        }
         let needles: Vec<Needle<'_>> = needles
             .iter()
-            .filter(|n| !n.is_empty())
             .map(|n| Needle {
                 bytes: n.as_bytes(),
                 finder: Finder::new(n.as_bytes()),
             })
             .collect();
-        if needles.is_empty() {
-            return Ok(None);
-        }
         let bad = || self.corrupt(block, "messages");
         let (raw, rows) = self.message_chunk(block)?;
         let mut m = self.parse_messages(block, &raw, rows)?;
@@ -365,9 +374,13 @@ impl Segment {
         let loaded = self.load_fields(block, &wanted)?;
         let columns = field_columns(&loaded, rows).ok_or_else(bad)?;
 
-        let mut all: Option<Vec<bool>> = None;
+        let mut out = Vec::with_capacity(needles.len());
         for (n, plan) in needles.iter().zip(&plans) {
-            let mut mask = vec![false; rows];
+            if n.bytes.is_empty() {
+                out.push(vec![Holds::Yes; rows]);
+                continue;
+            }
+            let mut mask = vec![Holds::No; rows];
             // Raw messages: one search over their bytes.
             let base = m.raw_bytes.as_ptr() as usize;
             let starts: Vec<usize> = m
@@ -380,7 +393,7 @@ impl Segment {
                 m.raw_bytes,
                 m.raws.len(),
                 |k| starts[k],
-                |k| mask[rows_of[0][k]] = true,
+                |k| mask[rows_of[0][k]] = Holds::Yes,
             );
             // Rows whose value of a field holds the needle, per field (one search per string
             // column), for the JSON templates.
@@ -431,21 +444,28 @@ impl Segment {
                 let template_rows = &rows_of[1 + t];
                 let checks = match &plan[t] {
                     TemplateMatch::Every => {
-                        template_rows.iter().for_each(|&r| mask[r] = true);
+                        template_rows.iter().for_each(|&r| mask[r] = Holds::Yes);
                         continue;
                     }
                     TemplateMatch::Slots(checks) => checks,
                 };
                 for (check, name) in checks.iter().zip(names) {
+                    // The template renders the value verbatim: a hit is certain, unless the
+                    // field has columns of several types (the first with a value renders).
+                    let cols = columns.get(name).map_or(&[][..], Vec::as_slice);
+                    let hit = if cols.len() == 1 {
+                        Holds::Yes
+                    } else {
+                        Holds::Maybe
+                    };
                     for &r in field_hits.get(name).map_or(&[][..], Vec::as_slice) {
                         if m.codes.get(r) == Some(&(1 + t)) {
-                            mask[r] = true;
+                            raise(&mut mask[r], hit);
                         }
                     }
                     if !check.has_splits() {
                         continue;
                     }
-                    let cols = columns.get(name).map_or(&[][..], Vec::as_slice);
                     for &r in template_rows {
                         let text = cols.iter().find_map(|c| {
                             column_text(c, r, |v| n.splits_may_match(check, v.as_bytes()))
@@ -453,7 +473,7 @@ impl Segment {
                         // A value the row lacks cannot be rendered: keep the row, and let
                         // rendering report the damage.
                         if text.unwrap_or(true) {
-                            mask[r] = true;
+                            raise(&mut mask[r], Holds::Maybe);
                         }
                     }
                 }
@@ -462,7 +482,7 @@ impl Segment {
                 let template_rows = &rows_of[1 + json_templates + t];
                 let checks = match &plan[json_templates + t] {
                     TemplateMatch::Every => {
-                        template_rows.iter().for_each(|&r| mask[r] = true);
+                        template_rows.iter().for_each(|&r| mask[r] = Holds::Yes);
                         continue;
                     }
                     TemplateMatch::Slots(checks) => checks,
@@ -474,13 +494,13 @@ impl Segment {
                                 bytes.as_bytes(),
                                 template_rows.len(),
                                 |k| offsets[k],
-                                |k| mask[template_rows[k]] = true,
+                                |k| mask[template_rows[k]] = Holds::Yes,
                             );
                             if check.has_splits() {
                                 for (k, &r) in template_rows.iter().enumerate() {
                                     let v = Slot::str_at(bytes, offsets, k).unwrap_or("");
                                     if n.splits_may_match(check, v.as_bytes()) {
-                                        mask[r] = true;
+                                        raise(&mut mask[r], Holds::Maybe);
                                     }
                                 }
                             }
@@ -489,21 +509,36 @@ impl Segment {
                         Slot::Skipped => {}
                         number => {
                             for (k, &r) in template_rows.iter().enumerate() {
-                                if number_text(number, k, |v| n.value_may_match(check, v))
-                                    .unwrap_or(true)
-                                {
-                                    mask[r] = true;
-                                }
+                                let holds = number_text(number, k, |v| {
+                                    if n.within(v) {
+                                        Holds::Yes
+                                    } else if n.splits_may_match(check, v) {
+                                        Holds::Maybe
+                                    } else {
+                                        Holds::No
+                                    }
+                                });
+                                raise(&mut mask[r], holds.unwrap_or(Holds::Maybe));
                             }
                         }
                     }
                 }
             }
-            all = Some(match all {
-                None => mask,
-                Some(prev) => prev.iter().zip(&mask).map(|(a, b)| *a && *b).collect(),
-            });
+            out.push(mask);
         }
-        Ok(all.filter(|mask| !mask.iter().all(|&k| k)))
+        Ok(out)
+    }
+
+    /// Per row of `block`: `false` where the message provably does not contain every one of
+    /// `needles`; `None` when no row could be ruled out (see [`Segment::message_holds`]).
+    pub fn message_candidates(&self, block: usize, needles: &[&str]) -> Result<Option<Vec<bool>>> {
+        let holds = self.message_holds(block, needles)?;
+        let Some(rows) = holds.first().map(Vec::len) else {
+            return Ok(None);
+        };
+        let mask: Vec<bool> = (0..rows)
+            .map(|r| holds.iter().all(|h| h[r] != Holds::No))
+            .collect();
+        Ok((!mask.iter().all(|&k| k)).then_some(mask))
     }
 }
