@@ -244,7 +244,7 @@ impl Segment {
             return Err(bad());
         }
         let mut m = self.parse_messages(block, &raw, rows)?;
-        m.decode_slots(|_, _| true).ok_or_else(bad)?;
+        m.decode_slots(|_, _| SlotNeed::All).ok_or_else(bad)?;
         // The field columns the JSON templates draw on, read once (strings in place).
         let mut names: Vec<&str> = Vec::new();
         for (_, slots) in &m.json {
@@ -880,21 +880,32 @@ pub(super) struct MessageChunk<'a> {
 }
 
 impl<'a> MessageChunk<'a> {
-    /// Decodes the text templates' slot values; number slots only where `numbers(template,
-    /// slot)` says (the others are skipped over). `None` when the bytes are corrupt.
-    pub fn decode_slots(&mut self, numbers: impl Fn(usize, usize) -> bool) -> Option<()> {
+    /// Decodes the text templates' slot values, as much of each as `need(template, slot)`
+    /// asks (the rest is skipped over). `None` when the bytes are corrupt.
+    pub fn decode_slots(&mut self, need: impl Fn(usize, usize) -> SlotNeed) -> Option<()> {
         let mut text_vars = Vec::with_capacity(self.text.len());
         for (t, pieces) in self.text.iter().enumerate() {
             let mut slots = Vec::with_capacity(pieces.len() - 1);
             for j in 1..pieces.len() {
                 let n = self.text_rows[t];
-                slots.push(Slot::decode(&mut self.slots, n, numbers(t, j - 1))?);
+                slots.push(Slot::decode(&mut self.slots, n, need(t, j - 1))?);
             }
             text_vars.push(slots);
         }
         self.text_vars = text_vars;
         self.slots.at_end().then_some(())
     }
+}
+
+/// How much of a text-template slot a reader needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SlotNeed {
+    /// Nothing: skip it.
+    Nothing,
+    /// Its values if they are text; numbers skipped.
+    Text,
+    /// Its values, whatever they are.
+    All,
 }
 
 /// The values of one text-template slot, decoded without a string per value.
@@ -911,7 +922,7 @@ pub(super) enum Slot<'a> {
 impl<'a> Slot<'a> {
     /// The inverse of `template::encode_slot` for `n` values; numbers only when `numbers`
     /// (else they are skipped over, which is much cheaper).
-    fn decode(c: &mut Cursor<'a>, n: usize, numbers: bool) -> Option<Slot<'a>> {
+    fn decode(c: &mut Cursor<'a>, n: usize, need: SlotNeed) -> Option<Slot<'a>> {
         let cap = n.min(c.remaining());
         Some(match c.u8()? {
             mode @ (0 | 1) => {
@@ -924,7 +935,7 @@ impl<'a> Slot<'a> {
                 } else {
                     0
                 };
-                if !numbers {
+                if need != SlotNeed::All {
                     c.skip_varints(n)?;
                     return Some(Slot::Skipped);
                 }
@@ -942,6 +953,14 @@ impl<'a> Slot<'a> {
                 } else {
                     Slot::Ints(out)
                 }
+            }
+            2 if need == SlotNeed::Nothing => {
+                let mut total = 0usize;
+                for _ in 0..n {
+                    total = total.checked_add(c.len(c.remaining())?)?;
+                }
+                c.take(total)?;
+                Slot::Skipped
             }
             2 => {
                 let mut offsets = Vec::with_capacity(cap + 1);

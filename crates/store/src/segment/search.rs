@@ -24,7 +24,7 @@
 
 use memchr::memmem::Finder;
 
-use super::read::{Slot, StringValues, StringView, string_view};
+use super::read::{Slot, SlotNeed, StringValues, StringView, string_view};
 use super::{ColumnData, Segment};
 use crate::error::Result;
 use std::collections::HashMap;
@@ -98,10 +98,16 @@ impl Needle<'_> {
             .map(|(j, w)| {
                 let (prev, next) = (w[0].as_bytes(), w[1].as_bytes());
                 SlotCheck {
-                    before: (1..n.len()).filter(|&s| prev.ends_with(&n[..s])).collect(),
+                    // (The one-byte tests first: most splits fail on them, cheaply.)
+                    before: (1..n.len())
+                        .filter(|&s| prev.last() == Some(&n[s - 1]) && prev.ends_with(&n[..s]))
+                        .collect(),
                     // Nothing follows the last piece: it must hold the rest of the needle.
                     after: (1..n.len())
                         .filter(|&s| {
+                            if next.first().is_some_and(|b| *b != n[s]) {
+                                return false;
+                            }
                             if j == last {
                                 next.starts_with(&n[s..])
                             } else {
@@ -341,13 +347,16 @@ impl Segment {
             })
             .collect();
         m.decode_slots(|t, j| {
-            needles
-                .iter()
-                .zip(&plans)
-                .any(|(n, p)| match &p[json_templates + t] {
-                    TemplateMatch::Every => false,
-                    TemplateMatch::Slots(checks) => n.number_may_match(&checks[j]),
-                })
+            let mut need = SlotNeed::Nothing;
+            for (n, p) in needles.iter().zip(&plans) {
+                if let TemplateMatch::Slots(checks) = &p[json_templates + t] {
+                    if n.number_may_match(&checks[j]) {
+                        return SlotNeed::All;
+                    }
+                    need = SlotNeed::Text;
+                }
+            }
+            need
         })
         .ok_or_else(bad)?;
         // The rows of each code (0: raw messages, then the templates), in order.
