@@ -116,6 +116,10 @@ pub struct QueryArgs {
     /// Show the event-count histogram over the time range above the results, as the console does.
     #[arg(long)]
     pub histogram: bool,
+    /// Run the query this many more times in the same process after the first, printing each
+    /// run's time to standard error (what benchmarks compare with in-process engines).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub repeat: usize,
     /// The query; `-` or nothing reads it from standard input.
     pub query: Option<String>,
 }
@@ -522,7 +526,19 @@ pub fn query(store: &Path, args: QueryArgs) -> Result<(), CliError> {
         start_ms,
         end_ms,
     };
+    let repeat = args.repeat.min(1000);
+    let again = (repeat > 0).then(|| request.clone());
     let (results, elapsed) = run::query(&loupe, request, progress)?;
+    if let Some(request) = again {
+        eprintln!("loupe: run 1 took {:.3} ms", elapsed.as_secs_f64() * 1e3);
+        for run in 2..=repeat + 1 {
+            let (_, elapsed) = run::query(&loupe, request.clone(), progress)?;
+            eprintln!(
+                "loupe: run {run} took {:.3} ms",
+                elapsed.as_secs_f64() * 1e3
+            );
+        }
+    }
     if args.chart {
         let text =
             chart::chart(&results, width.map_or(80, usize::from)).map_err(CliError::Usage)?;
