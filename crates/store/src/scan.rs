@@ -695,9 +695,11 @@ impl ScanReader {
                 format!("the row filter gave {} values for {rows} rows", mask.len()).into(),
             ));
         }
-        let kept = (0..rows)
-            .filter(|&i| mask.is_valid(i) && mask.value(i))
-            .collect();
+        // True and not null.
+        let kept = match mask.nulls() {
+            None => mask.values().set_indices().collect(),
+            Some(nulls) => (mask.values() & nulls.inner()).set_indices().collect(),
+        };
         Ok(Some((kept, mask)))
     }
 

@@ -146,11 +146,19 @@ impl<'a> Cursor<'a> {
     }
 
     pub fn uvarint(&mut self) -> Option<u64> {
+        let rest = self.buf.get(self.pos..)?;
+        // Most varints here are one byte.
+        if let Some(&b) = rest.first()
+            && b < 0x80
+        {
+            self.pos += 1;
+            return Some(u64::from(b));
+        }
         let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.u8()?;
-            v |= u64::from(b & 0x7f) << shift;
+        for (i, &b) in rest.iter().take(10).enumerate() {
+            v |= u64::from(b & 0x7f) << (7 * i);
             if b < 0x80 {
+                self.pos += i + 1;
                 return Some(v);
             }
         }
