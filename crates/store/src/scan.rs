@@ -661,7 +661,7 @@ impl ScanReader {
             return Ok(None);
         }
         self.track(decoded.timestamps.iter().copied());
-        let rows = decoded.timestamps.len();
+        let rows = decoded.rows;
         if rows == 0 {
             return Ok(None);
         }
@@ -777,12 +777,14 @@ impl ScanReader {
                     .map_err(|e| StoreError::Filter(Box::new(e)))?,
             });
         }
-        let timestamps = match &kept {
+        let timestamps: Vec<i64> = match &kept {
             None => w.events.iter().map(|e| e.timestamp).collect(),
             Some((kept, _)) => kept.iter().map(|&i| w.events[i].timestamp).collect(),
         };
+        let returned = timestamps.len();
         Ok(Some(Decoded {
             columns,
+            rows: returned,
             timestamps,
             scanned: rows as u64,
             bytes,
@@ -804,9 +806,30 @@ impl ScanReader {
         {
             return Ok(Some(counted));
         }
-        let ts = seg.timestamps(block)?;
+        let meta = footer
+            .blocks
+            .get(block)
+            .ok_or_else(|| StoreError::corrupt(seg.path(), "scan: no such block"))?;
+        let rows = meta.rows as usize;
         let wants = |c: usize| self.projection().contains(&c);
         let filter_cols: &[usize] = self.filter.as_ref().map_or(&[], |f| &f.columns);
+        // Timestamps only when something needs them: rows to cut at the range's ends, a
+        // column that shows or builds from them, or an early stop to track.
+        let all_times = plan.request.contains(meta.min_ts) && plan.request.contains(meta.max_ts);
+        let ts = if !all_times
+            || plan.limit.is_some()
+            || [COL_TS, COL_PTR]
+                .iter()
+                .any(|c| wants(*c) || filter_cols.contains(c))
+        {
+            let ts = seg.timestamps(block)?;
+            if ts.len() != rows {
+                return Err(StoreError::corrupt(seg.path(), "scan: timestamps"));
+            }
+            ts
+        } else {
+            Vec::new()
+        };
         let any_hidden = hidden.iter().any(|&h| h);
         let stream_ids = if !plan.streams.is_empty()
             || any_hidden
@@ -827,18 +850,14 @@ impl ScanReader {
                 .map(|(s, &h)| !h && (plan.streams.is_empty() || plan.streams.contains(s)))
                 .collect();
             let all_streams = wanted_streams.iter().all(|&w| w);
-            let all_times = ts
-                .first()
-                .zip(ts.last())
-                .is_none_or(|(&lo, &hi)| plan.request.contains(lo) && plan.request.contains(hi));
             if all_streams && all_times {
                 None
             } else {
                 let ids = stream_ids.as_deref().unwrap_or(&[]);
                 Some(
-                    (0..ts.len())
+                    (0..rows)
                         .filter(|&r| {
-                            plan.request.contains(ts[r])
+                            (all_times || plan.request.contains(ts[r]))
                                 && (all_streams
                                     || ids.get(r).is_some_and(|&id| wanted_streams[id as usize]))
                         })
@@ -846,7 +865,7 @@ impl ScanReader {
                 )
             }
         };
-        let scanned = base.as_ref().map_or(ts.len(), Vec::len);
+        let scanned = base.as_ref().map_or(rows, Vec::len);
         if scanned == 0 {
             return Ok(None);
         }
@@ -855,6 +874,7 @@ impl ScanReader {
             seg,
             block,
             group,
+            rows,
             ts: &ts,
             stream_ids: stream_ids.as_deref(),
             plan,
@@ -873,6 +893,7 @@ impl ScanReader {
             } + scanned as u64 * crate::EVENT_OVERHEAD_BYTES;
             return Ok(Some(Decoded {
                 columns: Vec::new(),
+                rows: 0,
                 timestamps: Vec::new(),
                 scanned: scanned as u64,
                 bytes,
@@ -899,8 +920,8 @@ impl ScanReader {
                 .map(|(_, h)| h.as_slice())
                 .collect();
             let at = |h: &[Holds], r: usize| h.get(r).copied().unwrap_or(Holds::Maybe);
-            let rows = selection.unwrap_or_else(|| (0..ts.len()).collect());
-            let kept: Vec<usize> = rows
+            let candidates = selection.unwrap_or_else(|| (0..rows).collect());
+            let kept: Vec<usize> = candidates
                 .iter()
                 .copied()
                 .filter(|&r| holds.iter().all(|h| at(h, r) != Holds::No))
@@ -914,15 +935,15 @@ impl ScanReader {
             let kept = if unsure.is_empty() {
                 kept
             } else {
-                let mut wanted = vec![false; ts.len()];
+                let mut wanted = vec![false; rows];
                 unsure.iter().for_each(|&r| wanted[r] = true);
-                let mut fails = vec![false; ts.len()];
+                let mut fails = vec![false; rows];
                 seg.for_each_message(block.block, Some(&wanted), |r, m| {
                     fails[r] = !self.exact_needles.iter().all(|n| m.contains(n.as_str()));
                 })?;
                 kept.into_iter().filter(|&r| !fails[r]).collect()
             };
-            narrowed = kept.len() != rows.len();
+            narrowed = kept.len() != candidates.len();
             selection = if narrowed || base.is_some() {
                 Some(kept)
             } else {
@@ -934,12 +955,12 @@ impl ScanReader {
         if let Some(filter) = &self.filter
             && selection.as_ref().is_none_or(|s| !s.is_empty())
         {
-            let rows = selection.as_ref().map_or(ts.len(), Vec::len);
+            let n = selection.as_ref().map_or(rows, Vec::len);
             let (columns, message_bytes) = block.decode(&filter.columns, selection.as_deref())?;
             if !narrowed {
                 bytes = bytes.or(message_bytes);
             }
-            if let Some((kept, mask)) = self.keep(columns.clone(), rows)? {
+            if let Some((kept, mask)) = self.keep(columns.clone(), n)? {
                 selection = Some(match &selection {
                     None => kept,
                     Some(base) => kept.into_iter().map(|i| base[i]).collect(),
@@ -947,7 +968,7 @@ impl ScanReader {
                 filtered = Some((columns, mask));
             }
         }
-        let kept_rows = selection.as_ref().map_or(ts.len(), Vec::len);
+        let kept_rows = selection.as_ref().map_or(rows, Vec::len);
         let mut columns: Vec<Option<ArrayRef>> = vec![None; self.projection().len()];
         if let (Some((arrays, mask)), Some(filter)) = (&filtered, &self.filter) {
             for (slot, c) in columns.iter_mut().zip(self.projection()) {
@@ -981,9 +1002,10 @@ impl ScanReader {
             // Count the base rows' messages without keeping them.
             None => block.message_bytes(base.as_deref())?,
         } + scanned as u64 * crate::EVENT_OVERHEAD_BYTES;
-        let timestamps: Vec<i64> = match &selection {
-            None => ts.clone(),
-            Some(s) => s.iter().map(|&r| ts[r]).collect(),
+        let timestamps: Vec<i64> = match (&selection, plan.limit) {
+            (_, None) => Vec::new(),
+            (None, Some(_)) => ts.clone(),
+            (Some(s), Some(_)) => s.iter().map(|&r| ts[r]).collect(),
         };
         let columns = columns
             .into_iter()
@@ -992,6 +1014,7 @@ impl ScanReader {
             .collect();
         Ok(Some(Decoded {
             columns,
+            rows: kept_rows,
             timestamps,
             scanned: scanned as u64,
             bytes,
@@ -1021,6 +1044,7 @@ fn count_from_metadata(
     let rows = u64::from(meta.rows);
     Some(Decoded {
         columns: Vec::new(),
+        rows: 0,
         timestamps: Vec::new(),
         scanned: rows,
         bytes: meta.message_bytes? + rows * crate::EVENT_OVERHEAD_BYTES,
@@ -1031,6 +1055,9 @@ fn count_from_metadata(
 /// the unit cost.
 struct Decoded {
     columns: Vec<ArrayRef>,
+    /// The rows returned.
+    rows: usize,
+    /// Their timestamps, when the scan tracks an early stop (else empty).
     timestamps: Vec<i64>,
     scanned: u64,
     bytes: u64,
@@ -1042,6 +1069,8 @@ struct BlockRead<'a> {
     seg: &'a Segment,
     block: usize,
     group: &'a str,
+    rows: usize,
+    /// The block's timestamps, when the scan needed them (else empty).
     ts: &'a [i64],
     stream_ids: Option<&'a [u32]>,
     plan: &'a ScanPlan,
@@ -1057,7 +1086,7 @@ impl BlockRead<'_> {
     ) -> Result<(Vec<ArrayRef>, Option<u64>)> {
         let (seg, block, plan) = (self.seg, self.block, self.plan);
         let footer = seg.footer();
-        let rows = selection.map_or(self.ts.len(), <[usize]>::len);
+        let rows = selection.map_or(self.rows, <[usize]>::len);
         let pick = |r: usize| selection.map_or(r, |s| s[r]);
 
         // Per requested field: the columns holding it, or discovery from the message when this
@@ -1107,7 +1136,7 @@ impl BlockRead<'_> {
         let mut message_bytes = None;
         if want_messages || want_ptr || !rediscover.is_empty() {
             let mut bytes = 0u64;
-            let wanted = selection.map(|s| mask_of(s, self.ts.len()));
+            let wanted = selection.map(|s| mask_of(s, self.rows));
             seg.for_each_message(block, wanted.as_deref(), |_, m| {
                 bytes += m.len() as u64;
                 if let Some(b) = message_col.as_mut() {
@@ -1203,7 +1232,7 @@ impl BlockRead<'_> {
 
     /// The total message bytes of the selected rows, decoding the messages.
     fn message_bytes(&self, selection: Option<&[usize]>) -> Result<u64> {
-        let wanted = selection.map(|s| mask_of(s, self.ts.len()));
+        let wanted = selection.map(|s| mask_of(s, self.rows));
         let mut bytes = 0;
         self.seg
             .for_each_message(self.block, wanted.as_deref(), |_, m| {
