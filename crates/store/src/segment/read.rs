@@ -917,6 +917,13 @@ pub(super) enum Slot<'a> {
     Strs(&'a str, Vec<usize>),
     /// Numbers a reader chose not to decode (see [`MessageChunk::decode_slots`]).
     Skipped,
+    /// Text values still packed: `n` varint lengths, then the bytes (searched as a whole;
+    /// see [`Slot::offsets`]).
+    Packed {
+        n: usize,
+        lens: &'a [u8],
+        bytes: &'a [u8],
+    },
 }
 
 impl<'a> Slot<'a> {
@@ -954,13 +961,19 @@ impl<'a> Slot<'a> {
                     Slot::Ints(out)
                 }
             }
-            2 if need == SlotNeed::Nothing => {
+            2 if need != SlotNeed::All => {
+                let start = c.position();
                 let mut total = 0usize;
                 for _ in 0..n {
                     total = total.checked_add(c.len(c.remaining())?)?;
                 }
-                c.take(total)?;
-                Slot::Skipped
+                let lens = c.buf.get(start..c.position())?;
+                let bytes = c.take(total)?;
+                if need == SlotNeed::Nothing {
+                    Slot::Skipped
+                } else {
+                    Slot::Packed { n, lens, bytes }
+                }
             }
             2 => {
                 let mut offsets = Vec::with_capacity(cap + 1);
@@ -980,6 +993,19 @@ impl<'a> Slot<'a> {
         })
     }
 
+    /// Where each of `n` packed values starts in their bytes (one more offset at the end).
+    pub(super) fn offsets(n: usize, lens: &[u8]) -> Option<Vec<usize>> {
+        let mut c = Cursor::new(lens);
+        let mut offsets = Vec::with_capacity(n + 1);
+        let mut total = 0usize;
+        offsets.push(0);
+        for _ in 0..n {
+            total = total.checked_add(c.len(usize::MAX)?)?;
+            offsets.push(total);
+        }
+        Some(offsets)
+    }
+
     /// The `k`-th value of a string slot.
     pub(super) fn str_at(bytes: &'a str, offsets: &[usize], k: usize) -> Option<&'a str> {
         bytes.get(*offsets.get(k)?..*offsets.get(k + 1)?)
@@ -996,7 +1022,7 @@ impl<'a> Slot<'a> {
                 out.push_str(digits);
             }
             Slot::Strs(bytes, offsets) => out.push_str(Slot::str_at(bytes, offsets, k)?),
-            Slot::Skipped => return None,
+            Slot::Skipped | Slot::Packed { .. } => return None,
         }
         Some(())
     }

@@ -188,7 +188,7 @@ fn number_text<R>(slot: &Slot<'_>, k: usize, f: impl FnOnce(&[u8]) -> R) -> Opti
             padded[width - digits.len()..width].copy_from_slice(digits);
             Some(f(&padded[..width]))
         }
-        Slot::Strs(..) | Slot::Skipped => None,
+        Slot::Strs(..) | Slot::Skipped | Slot::Packed { .. } => None,
     }
 }
 
@@ -497,23 +497,47 @@ impl Segment {
                     TemplateMatch::Slots(checks) => checks,
                 };
                 for (check, slot) in checks.iter().zip(slots) {
-                    match slot {
-                        Slot::Strs(bytes, offsets) => {
-                            n.values_holding(
-                                bytes.as_bytes(),
-                                template_rows.len(),
-                                |k| offsets[k],
-                                |k| mask[template_rows[k]] = Holds::Yes,
-                            );
-                            if check.has_splits() {
-                                for (k, &r) in template_rows.iter().enumerate() {
-                                    let v = Slot::str_at(bytes, offsets, k).unwrap_or("");
-                                    if n.splits_may_match(check, v.as_bytes()) {
-                                        raise(&mut mask[r], Holds::Maybe);
-                                    }
+                    let packed;
+                    let (bytes, offsets): (&[u8], &[usize]) = match slot {
+                        Slot::Strs(text, offsets) => (text.as_bytes(), offsets),
+                        // Most slots hold no match and need no split tests: one search over
+                        // the packed bytes settles them without reading a length.
+                        Slot::Packed {
+                            n: count,
+                            lens,
+                            bytes,
+                        } => {
+                            if !check.has_splits() && !n.within(bytes) {
+                                continue;
+                            }
+                            packed = Slot::offsets(*count, lens).ok_or_else(bad)?;
+                            (bytes, &packed)
+                        }
+                        _ => (&[][..], &[][..]),
+                    };
+                    if let Slot::Strs(..) | Slot::Packed { .. } = slot {
+                        n.values_holding(
+                            bytes,
+                            template_rows.len(),
+                            |k| offsets[k],
+                            |k| mask[template_rows[k]] = Holds::Yes,
+                        );
+                        if check.has_splits() {
+                            for (k, &r) in template_rows.iter().enumerate() {
+                                let v = offsets
+                                    .get(k)
+                                    .zip(offsets.get(k + 1))
+                                    .and_then(|(&a, &b)| bytes.get(a..b))
+                                    .unwrap_or(&[]);
+                                if n.splits_may_match(check, v) {
+                                    raise(&mut mask[r], Holds::Maybe);
                                 }
                             }
                         }
+                        continue;
+                    }
+                    match slot {
+                        Slot::Strs(..) | Slot::Packed { .. } => {}
                         // Decoded only where the needle could meet a number.
                         Slot::Skipped => {}
                         number => {
