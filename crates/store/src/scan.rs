@@ -222,6 +222,8 @@ pub struct ScanPlan {
     /// Substrings every wanted message holds (of three bytes or more): rows of a block that
     /// provably lack one are dropped before the row filter decodes anything else.
     needles: Vec<String>,
+    /// `(field, text)` every wanted event has: rows that provably do not are dropped likewise.
+    field_equals: Vec<(String, String)>,
     units: Vec<Unit>,
     summary: ScanSummary,
 }
@@ -465,6 +467,7 @@ impl ScanPlan {
                 .filter(|n| n.len() >= 3)
                 .cloned()
                 .collect(),
+            field_equals: hints.field_equals.clone(),
             units,
             summary,
         })
@@ -950,6 +953,18 @@ impl ScanReader {
                 None
             };
         }
+        for (name, text) in &plan.field_equals {
+            if let Some(keep) = seg.field_equals_rows(block.block, name, text)? {
+                let candidates = selection.unwrap_or_else(|| (0..rows).collect());
+                let kept: Vec<usize> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|&r| keep.get(r).copied().unwrap_or(true))
+                    .collect();
+                narrowed |= kept.len() != candidates.len();
+                selection = Some(kept);
+            }
+        }
         // Late materialisation: the filter's columns first, then the rest for the kept rows.
         let mut filtered: Option<(Vec<ArrayRef>, BooleanArray)> = None;
         if let Some(filter) = &self.filter
@@ -1104,11 +1119,16 @@ impl BlockRead<'_> {
                 rediscover.insert(name.as_str(), n);
             }
             field_cols.push(match stored.as_slice() {
-                // Text kept as text: straight into Arrow.
+                // Text kept as text: straight into Arrow (only the picked rows' values).
                 [(col, FieldType::String)]
                     if plan.schema.field(c).data_type() == &DataType::Utf8 =>
                 {
-                    FieldColumns::Strings(seg.field_strings(block, *col)?)
+                    match selection {
+                        None => FieldColumns::Strings(seg.field_strings(block, *col)?),
+                        Some(rows) => {
+                            FieldColumns::Picked(seg.field_strings_at(block, *col, rows)?)
+                        }
+                    }
                 }
                 _ => FieldColumns::Decoded(
                     stored
@@ -1212,6 +1232,7 @@ impl BlockRead<'_> {
                             b.finish()
                         }
                         (None, FieldColumns::Decoded(cols)) => field_array(&cols, dt, rows, &pick),
+                        (None, FieldColumns::Picked(a)) => Arc::new(a),
                         (None, FieldColumns::Strings(a)) => match selection {
                             None => Arc::new(a),
                             Some(sel) => {
@@ -1389,10 +1410,12 @@ impl Iterator for ScanReader {
     }
 }
 
-/// A field's data in one block: decoded values, or a string column already in Arrow form.
+/// A field's data in one block: decoded values, or a string column already in Arrow form
+/// (every row, or only the selected ones).
 enum FieldColumns {
     Decoded(Vec<ColumnData>),
     Strings(arrow::array::StringArray),
+    Picked(arrow::array::StringArray),
 }
 
 /// A column of `rows` copies of `text`.

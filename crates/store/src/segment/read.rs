@@ -397,7 +397,7 @@ impl Segment {
 
     /// The chunk of string field column `col` of `block`, decompressed (`None` when no row has
     /// a value), to read with [`string_view`].
-    pub(super) fn string_chunk(&self, block: usize, col: usize) -> Result<Option<Vec<u8>>> {
+    pub(crate) fn string_chunk(&self, block: usize, col: usize) -> Result<Option<Vec<u8>>> {
         match self.footer.columns.get(col).map(|c| c.kind) {
             Some(ColumnKind::Field(FieldType::String)) => self.chunk(block, col),
             _ => Err(self.corrupt(block, "not a string field column")),

@@ -575,3 +575,103 @@ impl Segment {
         Ok((!mask.iter().all(|&k| k)).then_some(mask))
     }
 }
+
+impl Segment {
+    /// Per row of `block`: `false` where field `name` provably does not hold exactly `text`
+    /// (its string column holds other text, or no column holds a value); rows whose value is
+    /// of another type are kept. Read from the string column in place (a dictionary column
+    /// compares each distinct value once). `None` when nothing can be ruled out (the field
+    /// may hide in messages the segment did not discover it in).
+    pub fn field_equals_rows(
+        &self,
+        block: usize,
+        name: &str,
+        text: &str,
+    ) -> Result<Option<Vec<bool>>> {
+        let bad = || self.corrupt(block, "field column");
+        let rows = self
+            .footer()
+            .blocks
+            .get(block)
+            .map(|b| b.rows as usize)
+            .ok_or_else(bad)?;
+        let columns: Vec<(usize, super::FieldType)> = self.footer().field_columns(name).collect();
+        if columns.is_empty() && !self.footer().fields_complete {
+            return Ok(None);
+        }
+        let mut keep = vec![false; rows];
+        for (col, ty) in columns {
+            if ty != super::FieldType::String {
+                // Another type's value: the filter's lenient comparison decides.
+                let data = self.field(block, col)?;
+                for (r, k) in keep.iter_mut().enumerate() {
+                    *k |= data.value(r).is_some();
+                }
+                continue;
+            }
+            let Some(chunk) = self.string_chunk(block, col)? else {
+                continue;
+            };
+            let view = string_view(&chunk, rows).ok_or_else(bad)?;
+            let value_rows = view.rows(rows);
+            match &view.values {
+                StringValues::Plain(values, offsets) => {
+                    for (k, &r) in value_rows.iter().enumerate() {
+                        if offsets
+                            .get(k)
+                            .zip(offsets.get(k + 1))
+                            .is_some_and(|(&a, &b)| {
+                                values.as_bytes().get(a..b) == Some(text.as_bytes())
+                            })
+                        {
+                            keep[r] = true;
+                        }
+                    }
+                }
+                StringValues::Dict(dict, codes) => {
+                    let wanted: Vec<bool> = dict.iter().map(|d| *d == text).collect();
+                    if !wanted.contains(&true) {
+                        continue;
+                    }
+                    for (k, &r) in value_rows.iter().enumerate() {
+                        if codes.get(k).is_some_and(|&c| wanted.get(c) == Some(&true)) {
+                            keep[r] = true;
+                        }
+                    }
+                }
+            }
+        }
+        Ok((!keep.iter().all(|&k| k)).then_some(keep))
+    }
+
+    /// The values of string column `col` of `block` at the rows `selection` picks, as an
+    /// Arrow array, read in place (only the picked values are copied).
+    pub fn field_strings_at(
+        &self,
+        block: usize,
+        col: usize,
+        selection: &[usize],
+    ) -> Result<arrow::array::StringArray> {
+        let bad = || self.corrupt(block, "field column");
+        let rows = self
+            .footer()
+            .blocks
+            .get(block)
+            .map(|b| b.rows as usize)
+            .ok_or_else(bad)?;
+        let Some(chunk) = self.string_chunk(block, col)? else {
+            return Ok(arrow::array::StringArray::new_null(selection.len()));
+        };
+        let column = FieldColumn::strings(string_view(&chunk, rows).ok_or_else(bad)?, rows);
+        let mut out = arrow::array::StringBuilder::with_capacity(selection.len(), 0);
+        for &r in selection {
+            if r >= rows {
+                return Err(bad());
+            }
+            if column_text(&column, r, |v| out.append_value(v)).is_none() {
+                out.append_null();
+            }
+        }
+        Ok(out.finish())
+    }
+}

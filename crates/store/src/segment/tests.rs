@@ -904,3 +904,42 @@ fn message_candidates_never_miss_a_match() {
         }
     }
 }
+
+/// `field_equals_rows` keeps every row whose field is exactly the text (and rows where the
+/// field has a value of another type), and rules out the others.
+#[test]
+fn field_equals_rows_keep_every_equal_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng::new(0xf1e1d);
+    let mut rows = random_rows(&mut rng, 700);
+    let bytes = encode_segment(&mut rows, &small_config()).unwrap();
+    let seg = Segment::open(&write_tmp(dir.path(), "eq.lseg", &bytes)).unwrap();
+    let mut ruled_out = 0;
+    for (name, text) in [
+        ("level", "ERROR"),
+        ("level", "nope"),
+        ("status", "GET"),
+        ("status", "42"),
+        ("req.path", "/ok"),
+        ("absent", "x"),
+    ] {
+        for b in 0..seg.footer().blocks.len() {
+            let keep = seg.field_equals_rows(b, name, text).unwrap();
+            for (r, m) in seg.messages(b).unwrap().iter().enumerate() {
+                let value = serde_json::from_str::<serde_json::Value>(m)
+                    .ok()
+                    .and_then(|v| name.split('.').try_fold(v, |v, k| v.get(k).cloned()));
+                let holds = match &value {
+                    Some(serde_json::Value::String(s)) => s == text,
+                    // Another type: the engine's comparison decides, the rows stay.
+                    Some(serde_json::Value::Null) | None => false,
+                    Some(_) => true,
+                };
+                let kept = keep.as_ref().is_none_or(|k| k[r]);
+                assert!(kept || !holds, "{name} = {text:?}, block {b} row {r}: {m}");
+                ruled_out += usize::from(!kept);
+            }
+        }
+    }
+    assert!(ruled_out > 1000, "{ruled_out}");
+}
