@@ -13,6 +13,7 @@ mod join;
 mod json;
 mod limit;
 mod lookup;
+mod outlier;
 mod parse;
 mod sequence;
 mod sort;
@@ -329,6 +330,9 @@ pub(crate) fn plan_rows(
             }
             CommandKind::AddTotals { options, fields } => {
                 sequence::addtotals(&mut state, options, fields)?
+            }
+            CommandKind::Outlier { options, fields } => {
+                outlier::plan(&mut state, options, fields)?
             }
             CommandKind::Lookup {
                 table,
