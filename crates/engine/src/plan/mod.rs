@@ -331,9 +331,7 @@ pub(crate) fn plan_rows(
             CommandKind::AddTotals { options, fields } => {
                 sequence::addtotals(&mut state, options, fields)?
             }
-            CommandKind::Outlier { options, fields } => {
-                outlier::plan(&mut state, options, fields)?
-            }
+            CommandKind::Outlier { options, fields } => outlier::plan(&mut state, options, fields)?,
             CommandKind::Lookup {
                 table,
                 matches,

@@ -276,8 +276,16 @@ pub(crate) fn plan(
     let mut quartiles = Vec::new();
     let mut bounds = Vec::new();
     for i in 0..targets.len() {
-        quartiles.push(percentile().call(vec![helper(values(i)), lit(25.0)]).alias(q1(i)));
-        quartiles.push(percentile().call(vec![helper(values(i)), lit(75.0)]).alias(q3(i)));
+        quartiles.push(
+            percentile()
+                .call(vec![helper(values(i)), lit(25.0)])
+                .alias(q1(i)),
+        );
+        quartiles.push(
+            percentile()
+                .call(vec![helper(values(i)), lit(75.0)])
+                .alias(q3(i)),
+        );
         let iqr = helper(q3(i)) - helper(q1(i));
         let reach = lit(options.param) * iqr;
         bounds.push((helper(q1(i)) - reach.clone()).alias(lo(i)));
