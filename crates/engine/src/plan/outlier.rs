@@ -437,7 +437,7 @@ mod tests {
             option("uselower", number(1.0)),
             option("mark", word_value("yes")),
         ] {
-            assert!(options(&[bad.clone()]).is_err(), "{bad:?}");
+            assert!(options(std::slice::from_ref(&bad)).is_err(), "{bad:?}");
         }
         let twice = [option("param", number(1.0)), option("param", number(2.0))];
         assert!(options(&twice).is_err());
