@@ -8,8 +8,8 @@
 //! - Q1 and Q3 are the 25th and 75th percentiles of the field's numeric values, computed as
 //!   `pct(f, 25)` and `pct(f, 75)` compute them: the exact percentile with linear
 //!   interpolation between the two nearest ranks (rank `p/100 × (n − 1)` of the sorted values,
-//!   as DuckDB's `quantile_cont`; see [`crate::functions::percentile`]). Splunk takes the
-//!   nearest rank instead; Loupe keeps one definition of a percentile.
+//!   as DuckDB's `quantile_cont`; see [`crate::functions::percentile`]). Splunk does not
+//!   document how it interpolates; Loupe keeps one definition of a percentile.
 //! - IQR = Q3 − Q1; a value above Q3 + param × IQR is an outlier, and with `uselower=true` so
 //!   is a value below Q1 − param × IQR. A value equal to a bound is not an outlier.
 //! - Values are read leniently, as arithmetic reads them: a number, or text that parses as one
@@ -24,17 +24,18 @@
 //!   same); a field held as text (JSON with mixed types, such as a latency once written
 //!   `"n/a"`) stays text: other values are kept exactly as written and a clamped value is the
 //!   bound as Insights writes a number (`233.575`).
-//! - `mark=true` (transform only; Splunk ignores it with `remove`, and so does Loupe) keeps
+//! - `mark=true` (it applies to `transform` only, as in Splunk; `remove` ignores it) keeps
 //!   Splunk's mark: a clamped value is written with `000` before its digits (`000233.575`), so
-//!   the marked field is text. The mark goes after a minus sign (`-000153.125`, where Splunk
-//!   writes `000-153.125`) so that a marked value still reads as the same number in later
-//!   arithmetic, comparisons and `stats`; unmarked values of a number field are written as
-//!   Insights writes numbers. (Adding a separate flag field was the alternative; the prefix
+//!   the marked field is text. The mark goes after a minus sign (`-000153.125`, where a plain
+//!   prefix would give `000-153.125`) so that a marked value still reads as the same number
+//!   in later arithmetic, comparisons and `stats`; unmarked values of a number field are
+//!   written as Insights writes numbers. (Adding a separate flag field was the alternative; the prefix
 //!   keeps queries ported from Splunk working and the row's shape unchanged.)
-//! - `transform` shows the listed fields, as `accum` shows the field it overwrites; `remove`
-//!   changes which rows there are, not what they show.
+//! - `transform` shows the listed fields it rewrites (those with a number or text value), as
+//!   `accum` shows the field it overwrites; `remove` changes which rows there are, not what
+//!   they show.
 //! - The rows keep their order (newest first by default, or the last `sort`, or the group
-//!   order after `stats`); ties in that order keep their relative position.
+//!   order after `stats`), also where clamping makes values equal that the order sorted by.
 //!
 //! Planned as one aggregation (`array_agg` of each field's numbers, finished by the percentile
 //! UDF into the two bounds) cross-joined to the rows, then a filter (`remove`) or a `CASE` per
