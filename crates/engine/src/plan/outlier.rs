@@ -29,8 +29,8 @@
 //!   the marked field is text. The mark goes after a minus sign (`-000153.125`, where a plain
 //!   prefix would give `000-153.125`) so that a marked value still reads as the same number
 //!   in later arithmetic, comparisons and `stats`; unmarked values of a number field are
-//!   written as Insights writes numbers. (Adding a separate flag field was the alternative; the prefix
-//!   keeps queries ported from Splunk working and the row's shape unchanged.)
+//!   written as Insights writes numbers. (Adding a separate flag field was the alternative;
+//!   the prefix keeps queries ported from Splunk working and the row's shape unchanged.)
 //! - `transform` shows the listed fields it rewrites (those with a number or text value), as
 //!   `accum` shows the field it overwrites; `remove` changes which rows there are, not what
 //!   they show.
