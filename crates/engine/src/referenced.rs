@@ -73,7 +73,7 @@ pub fn referenced_fields(query: &Query) -> Vec<String> {
             CommandKind::Sessionize { fields, .. } => {
                 fields.iter().for_each(|f| used.push(f.name.clone()))
             }
-            CommandKind::AddTotals { fields, .. } => {
+            CommandKind::AddTotals { fields, .. } | CommandKind::Outlier { fields, .. } => {
                 fields.iter().for_each(|f| used.push(f.name.clone()))
             }
             CommandKind::CountFrequent(fields) => {
@@ -263,6 +263,18 @@ mod tests {
         assert_eq!(
             reads("stats count(*) as n | appendcols (SOURCE 'u' | stats avg(x) as m)"),
             Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn outlier_reads_its_fields_unless_an_earlier_command_made_them() {
+        assert_eq!(
+            reads("outlier action=remove param=1 latency, bytes | stats count(*) as n"),
+            ["latency", "bytes"]
+        );
+        assert_eq!(
+            reads("fields strlen(msg) as len | outlier len status"),
+            ["msg", "status"]
         );
     }
 }

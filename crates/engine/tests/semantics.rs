@@ -929,3 +929,75 @@ fn offset_shows_the_range_one_offset_earlier_in_its_bins() {
     );
     assert_eq!(run_in(&f, "stats rate(x, 1s) as r", 0, 5), ["r=4.2"]);
 }
+
+#[test]
+fn outlier_counts_only_finite_numbers_and_leaves_the_rest_alone() {
+    let f = fixture(&[
+        r#"{"id":"a","x":1}"#,
+        r#"{"id":"b","x":2}"#,
+        r#"{"id":"c","x":"3"}"#,
+        r#"{"id":"d","x":4}"#,
+        r#"{"id":"e","x":100}"#,
+        r#"{"id":"f","x":"NaN"}"#,
+        r#"{"id":"g","x":"inf"}"#,
+        r#"{"id":"h","x":"-inf"}"#,
+        r#"{"id":"i","x":"n/a"}"#,
+        r#"{"id":"j"}"#,
+    ]);
+    // Finite numbers 1 2 3 4 100: Q1 = 2, Q3 = 4, IQR = 2; upper 4 + 2.5 × 2 = 9, lower −3.
+    let rows = run(
+        &f,
+        "sort @timestamp asc | outlier uselower=true x | display id, x",
+    );
+    assert_eq!(
+        lines(&rows),
+        [
+            "id=a x=1",
+            "id=b x=2",
+            "id=c x=3",
+            "id=d x=4",
+            "id=e x=9",
+            "id=f x=NaN",
+            "id=g x=inf",
+            "id=h x=-inf",
+            "id=i x=n/a",
+            "id=j",
+        ]
+    );
+    let rows = run(
+        &f,
+        "sort @timestamp asc | outlier action=remove uselower=true x | display id",
+    );
+    assert_eq!(
+        column(&rows, "id"),
+        ["a", "b", "c", "d", "f", "g", "h", "i", "j"]
+    );
+}
+
+#[test]
+fn outlier_keeps_the_rows_order_through_ties_it_makes() {
+    // x = 1..=20 and 101..=110 (n = 30): Q1 = rank 7.25 = 8.25, Q3 = rank 21.75 = 102.75;
+    // with param=0.01 the upper bound is 103.695, so 104..=110 all become that one value.
+    let messages: Vec<String> = (1..=20)
+        .chain(101..=110)
+        .map(|x| format!(r#"{{"id":"n{x}","x":{x}}}"#))
+        .collect();
+    let refs: Vec<&str> = messages.iter().map(String::as_str).collect();
+    let f = fixture(&refs);
+    let rows = run(
+        &f,
+        "sort x desc | outlier param=0.01 x | display id, x | limit 9",
+    );
+    assert_eq!(
+        column(&rows, "id"),
+        [
+            "n110", "n109", "n108", "n107", "n106", "n105", "n104", "n103", "n102"
+        ]
+    );
+    let clamped = column(&rows, "x");
+    assert!(
+        clamped[..7].iter().all(|v| v.starts_with("103.69")),
+        "{clamped:?}"
+    );
+    assert_eq!(clamped[7..], ["103", "102"]);
+}

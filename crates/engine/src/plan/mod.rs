@@ -13,6 +13,7 @@ mod join;
 mod json;
 mod limit;
 mod lookup;
+mod outlier;
 mod parse;
 mod sequence;
 mod sort;
@@ -330,6 +331,7 @@ pub(crate) fn plan_rows(
             CommandKind::AddTotals { options, fields } => {
                 sequence::addtotals(&mut state, options, fields)?
             }
+            CommandKind::Outlier { options, fields } => outlier::plan(&mut state, options, fields)?,
             CommandKind::Lookup {
                 table,
                 matches,
