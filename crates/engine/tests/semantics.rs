@@ -929,3 +929,47 @@ fn offset_shows_the_range_one_offset_earlier_in_its_bins() {
     );
     assert_eq!(run_in(&f, "stats rate(x, 1s) as r", 0, 5), ["r=4.2"]);
 }
+
+/// Events of one millisecond (a syslog second, a batch of Lambda lines) come back in their
+/// order of arrival under `sort @timestamp asc`, and in exactly the reverse order newest
+/// first and under `sort @timestamp desc` (spec §3.5: descending is the exact reverse).
+#[test]
+fn events_of_the_same_millisecond_keep_their_arrival_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.create_group("g", 0).unwrap();
+    store.create_stream("g", "s", 0).unwrap();
+    let messages: Vec<String> = (0..40).map(|i| format!("m{i:02}")).collect();
+    let events: Vec<Event> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Event {
+            // Two distinct times, 20 events each, arriving in message order.
+            timestamp: 1_793_491_200_000 + (i as i64 / 20) * 1000,
+            ingestion_time: 1_793_491_300_000,
+            message: m.clone(),
+        })
+        .collect();
+    store.append("g", "s", &events).unwrap();
+    store.seal("g").unwrap();
+    let f = Fixture { _dir: dir, store };
+    let asc = column(&run(&f, "sort @timestamp asc"), "@message");
+    assert_eq!(asc, messages);
+    let mut reversed = messages.clone();
+    reversed.reverse();
+    assert_eq!(
+        column(&run(&f, "sort @timestamp desc"), "@message"),
+        reversed
+    );
+    assert_eq!(column(&run(&f, "fields @message"), "@message"), reversed);
+    assert_eq!(
+        column(
+            &run(
+                &f,
+                "filter @message like 'm1' | sort @timestamp asc | limit 3"
+            ),
+            "@message"
+        ),
+        ["m10", "m11", "m12"]
+    );
+}
