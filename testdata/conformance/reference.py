@@ -412,6 +412,19 @@ def _():
     return [{"writes": str(sum(1 for e in ev_trail() if e.get("readOnly") in (False, 0, "false")))}]
 
 
+@case("trail", 'filter readOnly = 1 or readOnly = "true" | stats count(*) as reads')
+def _():
+    # JSON true, whichever way the field is stored (this file also has readOnly as text).
+    return [{"reads": str(sum(1 for e in ev_trail() if e.get("readOnly") in (True, "true")))}]
+
+
+@case("trail", 'stats sum(readOnly) as reads, count(readOnly) as flagged, count(*) as events')
+def _():
+    ev = ev_trail()
+    return [{"reads": str(sum(1 for e in ev if e.get("readOnly") is True)),
+             "flagged": str(sum(1 for e in ev if "readOnly" in e)), "events": str(len(ev))}]
+
+
 @case("trail", 'fields coalesce(userIdentity.userName, userIdentity.sessionContext.sessionIssuer.userName, userIdentity.invokedBy, "unknown") as who '
       '| stats count(*) as n by who | sort n desc, who asc | limit 10')
 def _():

@@ -2,14 +2,17 @@
 //!
 //! Insights never raises a type error at run time: a string compared with a number compares
 //! what parses as a number (`"500" >= 400` holds, `"abc" >= 400` is false), booleans act as 1/0
-//! in arithmetic, and a comparison with a missing field is false (`!=`, `not like` and `not in`
+//! in arithmetic and comparisons with numbers (a JSON `true`/`false` too, also where its field
+//! is stored as text, so `readOnly = "true"`, `readOnly = 1` and a bare `filter readOnly` agree), and a comparison with a missing field is false (`!=`, `not like` and `not in`
 //! included; only a prefix `not` turns it true). Each rule lives in one helper
 //! here so that every command gets the same semantics.
 
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::{Column, DFSchema, ScalarValue};
 use datafusion::functions::expr_fn as f;
-use datafusion::logical_expr::{Expr, ExprSchemable, Operator, binary_expr, cast, lit, try_cast};
+use datafusion::logical_expr::{
+    Expr, ExprSchemable, Operator, binary_expr, cast, lit, try_cast, when,
+};
 use loupe_lang::Diagnostic;
 use loupe_lang::ast::{self, BinaryOp, ExprKind, Literal, UnaryOp};
 
@@ -266,8 +269,18 @@ impl ExprPlanner<'_> {
             Kind::Bool => planned,
             Kind::Number => planned.not_eq(lit(0)),
             Kind::Time => planned.is_not_null(),
-            // A bare text field is true when present and not empty.
-            Kind::Text | Kind::Null => planned.clone().is_not_null().and(planned.not_eq(lit(""))),
+            // A bare text field is true when present, not empty, not `false` and not a number
+            // equal to 0 (spec §1.6's recommendation): a JSON `false` that sits in a text
+            // column (its field also holds text in other events) stays false.
+            Kind::Text | Kind::Null => {
+                let zero = self.number(planned.clone())?.eq(lit(0.0));
+                planned
+                    .clone()
+                    .is_not_null()
+                    .and(planned.clone().not_eq(lit("")))
+                    .and(planned.not_eq(lit("false")))
+                    .and(zero.is_not_true())
+            }
         })
     }
 
@@ -351,7 +364,12 @@ impl ExprPlanner<'_> {
             Kind::Number => cast(e, DataType::Float64),
             Kind::Bool => cast(cast(e, DataType::Int64), DataType::Float64),
             Kind::Time => cast(cast(e, DataType::Int64), DataType::Float64),
-            Kind::Text | Kind::Null => try_cast(e, DataType::Float64),
+            // A JSON `true`/`false` is a boolean wherever it is stored: a field that holds
+            // text in other events reads it as text, and it still counts as 1/0, as it would
+            // in a boolean column (`filter readOnly = 1`, `sum(readOnly)`).
+            Kind::Text | Kind::Null => when(e.clone().eq(lit("true")), lit(1.0))
+                .when(e.clone().eq(lit("false")), lit(0.0))
+                .otherwise(try_cast(e, DataType::Float64))?,
         })
     }
 

@@ -973,3 +973,45 @@ fn events_of_the_same_millisecond_keep_their_arrival_order() {
         ["m10", "m11", "m12"]
     );
 }
+
+/// A JSON boolean stays a boolean when its field also holds text in other events (so the
+/// store reads the field as text): it compares with 1/0 and `"true"`, sums as 1/0, and as a
+/// bare condition `false` is false, as in a field that only ever held booleans.
+#[test]
+fn json_booleans_beside_text_stay_booleans() {
+    let mixed = fixture(&[
+        r#"{"ro":true,"n":1}"#,
+        r#"{"ro":false,"n":2}"#,
+        r#"{"ro":"n/a","n":3}"#,
+        r#"{"ro":"0","n":4}"#,
+        r#"{"n":5}"#,
+    ]);
+    let pure = fixture(&[
+        r#"{"ro":true,"n":1}"#,
+        r#"{"ro":false,"n":2}"#,
+        r#"{"n":5}"#,
+    ]);
+    for f in [&mixed, &pure] {
+        let n = |q: &str| column(&run(f, &format!("{q} | sort n asc | display n")), "n");
+        assert_eq!(n("filter ro = 1"), ["1"]);
+        assert_eq!(n("filter ro = true"), ["1"]);
+        assert_eq!(n("filter ro = \"true\""), ["1"]);
+        assert_eq!(n("filter ro = 0 and ispresent(ro)").first().unwrap(), "2");
+        assert_eq!(
+            column(&run(f, "stats sum(ro) as s"), "s"),
+            ["1"],
+            "sum over {:?}",
+            n("fields n")
+        );
+    }
+    // As a bare condition, text that is a zero is false; other text ("n/a") is true.
+    assert_eq!(column(&run(&pure, "filter ro | display n"), "n"), ["1"]);
+    assert_eq!(
+        column(&run(&mixed, "filter ro | sort n asc | display n"), "n"),
+        ["1", "3"]
+    );
+    assert_eq!(
+        column(&run(&mixed, "filter not ro | sort n asc | display n"), "n"),
+        ["2", "4", "5"]
+    );
+}
