@@ -508,6 +508,13 @@ def _():
     return [{"avgLen": num(avg(ls)), "maxLen": str(max(ls)), "minLen": str(min(ls)), "total": str(sum(ls))}]
 
 
+@case("apache", 'fields strlen(@message) as len | stats avg(len)/1024, max(len), pct(len,90)')
+def _():
+    # Unaliased columns are named by their expression as written (spec §1.7).
+    ls = [len(e["msg"]) for e in ev_apache()]
+    return [{"avg(len)/1024": num(avg(ls) / 1024), "max(len)": str(max(ls)), "pct(len,90)": num(pct(ls, 90))}]
+
+
 @case("apache", 'filter @message like /Googlebot/ | stats count(*) as hits, earliest(@timestamp) as first, latest(@timestamp) as last')
 def _():
     es = [e for e in ev_apache() if "Googlebot" in e["msg"]]

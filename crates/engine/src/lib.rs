@@ -64,6 +64,9 @@ pub struct QueryRequest {
     pub progress: Option<Arc<scan::ScanCounters>>,
     /// The lookup tables `lookup` and `cidrlookup` may name, by name.
     pub lookups: LookupTables,
+    /// The query text the AST was parsed from: an unaliased computed column is then named by
+    /// its expression as written (see [`written_names`]); without it, by its canonical text.
+    pub source: Option<Arc<str>>,
 }
 
 /// What a query costs, as GetQueryResults reports it.
@@ -161,15 +164,56 @@ async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result
 
     let ctx = session(request.memory_limit)?;
     let physical = ctx.state().create_physical_plan(&planned.plan).await?;
+    let written = request
+        .source
+        .as_deref()
+        .map(|src| written_names(query, src))
+        .unwrap_or_default();
+    let rename = |names: Vec<String>| -> Vec<String> {
+        names
+            .into_iter()
+            .map(|n| written.get(&n).cloned().unwrap_or(n))
+            .collect()
+    };
     Ok(Prepared {
         ctx,
         physical,
-        output: planned.output,
-        shown: planned.shown,
+        output: rename(planned.output),
+        shown: rename(planned.shown),
         counters,
         summary,
         outer_scan,
     })
+}
+
+/// The names AWS shows for unaliased computed columns, by the canonical text Loupe plans them
+/// under: the expression exactly as the query wrote it, trimmed (`abs(f3-f4)`,
+/// `pct(latency,95)`, `sum(bytes)/1024`; spec §1.7). Planning keeps the canonical text, so a
+/// later command may refer to the column however it spaces it (`sort count( * ) desc`). The
+/// first command defining a name decides it.
+fn written_names(query: &Query, source: &str) -> std::collections::HashMap<String, String> {
+    use loupe_lang::ast::{CommandKind, ExprKind, Projection};
+    let mut names = std::collections::HashMap::new();
+    let projections = query.commands.iter().flat_map(|c| match &c.kind {
+        CommandKind::Fields(items) | CommandKind::Display(items) => items.iter().collect(),
+        CommandKind::Stats { aggregates, by, .. } => by.iter().chain(aggregates).collect(),
+        _ => Vec::<&Projection>::new(),
+    });
+    for p in projections {
+        if p.alias.is_some() || matches!(p.expr.kind, ExprKind::Field(_)) {
+            continue;
+        }
+        let span = p.expr.span;
+        let Some(written) = source.get(span.start as usize..span.end as usize) else {
+            continue;
+        };
+        let canonical = p.expr.to_string();
+        let written = written.trim();
+        if !written.is_empty() && written != canonical {
+            names.entry(canonical).or_insert_with(|| written.to_owned());
+        }
+    }
+    names
 }
 
 /// Plans the nested queries of `join`, `appendcols` and `in ( subquery )` over their own store
