@@ -39,6 +39,9 @@ pub(crate) struct ExprPlanner<'a> {
     /// The boolean columns answering the `in ( subquery )` tests already joined into the plan,
     /// by the subquery's span (see `plan::subquery`).
     pub marks: &'a [(loupe_lang::Span, String)],
+    /// The columns the query computed (the others are read from events), so that a boolean
+    /// read from an event reads as it is written (`true`) and a computed one as `1`.
+    pub computed: &'a [String],
 }
 
 /// How a value behaves in Insights' lenient typing.
@@ -395,7 +398,12 @@ impl ExprPlanner<'_> {
             {
                 crate::functions::string::number_text(e)
             }
-            Kind::Bool => cast(cast(e, DataType::Int64), DataType::Utf8),
+            // A JSON `true` read from an event is the text `true` (spec §2.4: shown as
+            // written, so `like "tru"` finds it); a computed boolean is `1`.
+            Kind::Bool => match &e {
+                Expr::Column(c) if !self.computed.contains(&c.name) => cast(e, DataType::Utf8),
+                _ => cast(cast(e, DataType::Int64), DataType::Utf8),
+            },
             Kind::Time => f::to_char(cast(e, TIMESTAMP_MS), lit("%Y-%m-%d %H:%M:%S%.3f")),
             _ => cast(e, DataType::Utf8),
         })

@@ -94,6 +94,7 @@ impl PlanState {
             schema: self.builder.schema(),
             ctx: &self.ctx,
             marks: &self.marks,
+            computed: &self.computed,
         }
     }
 
