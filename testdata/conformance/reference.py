@@ -778,6 +778,217 @@ def _():
     return [{"bin(1h)": ts(k), "served": num(sv), "samples": str(n)} for k, sv, n in rows_[:3]]
 
 
+# ---- more command and function families over the same files ----
+
+@case("ssh", 'parse @message /sshd\\[(?<pid>\\d+)\\]: (?<text>.*)/ | filter ispresent(pid) | sort @timestamp asc '
+      '| display pid, text | dedup pid | limit 5')
+def _():
+    seen, out = set(), []
+    for e in sorted(ev_ssh(), key=lambda e: e["ts"]):  # stable: arrival order within a second
+        m = re.search(r"sshd\[(\d+)\]: (.*)", e["msg"])
+        if m and m.group(1) not in seen:
+            seen.add(m.group(1))
+            out.append({"pid": m.group(1), "text": m.group(2)})
+    return out[:5]
+
+
+@case("ssh", '# failed logins per user, then how many users share each count\n'
+      'filter @message like "Failed password" | parse @message /for (invalid user )?(?<user>\\S+) from/\n'
+      '| stats count(*) as failures by user | stats count(*) as users by failures | sort failures desc | limit 5')
+def _():
+    c = Counter()
+    for e in ev_ssh():
+        if "Failed password" in e["msg"]:
+            m = re.search(r"for (invalid user )?(\S+) from", e["msg"])
+            if m:
+                c[m.group(2)] += 1
+    d = Counter(c.values())
+    return [{"failures": str(k), "users": str(v)} for k, v in sorted(d.items(), key=lambda kv: -kv[0])[:5]]
+
+
+@case("ssh", 'filter @message like /Received disconnect/ | parse @message "Received disconnect from *: *: *" as ip, code, reason '
+      '| stats count_distinct(ip) as ips, count(*) as n by code | sort n desc, code asc')
+def _():
+    g = defaultdict(list)
+    for e in ev_ssh():
+        if "Received disconnect" in e["msg"]:
+            m = re.search(r"Received disconnect from (.*?): (.*?): (.*)", e["msg"], re.S)
+            if m:
+                g[m.group(2)].append(m.group(1))
+            else:
+                g[None].append(None)
+    return [row(code=k, ips=str(len({x for x in v if x is not None})), n=str(len(v)))
+            for k, v in sorted(g.items(), key=lambda kv: (-len(kv[1]), natural_null(kv[0])))]
+
+
+@case("ssh", 'fields tolower(substr(@message, 16, 5)) as host, strlen(@message) as len, replace(@message, "sshd", "SSHD") as m '
+      '| filter m like "SSHD[" | stats count(*) as n, max(len) as longest by host')
+def _():
+    es = [e for e in ev_ssh() if "SSHD[" in e["msg"].replace("sshd", "SSHD")]
+    g = defaultdict(list)
+    for e in es:
+        g[e["msg"][16:21].lower()].append(len(e["msg"]))
+    return [{"host": k, "n": str(len(v)), "longest": str(max(v))} for k, v in sorted(g.items())]
+
+
+@case("ssh", 'filter @message like "Failed password" | parse @message /port (?<port>\\d+)/ '
+      '| stats min(port) as lo, max(port) as hi, avg(port) as mean, variance(port) as var, sortsFirst(port) as first, sortsLast(port) as last')
+def _():
+    xs = []
+    for e in ev_ssh():
+        if "Failed password" in e["msg"]:
+            m = re.search(r"port (\d+)", e["msg"])
+            if m:
+                xs.append(int(m.group(1)))
+    mu = avg(xs)
+    return [{"lo": str(min(xs)), "hi": str(max(xs)), "mean": num(mu), "var": num(sum((x - mu) ** 2 for x in xs) / len(xs)),
+             "first": str(min(xs)), "last": str(max(xs))}]
+
+
+@case("ssh", 'fields datefloor(@timestamp, 15m) as q, dateceil(@timestamp, 15m) as qc, formatDate(@timestamp, "%H:%M") as hm '
+      '| stats count(*) as n by q, qc | sort n desc, q asc | limit 3')
+def _():
+    c = Counter()
+    for e in ev_ssh():
+        f = bin_ms(e["ts"], 900_000)
+        cl = f if f == e["ts"] else f + 900_000
+        c[(f, cl)] += 1
+    return [{"q": ts(k[0]), "qc": ts(k[1]), "n": str(v)} for k, v in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:3]]
+
+
+@case("zk", 'filter @message like "Notification time out" | fields @timestamp, toMillis(@timestamp) as ms, fromMillis(toMillis(@timestamp) - 1000) as before '
+      '| sort @timestamp asc | limit 3')
+def _():
+    es = sorted((e for e in ev_zk() if "Notification time out" in e["msg"]), key=lambda e: e["ts"])[:3]
+    return [{"@timestamp": ts(e["ts"]), "ms": str(e["ts"]), "before": ts(e["ts"] - 1000)} for e in es]
+
+
+@case("zk", 'parse @message /- (?<level>[A-Z]+)\\s+\\[(?<thread>[^\\]]*)\\] - (?<text>.*)/ '
+      '| filter level not in ["INFO", "DEBUG"] and text not like /Interrupted/ | stats count(*) as n by level')
+def _():
+    c = Counter()
+    for e in ev_zk():
+        m = re.search(r"- ([A-Z]+)\s+\[([^\]]*)\] - (.*)", e["msg"])
+        if m and m.group(1) not in ("INFO", "DEBUG") and not re.search("Interrupted", m.group(3)):
+            c[m.group(1)] += 1
+    return [{"level": k, "n": str(v)} for k, v in sorted(c.items())]
+
+
+@case("zk", 'fields coalesce(nosuchfield, "none") as c, isblank(nosuchfield) as b, isempty("") as e, ispresent(@message) as p '
+      '| stats count(*) as n by c, b, e, p')
+def _():
+    return [{"c": "none", "b": "1", "e": "1", "p": "1", "n": str(len(ev_zk()))}]
+
+
+@case("zk", 'filter @message =~ /(?i)connection (broken|request)/ | stats count(*) as n by strcontains(@message, "broken") as broken')
+def _():
+    c = Counter()
+    for e in ev_zk():
+        if re.search(r"(?i)connection (broken|request)", e["msg"]):
+            c["1" if "broken" in e["msg"] else "0"] += 1
+    return [{"broken": k, "n": str(v)} for k, v in sorted(c.items())]
+
+
+@case("kafka", 'parse @message "[*] * [*]: *" as time, level, component, text | filter level = "INFO" '
+      '| stats earliest(text) as firstText, latest(@timestamp) as lastAt, count(*) as n')
+def _():
+    es = []
+    for e in ev_kafka():
+        m = re.search(r"\[(.*?)\] (.*?) \[(.*?)\]: (.*)", e["msg"], re.S)
+        if m and m.group(2) == "INFO":
+            es.append((e["ts"], m.group(4)))
+    first = min(es, key=lambda x: x[0])  # min keeps the first of equal times
+    return [{"firstText": first[1], "lastAt": ts(max(t for t, _ in es)), "n": str(len(es))}]
+
+
+@case("kafka", 'fields @timestamp, @message | filter @message like "leader imbalance" | parse @message /broker (?<broker>\\d+) is (?<ratio>[0-9.]+)/ '
+      '| stats count(*) as checks, max(ratio) as worst by broker | display broker, checks, worst')
+def _():
+    g = defaultdict(list)
+    for e in ev_kafka():
+        if "leader imbalance" in e["msg"]:
+            m = re.search(r"broker (\d+) is ([0-9.]+)", e["msg"])
+            if m:
+                g[m.group(1)].append(m.group(2))
+            else:
+                g[None].append(None)
+    # max of captured text that reads as numbers: the largest by value, shown as written.
+    return [row(broker=k, checks=str(len(v)), worst=max((x for x in v if x is not None), key=float, default=None))
+            for k, v in sorted(g.items(), key=lambda kv: natural_null(kv[0]))]
+
+
+@case("trail", 'filter eventSource = "iam.amazonaws.com" | fields eventName, userIdentity.type as who '
+      '| stats count(*) as n by eventName, who | sort n desc, eventName asc, who asc | limit 10')
+def _():
+    c = Counter((e.get("eventName"), e.get("userIdentity.type")) for e in ev_trail() if e.get("eventSource") == "iam.amazonaws.com")
+    return [row(eventName=k[0], who=k[1], n=str(v)) for k, v in sorted(c.items(), key=lambda kv: (-kv[1], natural_null(kv[0][0]), natural_null(kv[0][1])))[:10]]
+
+
+@case("trail", 'filter ispresent(userIdentity.arn) | parse userIdentity.arn "arn:aws:*::*:*" as service, account, principal '
+      '| stats count(*) as n by service | sort n desc, service asc')
+def _():
+    c = Counter()
+    for e in ev_trail():
+        if "userIdentity.arn" in e:
+            m = re.search(r"arn:aws:(.*?)::(.*?):(.*)", e["userIdentity.arn"], re.S)
+            c[m.group(1) if m else None] += 1
+    return [row(service=k, n=str(v)) for k, v in sorted(c.items(), key=lambda kv: (-kv[1], natural_null(kv[0])))]
+
+
+@case("trail", 'filter eventName like /^Delete/ or eventName like /^Put/ | stats count(*) as n by eventSource | sort n desc, eventSource asc | limit 5')
+def _():
+    c = Counter(e["eventSource"] for e in ev_trail() if re.search("^Delete", e.get("eventName", "")) or re.search("^Put", e.get("eventName", "")))
+    return [{"eventSource": k, "n": str(v)} for k, v in sorted(c.items(), key=lambda kv: (-kv[1], natural(kv[0])))[:5]]
+
+
+@case("trail", 'filter isIpInSubnet(sourceIPAddress, "10.0.0.0/8") or isIpInSubnet(sourceIPAddress, "192.168.0.0/16") or isIpInSubnet(sourceIPAddress, "172.16.0.0/12") '
+      '| stats count(*) as privateCalls')
+def _():
+    import ipaddress
+    nets = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "192.168.0.0/16", "172.16.0.0/12")]
+    n = 0
+    for e in ev_trail():
+        try:
+            ip = ipaddress.ip_address(e.get("sourceIPAddress", ""))
+        except ValueError:
+            continue
+        n += any(ip.version == 4 and ip in net for net in nets)
+    return [{"privateCalls": str(n)}]
+
+
+@case("apache", 'parse @message /^(?<ip>\\S+) \\S+ \\S+ \\[[^\\]]+\\] "(?<verb>\\S+) (?<path>\\S+)[^"]*" (?<status>\\d{3}) (?<size>\\S+)/ '
+      '| filter status = 404 | stats count(*) as misses by path | sort misses desc, path asc | limit 5')
+def _():
+    c = Counter(e["path"] for e in apache_parsed() if e["status"] == "404")
+    return [{"path": k, "misses": str(v)} for k, v in sorted(c.items(), key=lambda kv: (-kv[1], natural(kv[0])))[:5]]
+
+
+@case("apache", 'parse @message /^(?<ip>\\S+) / | stats count(*) as requests by ip | sort requests desc | limit 3 | display ip')
+def _():
+    c = Counter(e["msg"].split(" ")[0] for e in ev_apache())
+    top = sorted(c.items(), key=lambda kv: (-kv[1], natural(kv[0])))
+    return [{"ip": k} for k, _ in top[:3]]
+
+
+@case("apache", 'stats count(*) as hits by bin(1d) as day, strcontains(@message, "Googlebot") as google | sort day asc, google asc')
+def _():
+    c = Counter((bin_ms(e["ts"], 86_400_000), "1" if "Googlebot" in e["msg"] else "0") for e in ev_apache())
+    return [{"day": ts(k[0]), "google": k[1], "hits": str(v)} for k, v in sorted(c.items())]
+
+
+@case("lambda", 'fields @timestamp, @message, @logStream, @log | filter @message like "END RequestId" | display @logStream, @log')
+def _():
+    doc = json.loads(read_text(GROUPS["lambda"]))
+    return [{"@logStream": doc["logStream"], "@log": "000000000000:lambda"} for e in ev_lambda() if "END RequestId" in e["msg"]]
+
+
+@case("nginx", 'fields `server_zones.trac.nginx.org.requests` - `server_zones.trac.nginx.org.responses.total` as pending '
+      '| stats min(pending) as lo, max(pending) as hi, pct(pending, 50) as median')
+def _():
+    xs = [e["server_zones.trac.nginx.org.requests"] - e["server_zones.trac.nginx.org.responses.total"] for e in ev_nginx()]
+    return [{"lo": num(min(xs)), "hi": num(max(xs)), "median": num(pct(xs, 50))}]
+
+
 def main():
     for group, path in GROUPS.items():
         args = ["--year", str(SYSLOG_YEAR)] if group == "ssh" else []
