@@ -205,7 +205,9 @@ def case(group, query, ordered=True):
 
 
 def avg(xs):
-    return sum(xs) / len(xs) if xs else None
+    """The correctly rounded sum over the count (Loupe sums exactly: its `sum`/`avg` do not
+    depend on the order of rows)."""
+    return math.fsum(xs) / len(xs) if xs else None
 
 
 def pct(xs, p):

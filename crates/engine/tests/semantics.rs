@@ -1015,3 +1015,28 @@ fn json_booleans_beside_text_stay_booleans() {
         ["2", "4", "5"]
     );
 }
+
+/// `sum` and `avg` add exactly and round once: a thousand `0.1` sum to `100` (a float sum
+/// gives 99.9999999999986), whatever the order or partitioning of the rows. The expected
+/// values are Python's `math.fsum` of the same floats.
+#[test]
+fn sums_and_averages_are_correctly_rounded() {
+    let messages: Vec<String> = (0..1000)
+        .map(|i| format!("{{\"v\":0.1,\"g\":\"g{}\"}}", i % 3))
+        .collect();
+    let messages: Vec<&str> = messages.iter().map(String::as_str).collect();
+    let f = fixture(&messages);
+    assert_eq!(
+        run(&f, "stats sum(v) as s, avg(v) as a, sum(v * 3) as t"),
+        vec![vec![
+            ("s".to_owned(), "100".to_owned()),
+            ("a".to_owned(), "0.1".to_owned()),
+            ("t".to_owned(), "300.00000000000006".to_owned()),
+        ]]
+    );
+    // 334 + 333 + 333 tenths.
+    assert_eq!(
+        column(&run(&f, "stats sum(v) as s by g | sort g asc"), "s"),
+        ["33.4", "33.300000000000004", "33.300000000000004"]
+    );
+}
