@@ -93,8 +93,14 @@ pub const TABLE_NAME: &str = "events";
 /// A DataFusion session configured for Insights queries, with an optional memory limit past
 /// which sorts and aggregations spill to disk.
 pub fn session(memory_limit: Option<usize>) -> Result<SessionContext> {
+    // No round-robin repartitioning: DataFusion would spread the sorted result over several
+    // partitions to run the last projection (the late `@message` fetch) in parallel, and
+    // collecting those partitions interleaves their batches as they finish, so a result over
+    // more than one batch (8,192 rows) came back out of order. The scan already feeds every
+    // partition, so nothing else loses parallelism.
     let config = SessionConfig::new()
         .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .with_round_robin_repartition(false)
         .with_information_schema(false);
     let mut runtime = RuntimeEnvBuilder::new();
     if let Some(limit) = memory_limit {

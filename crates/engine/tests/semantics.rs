@@ -1040,3 +1040,60 @@ fn sums_and_averages_are_correctly_rounded() {
         ["33.4", "33.300000000000004", "33.300000000000004"]
     );
 }
+
+/// A result longer than one batch (8,192 rows) comes back in its order: DataFusion's
+/// round-robin repartitioning of the last projection once interleaved the sorted batches.
+#[test]
+fn results_over_several_batches_keep_their_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.create_group("g", 0).unwrap();
+    store.create_stream("g", "s", 0).unwrap();
+    let events: Vec<Event> = (0..10_000)
+        .map(|i| Event {
+            timestamp: 1_793_491_200_000 + i * 1000,
+            ingestion_time: 1_793_491_300_000,
+            message: format!("m{i:05}"),
+        })
+        .collect();
+    store.append("g", "s", &events).unwrap();
+    store.seal("g").unwrap();
+    // Partitions finish in any order only on a runtime with several threads, as the CLI's.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .build()
+        .unwrap();
+    let messages = |q: &str| -> Vec<String> {
+        let query = loupe_lang::parse(q).unwrap();
+        let request = QueryRequest {
+            groups: vec!["g".into()],
+            now_ms: NOW_MS,
+            ..Default::default()
+        };
+        let out = runtime
+            .block_on(run_query(&store, &query, &request))
+            .unwrap();
+        out.rows
+            .iter()
+            .filter_map(|r| r.iter().find(|c| c.field == "@message"))
+            .map(|c| c.value.clone())
+            .collect()
+    };
+    let ascending: Vec<String> = (0..10_000).map(|i| format!("m{i:05}")).collect();
+    let mut descending = ascending.clone();
+    descending.reverse();
+    let check = |q: &str, want: &[String]| {
+        let got = messages(q);
+        let first_difference = got.iter().zip(want).position(|(a, b)| a != b);
+        assert!(
+            got.len() == want.len() && first_difference.is_none(),
+            "{q}: {} rows, first out of place at {first_difference:?}",
+            got.len()
+        );
+    };
+    for _ in 0..5 {
+        check("sort @timestamp asc", &ascending);
+        check("fields @message", &descending);
+        check("sort @timestamp desc | limit 10000", &descending);
+    }
+}
