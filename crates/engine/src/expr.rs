@@ -3,9 +3,10 @@
 //! Insights never raises a type error at run time: a string compared with a number compares
 //! what parses as a number (`"500" >= 400` holds, `"abc" >= 400` is false), booleans act as 1/0
 //! in arithmetic and comparisons with numbers (a JSON `true`/`false` too, also where its field
-//! is stored as text, so `readOnly = "true"`, `readOnly = 1` and a bare `filter readOnly` agree), and a comparison with a missing field is false (`!=`, `not like` and `not in`
-//! included; only a prefix `not` turns it true). Each rule lives in one helper
-//! here so that every command gets the same semantics.
+//! is stored as text, so `readOnly = "true"`, `readOnly = 1` and a bare `filter readOnly`
+//! agree), and a comparison with a missing field is false (`!=`, `not like` and `not in`
+//! included; only a prefix `not` turns it true). Each rule lives in one helper here so that
+//! every command gets the same semantics.
 
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::{Column, DFSchema, ScalarValue};

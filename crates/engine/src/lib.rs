@@ -351,11 +351,12 @@ fn matched_rows(plan: &dyn ExecutionPlan, outer: &Arc<loupe_store::ScanPlan>, sc
     if !path(plan, outer, &mut operators) {
         return scanned;
     }
-    // The deepest aggregation on the path: what flows into it from below matched.
+    // The deepest aggregation on the path: what flows into it from below matched (from the
+    // first operator below that counts its rows; a `CooperativeExec` does not).
     if let Some(at) = operators.iter().rposition(|p| p.name() == "AggregateExec") {
-        return operators
-            .get(at + 1)
-            .and_then(|below| rows(*below))
+        return operators[at + 1..]
+            .iter()
+            .find_map(|below| rows(*below))
             .unwrap_or(scanned);
     }
     operators
