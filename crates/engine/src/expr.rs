@@ -2,14 +2,18 @@
 //!
 //! Insights never raises a type error at run time: a string compared with a number compares
 //! what parses as a number (`"500" >= 400` holds, `"abc" >= 400` is false), booleans act as 1/0
-//! in arithmetic, and a comparison with a missing field is false (`!=`, `not like` and `not in`
-//! included; only a prefix `not` turns it true). Each rule lives in one helper
-//! here so that every command gets the same semantics.
+//! in arithmetic and comparisons with numbers (a JSON `true`/`false` too, also where its field
+//! is stored as text, so `readOnly = "true"`, `readOnly = 1` and a bare `filter readOnly`
+//! agree), and a comparison with a missing field is false (`!=`, `not like` and `not in`
+//! included; only a prefix `not` turns it true). Each rule lives in one helper here so that
+//! every command gets the same semantics.
 
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::{Column, DFSchema, ScalarValue};
 use datafusion::functions::expr_fn as f;
-use datafusion::logical_expr::{Expr, ExprSchemable, Operator, binary_expr, cast, lit, try_cast};
+use datafusion::logical_expr::{
+    Expr, ExprSchemable, Operator, binary_expr, cast, lit, try_cast, when,
+};
 use loupe_lang::Diagnostic;
 use loupe_lang::ast::{self, BinaryOp, ExprKind, Literal, UnaryOp};
 
@@ -36,6 +40,9 @@ pub(crate) struct ExprPlanner<'a> {
     /// The boolean columns answering the `in ( subquery )` tests already joined into the plan,
     /// by the subquery's span (see `plan::subquery`).
     pub marks: &'a [(loupe_lang::Span, String)],
+    /// The columns the query computed (the others are read from events), so that a boolean
+    /// read from an event reads as it is written (`true`) and a computed one as `1`.
+    pub computed: &'a [String],
 }
 
 /// How a value behaves in Insights' lenient typing.
@@ -266,8 +273,18 @@ impl ExprPlanner<'_> {
             Kind::Bool => planned,
             Kind::Number => planned.not_eq(lit(0)),
             Kind::Time => planned.is_not_null(),
-            // A bare text field is true when present and not empty.
-            Kind::Text | Kind::Null => planned.clone().is_not_null().and(planned.not_eq(lit(""))),
+            // A bare text field is true when present, not empty, not `false` and not a number
+            // equal to 0 (spec §1.6's recommendation): a JSON `false` that sits in a text
+            // column (its field also holds text in other events) stays false.
+            Kind::Text | Kind::Null => {
+                let zero = self.number(planned.clone())?.eq(lit(0.0));
+                planned
+                    .clone()
+                    .is_not_null()
+                    .and(planned.clone().not_eq(lit("")))
+                    .and(planned.not_eq(lit("false")))
+                    .and(zero.is_not_true())
+            }
         })
     }
 
@@ -351,7 +368,12 @@ impl ExprPlanner<'_> {
             Kind::Number => cast(e, DataType::Float64),
             Kind::Bool => cast(cast(e, DataType::Int64), DataType::Float64),
             Kind::Time => cast(cast(e, DataType::Int64), DataType::Float64),
-            Kind::Text | Kind::Null => try_cast(e, DataType::Float64),
+            // A JSON `true`/`false` is a boolean wherever it is stored: a field that holds
+            // text in other events reads it as text, and it still counts as 1/0, as it would
+            // in a boolean column (`filter readOnly = 1`, `sum(readOnly)`).
+            Kind::Text | Kind::Null => when(e.clone().eq(lit("true")), lit(1.0))
+                .when(e.clone().eq(lit("false")), lit(0.0))
+                .otherwise(try_cast(e, DataType::Float64))?,
         })
     }
 
@@ -377,7 +399,12 @@ impl ExprPlanner<'_> {
             {
                 crate::functions::string::number_text(e)
             }
-            Kind::Bool => cast(cast(e, DataType::Int64), DataType::Utf8),
+            // A JSON `true` read from an event is the text `true` (spec §2.4: shown as
+            // written, so `like "tru"` finds it); a computed boolean is `1`.
+            Kind::Bool => match &e {
+                Expr::Column(c) if !self.computed.contains(&c.name) => cast(e, DataType::Utf8),
+                _ => cast(cast(e, DataType::Int64), DataType::Utf8),
+            },
             Kind::Time => f::to_char(cast(e, TIMESTAMP_MS), lit("%Y-%m-%d %H:%M:%S%.3f")),
             _ => cast(e, DataType::Utf8),
         })

@@ -64,6 +64,9 @@ pub struct QueryRequest {
     pub progress: Option<Arc<scan::ScanCounters>>,
     /// The lookup tables `lookup` and `cidrlookup` may name, by name.
     pub lookups: LookupTables,
+    /// The query text the AST was parsed from: an unaliased computed column is then named by
+    /// its expression as written (see [`written_names`]); without it, by its canonical text.
+    pub source: Option<Arc<str>>,
 }
 
 /// What a query costs, as GetQueryResults reports it.
@@ -90,8 +93,14 @@ pub const TABLE_NAME: &str = "events";
 /// A DataFusion session configured for Insights queries, with an optional memory limit past
 /// which sorts and aggregations spill to disk.
 pub fn session(memory_limit: Option<usize>) -> Result<SessionContext> {
+    // No round-robin repartitioning: DataFusion would spread the sorted result over several
+    // partitions to run the last projection (the late `@message` fetch) in parallel, and
+    // collecting those partitions interleaves their batches as they finish, so a result over
+    // more than one batch (8,192 rows) came back out of order. The scan already feeds every
+    // partition, so nothing else loses parallelism.
     let config = SessionConfig::new()
         .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .with_round_robin_repartition(false)
         .with_information_schema(false);
     let mut runtime = RuntimeEnvBuilder::new();
     if let Some(limit) = memory_limit {
@@ -161,15 +170,56 @@ async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result
 
     let ctx = session(request.memory_limit)?;
     let physical = ctx.state().create_physical_plan(&planned.plan).await?;
+    let written = request
+        .source
+        .as_deref()
+        .map(|src| written_names(query, src))
+        .unwrap_or_default();
+    let rename = |names: Vec<String>| -> Vec<String> {
+        names
+            .into_iter()
+            .map(|n| written.get(&n).cloned().unwrap_or(n))
+            .collect()
+    };
     Ok(Prepared {
         ctx,
         physical,
-        output: planned.output,
-        shown: planned.shown,
+        output: rename(planned.output),
+        shown: rename(planned.shown),
         counters,
         summary,
         outer_scan,
     })
+}
+
+/// The names AWS shows for unaliased computed columns, by the canonical text Loupe plans them
+/// under: the expression exactly as the query wrote it, trimmed (`abs(f3-f4)`,
+/// `pct(latency,95)`, `sum(bytes)/1024`; spec §1.7). Planning keeps the canonical text, so a
+/// later command may refer to the column however it spaces it (`sort count( * ) desc`). The
+/// first command defining a name decides it.
+fn written_names(query: &Query, source: &str) -> std::collections::HashMap<String, String> {
+    use loupe_lang::ast::{CommandKind, ExprKind, Projection};
+    let mut names = std::collections::HashMap::new();
+    let projections = query.commands.iter().flat_map(|c| match &c.kind {
+        CommandKind::Fields(items) | CommandKind::Display(items) => items.iter().collect(),
+        CommandKind::Stats { aggregates, by, .. } => by.iter().chain(aggregates).collect(),
+        _ => Vec::<&Projection>::new(),
+    });
+    for p in projections {
+        if p.alias.is_some() || matches!(p.expr.kind, ExprKind::Field(_)) {
+            continue;
+        }
+        let span = p.expr.span;
+        let Some(written) = source.get(span.start as usize..span.end as usize) else {
+            continue;
+        };
+        let canonical = p.expr.to_string();
+        let written = written.trim();
+        if !written.is_empty() && written != canonical {
+            names.entry(canonical).or_insert_with(|| written.to_owned());
+        }
+    }
+    names
 }
 
 /// Plans the nested queries of `join`, `appendcols` and `in ( subquery )` over their own store
@@ -301,11 +351,12 @@ fn matched_rows(plan: &dyn ExecutionPlan, outer: &Arc<loupe_store::ScanPlan>, sc
     if !path(plan, outer, &mut operators) {
         return scanned;
     }
-    // The deepest aggregation on the path: what flows into it from below matched.
+    // The deepest aggregation on the path: what flows into it from below matched (from the
+    // first operator below that counts its rows; a `CooperativeExec` does not).
     if let Some(at) = operators.iter().rposition(|p| p.name() == "AggregateExec") {
-        return operators
-            .get(at + 1)
-            .and_then(|below| rows(*below))
+        return operators[at + 1..]
+            .iter()
+            .find_map(|below| rows(*below))
             .unwrap_or(scanned);
     }
     // The last filter; or the scan itself when it filters exactly (`@message like "x"`).

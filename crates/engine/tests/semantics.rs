@@ -1001,3 +1001,171 @@ fn outlier_keeps_the_rows_order_through_ties_it_makes() {
     );
     assert_eq!(clamped[7..], ["103", "102"]);
 }
+
+/// Events of one millisecond (a syslog second, a batch of Lambda lines) come back in their
+/// order of arrival under `sort @timestamp asc`, and in exactly the reverse order newest
+/// first and under `sort @timestamp desc` (spec §3.5: descending is the exact reverse).
+#[test]
+fn events_of_the_same_millisecond_keep_their_arrival_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.create_group("g", 0).unwrap();
+    store.create_stream("g", "s", 0).unwrap();
+    let messages: Vec<String> = (0..40).map(|i| format!("m{i:02}")).collect();
+    let events: Vec<Event> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Event {
+            // Two distinct times, 20 events each, arriving in message order.
+            timestamp: 1_793_491_200_000 + (i as i64 / 20) * 1000,
+            ingestion_time: 1_793_491_300_000,
+            message: m.clone(),
+        })
+        .collect();
+    store.append("g", "s", &events).unwrap();
+    store.seal("g").unwrap();
+    let f = Fixture { _dir: dir, store };
+    let asc = column(&run(&f, "sort @timestamp asc"), "@message");
+    assert_eq!(asc, messages);
+    let mut reversed = messages.clone();
+    reversed.reverse();
+    assert_eq!(
+        column(&run(&f, "sort @timestamp desc"), "@message"),
+        reversed
+    );
+    assert_eq!(column(&run(&f, "fields @message"), "@message"), reversed);
+    assert_eq!(
+        column(
+            &run(
+                &f,
+                "filter @message like 'm1' | sort @timestamp asc | limit 3"
+            ),
+            "@message"
+        ),
+        ["m10", "m11", "m12"]
+    );
+}
+
+/// A JSON boolean stays a boolean when its field also holds text in other events (so the
+/// store reads the field as text): it compares with 1/0 and `"true"`, sums as 1/0, and as a
+/// bare condition `false` is false, as in a field that only ever held booleans.
+#[test]
+fn json_booleans_beside_text_stay_booleans() {
+    let mixed = fixture(&[
+        r#"{"ro":true,"n":1}"#,
+        r#"{"ro":false,"n":2}"#,
+        r#"{"ro":"n/a","n":3}"#,
+        r#"{"ro":"0","n":4}"#,
+        r#"{"n":5}"#,
+    ]);
+    let pure = fixture(&[
+        r#"{"ro":true,"n":1}"#,
+        r#"{"ro":false,"n":2}"#,
+        r#"{"n":5}"#,
+    ]);
+    for f in [&mixed, &pure] {
+        let n = |q: &str| column(&run(f, &format!("{q} | sort n asc | display n")), "n");
+        assert_eq!(n("filter ro = 1"), ["1"]);
+        assert_eq!(n("filter ro = true"), ["1"]);
+        assert_eq!(n("filter ro = \"true\""), ["1"]);
+        assert_eq!(n("filter ro = 0 and ispresent(ro)").first().unwrap(), "2");
+        assert_eq!(
+            column(&run(f, "stats sum(ro) as s"), "s"),
+            ["1"],
+            "sum over {:?}",
+            n("fields n")
+        );
+    }
+    // As a bare condition, text that is a zero is false; other text ("n/a") is true.
+    assert_eq!(column(&run(&pure, "filter ro | display n"), "n"), ["1"]);
+    assert_eq!(
+        column(&run(&mixed, "filter ro | sort n asc | display n"), "n"),
+        ["1", "3"]
+    );
+    assert_eq!(
+        column(&run(&mixed, "filter not ro | sort n asc | display n"), "n"),
+        ["2", "4", "5"]
+    );
+}
+
+/// `sum` and `avg` add exactly and round once: a thousand `0.1` sum to `100` (a float sum
+/// gives 99.9999999999986), whatever the order or partitioning of the rows. The expected
+/// values are Python's `math.fsum` of the same floats.
+#[test]
+fn sums_and_averages_are_correctly_rounded() {
+    let messages: Vec<String> = (0..1000)
+        .map(|i| format!("{{\"v\":0.1,\"g\":\"g{}\"}}", i % 3))
+        .collect();
+    let messages: Vec<&str> = messages.iter().map(String::as_str).collect();
+    let f = fixture(&messages);
+    assert_eq!(
+        run(&f, "stats sum(v) as s, avg(v) as a, sum(v * 3) as t"),
+        vec![vec![
+            ("s".to_owned(), "100".to_owned()),
+            ("a".to_owned(), "0.1".to_owned()),
+            ("t".to_owned(), "300.00000000000006".to_owned()),
+        ]]
+    );
+    // 334 + 333 + 333 tenths.
+    assert_eq!(
+        column(&run(&f, "stats sum(v) as s by g | sort g asc"), "s"),
+        ["33.4", "33.300000000000004", "33.300000000000004"]
+    );
+}
+
+/// A result longer than one batch (8,192 rows) comes back in its order: DataFusion's
+/// round-robin repartitioning of the last projection once interleaved the sorted batches.
+#[test]
+fn results_over_several_batches_keep_their_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.create_group("g", 0).unwrap();
+    store.create_stream("g", "s", 0).unwrap();
+    let events: Vec<Event> = (0..10_000)
+        .map(|i| Event {
+            timestamp: 1_793_491_200_000 + i * 1000,
+            ingestion_time: 1_793_491_300_000,
+            message: format!("m{i:05}"),
+        })
+        .collect();
+    store.append("g", "s", &events).unwrap();
+    store.seal("g").unwrap();
+    // Partitions finish in any order only on a runtime with several threads, as the CLI's.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .build()
+        .unwrap();
+    let messages = |q: &str| -> Vec<String> {
+        let query = loupe_lang::parse(q).unwrap();
+        let request = QueryRequest {
+            groups: vec!["g".into()],
+            now_ms: NOW_MS,
+            ..Default::default()
+        };
+        let out = runtime
+            .block_on(run_query(&store, &query, &request))
+            .unwrap();
+        out.rows
+            .iter()
+            .filter_map(|r| r.iter().find(|c| c.field == "@message"))
+            .map(|c| c.value.clone())
+            .collect()
+    };
+    let ascending: Vec<String> = (0..10_000).map(|i| format!("m{i:05}")).collect();
+    let mut descending = ascending.clone();
+    descending.reverse();
+    let check = |q: &str, want: &[String]| {
+        let got = messages(q);
+        let first_difference = got.iter().zip(want).position(|(a, b)| a != b);
+        assert!(
+            got.len() == want.len() && first_difference.is_none(),
+            "{q}: {} rows, first out of place at {first_difference:?}",
+            got.len()
+        );
+    };
+    for _ in 0..5 {
+        check("sort @timestamp asc", &ascending);
+        check("fields @message", &descending);
+        check("sort @timestamp desc | limit 10000", &descending);
+    }
+}

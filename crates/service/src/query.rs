@@ -21,6 +21,7 @@ impl StartQuery {
             start_ms: self.start_ms,
             end_ms: self.end_ms,
             now_ms,
+            source: Some(self.query_string.as_str().into()),
             ..QueryRequest::default()
         }
     }

@@ -2,7 +2,8 @@
 //!
 //! - `count(*)`/`count()` count rows; `count(f)` rows where `f` is present.
 //! - `sum`, `avg`, `stddev`, `variance` read their argument leniently as a number (text that is
-//!   not a number is skipped); `stddev` and `variance` are the population forms (spec [?]; the
+//!   not a number is skipped); `sum` and `avg` add exactly and round once
+//!   ([`super::exact_sum`]), so they do not depend on the order rows arrive in; `stddev` and `variance` are the population forms (spec [?]; the
 //!   one other implementation that documents it agrees).
 //! - `min`/`max` keep the value's type (timestamps stay timestamps); text compares in the
 //!   Insights sort order, as do `sortsFirst`/`sortsLast`.
@@ -46,8 +47,8 @@ pub(crate) fn plan(c: &Call<'_>) -> Result<Expr> {
             Some(_) => agg::count(c.arg(0)?),
         },
         "count_distinct" => agg::count_distinct(c.arg(0)?),
-        "sum" => agg::sum(c.number(0)?),
-        "avg" => agg::avg(c.number(0)?),
+        "sum" => super::exact_sum::sum().call(vec![c.number(0)?]),
+        "avg" => super::exact_sum::avg().call(vec![c.number(0)?]),
         "stddev" => agg::stddev_pop(c.number(0)?),
         "variance" => agg::var_pop(c.number(0)?),
         "min" | "max" | "sortsfirst" | "sortslast" => {

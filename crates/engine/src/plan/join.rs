@@ -111,6 +111,7 @@ pub(crate) fn plan(
             schema: sub.plan.schema(),
             ctx: &state.ctx,
             marks: &[],
+            computed: &[],
         };
         outer.equality_keys(outer.field(&left_field), &inner, inner.field(&right_field))?
     };

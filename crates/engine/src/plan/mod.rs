@@ -95,6 +95,7 @@ impl PlanState {
             schema: self.builder.schema(),
             ctx: &self.ctx,
             marks: &self.marks,
+            computed: &self.computed,
         }
     }
 
@@ -230,7 +231,16 @@ pub(crate) fn plan_rows(
             false,
             false,
         );
-        state.pending_order = Some(vec![newest_first]);
+        // Events of the same millisecond come latest-arrived first (see `sort`).
+        let mut order = vec![newest_first];
+        if state.has_column(loupe_store::ROWID) {
+            order.push(SortExpr::new(
+                Expr::Column(Column::new_unqualified(loupe_store::ROWID)),
+                false,
+                false,
+            ));
+        }
+        state.pending_order = Some(order);
     }
     for (index, command) in query.commands.iter().enumerate() {
         match &command.kind {

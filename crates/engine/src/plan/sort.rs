@@ -11,7 +11,7 @@
 use datafusion::common::Column;
 use datafusion::logical_expr::{Expr, SortExpr};
 use loupe_lang::ast::{ExprKind, SortKey, SortOrder};
-use loupe_store::TIMESTAMP;
+use loupe_store::{ROWID, TIMESTAMP};
 
 use super::PlanState;
 use crate::error::Result;
@@ -37,6 +37,21 @@ pub(crate) fn plan(
     let by_time = keys
         .iter()
         .any(|k| matches!(&k.expr.kind, ExprKind::Field(f) if f.name == TIMESTAMP));
+    // Events with the same `@timestamp` keep their order of arrival (`@rowid`), reversed
+    // when the time sorts descending, so `sort @timestamp asc` is the exact reverse of the
+    // newest-first default (spec §3.5) and never depends on partitioning.
+    if let Some(time_key) = keys
+        .iter()
+        .find(|k| matches!(&k.expr.kind, ExprKind::Field(f) if f.name == TIMESTAMP))
+        && state.has_column(ROWID)
+    {
+        let asc = time_key.order == Some(SortOrder::Asc);
+        sorts.push(SortExpr::new(
+            Expr::Column(Column::new_unqualified(ROWID)),
+            asc,
+            false,
+        ));
+    }
     match previous {
         Some(ties) => sorts.extend(ties),
         None if !by_time && state.has_column(TIMESTAMP) => sorts.push(SortExpr::new(

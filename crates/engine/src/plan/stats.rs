@@ -225,10 +225,15 @@ fn check_histogram(item: &ast::Expr) -> Result<()> {
     inner(item, true)
 }
 
+/// The column a projection produces: its alias, else a plain field's own name (a backticked
+/// `` `detail-type` `` is the field `detail-type`, as in `fields` and `display`), else the
+/// expression's text.
 fn output_name(p: &Projection) -> String {
-    p.alias
-        .as_ref()
-        .map_or_else(|| loupe_lang::expr_text(&p.expr), |a| a.name.clone())
+    match (&p.alias, &p.expr.kind) {
+        (Some(alias), _) => alias.name.clone(),
+        (None, ExprKind::Field(field)) => field.name.clone(),
+        (None, _) => loupe_lang::expr_text(&p.expr),
+    }
 }
 
 /// Called for each aggregate call (name, arguments, span); returns the column that stands for it.

@@ -227,6 +227,7 @@ fn mark(
             schema: sub.plan.schema(),
             ctx: &state.ctx,
             marks: &[],
+            computed: &[],
         };
         let l = outer.plan(value)?;
         let r = inner.field(first);

@@ -1,0 +1,259 @@
+//! `sum` and `avg` with a correctly rounded sum: the float nearest the exact sum of the values
+//! (Shewchuk's algorithm, as Python's `math.fsum`), whatever the order rows arrive in.
+//!
+//! A plain float sum depends on the order of additions, so the last digits of
+//! `sum(@duration)` changed with the number of partitions (the machine's core count) and
+//! `sum` of ten thousand `0.1` gave `999.999999999972`. The exact sum gives `1000` on every
+//! machine, the value a careful independent computation (`fsum`, `statistics.mean`, decimal
+//! arithmetic) gets. `avg` is that sum divided by the count. Infinities and NaN add up as
+//! floats do (and render as missing). The state between partitions is the list of
+//! non-overlapping partial sums, usually one or two floats.
+//!
+//! ```
+//! use loupe_engine::functions::exact_sum::Partials;
+//! let mut p = Partials::default();
+//! for _ in 0..10_000 { p.add(0.1); }
+//! assert_eq!(p.total(), 1000.0);
+//! ```
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::datatypes::{DataType, Field, Float64Type, UInt64Type};
+use datafusion::common::{Result, ScalarValue};
+use datafusion::logical_expr::{Accumulator, AggregateUDF, Volatility, create_udaf};
+
+/// Non-overlapping partial sums whose exact total is the sum of the values added, plus the
+/// float sum of the non-finite values (which the partials cannot hold).
+#[derive(Debug, Default, Clone)]
+pub struct Partials {
+    partials: Vec<f64>,
+    special: f64,
+}
+
+impl Partials {
+    pub fn add(&mut self, value: f64) {
+        if !value.is_finite() {
+            self.special += value;
+            return;
+        }
+        let mut x = value;
+        let mut kept = 0;
+        for j in 0..self.partials.len() {
+            let mut y = self.partials[j];
+            if x.abs() < y.abs() {
+                std::mem::swap(&mut x, &mut y);
+            }
+            let hi = x + y;
+            let lo = y - (hi - x);
+            if lo != 0.0 {
+                self.partials[kept] = lo;
+                kept += 1;
+            }
+            x = hi;
+        }
+        self.partials.truncate(kept);
+        if x.is_finite() {
+            self.partials.push(x);
+        } else {
+            // The finite values overflowed together: the float sum's answer.
+            self.special += x;
+        }
+    }
+
+    /// The float nearest the exact sum (round-half-even, as `math.fsum`).
+    pub fn total(&self) -> f64 {
+        if self.special != 0.0 || self.special.is_nan() {
+            return self.special;
+        }
+        let p = &self.partials;
+        let Some(mut n) = p.len().checked_sub(1) else {
+            return 0.0;
+        };
+        let mut hi = p[n];
+        let mut lo = 0.0;
+        while n > 0 {
+            n -= 1;
+            let x = hi;
+            let y = p[n];
+            hi = x + y;
+            let yr = hi - x;
+            lo = y - yr;
+            if lo != 0.0 {
+                break;
+            }
+        }
+        // Half-way cases: the partials below decide which way to round.
+        if n > 0 && ((lo < 0.0 && p[n - 1] < 0.0) || (lo > 0.0 && p[n - 1] > 0.0)) {
+            let y = lo * 2.0;
+            let x = hi + y;
+            if y == x - hi {
+                hi = x;
+            }
+        }
+        hi
+    }
+}
+
+#[derive(Debug)]
+struct ExactSum {
+    sum: Partials,
+    count: u64,
+    average: bool,
+}
+
+impl Accumulator for ExactSum {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let values = values[0].as_primitive::<Float64Type>();
+        for v in values.iter().flatten() {
+            self.sum.add(v);
+            self.count += 1;
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        if self.count == 0 {
+            return Ok(ScalarValue::Float64(None));
+        }
+        let total = self.sum.total();
+        Ok(ScalarValue::Float64(Some(if self.average {
+            total / self.count as f64
+        } else {
+            total
+        })))
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.sum.partials.capacity() * 8
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        let mut values: Vec<ScalarValue> = self
+            .sum
+            .partials
+            .iter()
+            .map(|v| ScalarValue::Float64(Some(*v)))
+            .collect();
+        values.push(ScalarValue::Float64(Some(self.sum.special)));
+        Ok(vec![
+            ScalarValue::List(ScalarValue::new_list_nullable(&values, &DataType::Float64)),
+            ScalarValue::UInt64(Some(self.count)),
+        ])
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let lists = states[0].as_list::<i32>();
+        let counts = states[1].as_primitive::<UInt64Type>();
+        for row in 0..lists.len() {
+            if lists.is_null(row) {
+                continue;
+            }
+            let list = lists.value(row);
+            let list = list.as_primitive::<Float64Type>();
+            // The last element is the other side's non-finite sum.
+            let n = list.len();
+            for (i, v) in list.iter().enumerate() {
+                let Some(v) = v else { continue };
+                if i + 1 == n {
+                    self.sum.special += v;
+                } else {
+                    self.sum.add(v);
+                }
+            }
+            self.count += counts.value(row);
+        }
+        Ok(())
+    }
+}
+
+fn udaf(name: &str, average: bool) -> AggregateUDF {
+    let list = DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true)));
+    create_udaf(
+        name,
+        vec![DataType::Float64],
+        Arc::new(DataType::Float64),
+        Volatility::Immutable,
+        Arc::new(move |_| {
+            Ok(Box::new(ExactSum {
+                sum: Partials::default(),
+                count: 0,
+                average,
+            }))
+        }),
+        Arc::new(vec![list, DataType::UInt64]),
+    )
+}
+
+/// `insights_sum(x)`: the correctly rounded sum of the non-null values; null when none.
+pub fn sum() -> AggregateUDF {
+    udaf("insights_sum", false)
+}
+
+/// `insights_avg(x)`: the correctly rounded sum divided by the count; null when none.
+pub fn avg() -> AggregateUDF {
+    udaf("insights_avg", true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fsum(values: &[f64]) -> f64 {
+        let mut p = Partials::default();
+        values.iter().for_each(|v| p.add(*v));
+        p.total()
+    }
+
+    #[test]
+    fn sums_are_correctly_rounded_in_any_order() {
+        assert_eq!(fsum(&[0.1; 10]), 1.0);
+        assert_eq!(fsum(&[1e100, 1.0, -1e100, 1e-100]), 1.0);
+        assert_eq!(fsum(&[619.31, 250.57, 120.13]), 990.01);
+        let mut values: Vec<f64> = (0..1000).map(|i| f64::from(i) * 0.37 - 99.9).collect();
+        let forward = fsum(&values);
+        values.reverse();
+        assert_eq!(fsum(&values), forward);
+        assert_eq!(fsum(&[]), 0.0);
+        assert!(fsum(&[1.0, f64::INFINITY]).is_infinite());
+        assert!(fsum(&[f64::INFINITY, f64::NEG_INFINITY]).is_nan());
+        assert!(fsum(&[f64::MAX, f64::MAX]).is_infinite());
+    }
+
+    #[test]
+    fn partial_states_merge_to_the_same_total() {
+        let values: Vec<f64> = (0..500).map(|i| 0.1 + f64::from(i) * 1e-3).collect();
+        let mut whole = ExactSum {
+            sum: Partials::default(),
+            count: 0,
+            average: true,
+        };
+        let array: ArrayRef =
+            Arc::new(datafusion::arrow::array::Float64Array::from(values.clone()));
+        whole.update_batch(&[array]).unwrap();
+        let mut merged = ExactSum {
+            sum: Partials::default(),
+            count: 0,
+            average: true,
+        };
+        for chunk in values.chunks(77) {
+            let mut part = ExactSum {
+                sum: Partials::default(),
+                count: 0,
+                average: true,
+            };
+            let array: ArrayRef =
+                Arc::new(datafusion::arrow::array::Float64Array::from(chunk.to_vec()));
+            part.update_batch(&[array]).unwrap();
+            let state: Vec<ArrayRef> = part
+                .state()
+                .unwrap()
+                .into_iter()
+                .map(|s| s.to_array().unwrap())
+                .collect();
+            merged.merge_batch(&state).unwrap();
+        }
+        assert_eq!(merged.evaluate().unwrap(), whole.evaluate().unwrap());
+        assert_eq!(merged.count, 500);
+    }
+}
