@@ -58,7 +58,9 @@ pub(crate) mod tests;
 mod write;
 
 pub use read::{ColumnData, Segment};
-pub(crate) use write::{RowRef, encode_rows, write_segment_unlinked};
+pub(crate) use write::{
+    BlockEncoding, RowRef, assemble, encode_block_alone, encode_rows, write_segment_unlinked,
+};
 pub use write::{SegmentRow, WriteConfig, encode_segment, write_segment};
 
 pub(crate) const MAGIC: &[u8; 8] = b"LOUPESEG";

@@ -121,20 +121,45 @@ pub(crate) fn encode_rows(rows: &mut [RowRef<'_>], config: &WriteConfig) -> Resu
     rows.sort_by_key(|r| r.timestamp);
     let rows = &*rows;
     let ranges = block_ranges(rows, config);
-    let parallel: Vec<Result<(EncodedBlock, Columns)>> = ranges
+    let parallel: Vec<Result<BlockEncoding>> = ranges
         .par_iter()
-        .map(|range| {
-            let mut columns = Columns::new(config.max_field_names);
-            let mut zstd = compressor(config)?;
-            let block = encode_block(&rows[range.clone()], &mut columns, &mut zstd)?;
-            Ok((block, columns))
-        })
+        .map(|range| encode_block_alone(&rows[range.clone()], config))
         .collect();
+    assemble(rows, &ranges, parallel, config)
+}
+
+/// One block encoded on its own (with its own column numbering), waiting for [`assemble`].
+pub(crate) struct BlockEncoding {
+    block: EncodedBlock,
+    columns: Columns,
+}
+
+/// Encodes the rows of one block (already in timestamp order) on its own, as
+/// [`encode_rows`] does for each block in parallel.
+pub(crate) fn encode_block_alone(
+    rows: &[RowRef<'_>],
+    config: &WriteConfig,
+) -> Result<BlockEncoding> {
+    let mut columns = Columns::new(config.max_field_names);
+    let mut zstd = compressor(config)?;
+    let block = encode_block(rows, &mut columns, &mut zstd)?;
+    Ok(BlockEncoding { block, columns })
+}
+
+/// Lays out a segment from its blocks encoded one by one: `rows` in timestamp order, cut into
+/// `ranges` (what [`block_ranges`] gives for them), `encoded` one per range. The bytes are those
+/// of a serial encoding of `rows`.
+pub(crate) fn assemble(
+    rows: &[RowRef<'_>],
+    ranges: &[Range<usize>],
+    encoded: Vec<Result<BlockEncoding>>,
+    config: &WriteConfig,
+) -> Result<Vec<u8>> {
     let mut w = Writer::new(config)?;
     let mut merged = true;
-    for (range, block) in ranges.iter().zip(parallel) {
-        let (block, local) = block?;
-        if !w.add_block(&rows[range.clone()], block, Some(&local))? {
+    for (range, block) in ranges.iter().zip(encoded) {
+        let BlockEncoding { block, columns } = block?;
+        if !w.add_block(&rows[range.clone()], block, Some(&columns))? {
             merged = false;
             break;
         }
@@ -143,7 +168,7 @@ pub(crate) fn encode_rows(rows: &mut [RowRef<'_>], config: &WriteConfig) -> Resu
         // More distinct names than the cap: which ones are kept depends on row order.
         w = Writer::new(config)?;
         let mut zstd = compressor(config)?;
-        for range in &ranges {
+        for range in ranges {
             let mut columns = std::mem::replace(&mut w.columns, Columns::new(0));
             let block = encode_block(&rows[range.clone()], &mut columns, &mut zstd);
             w.columns = columns;
