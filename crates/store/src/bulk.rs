@@ -98,6 +98,19 @@ struct Block {
 }
 
 impl Block {
+    /// An empty block with room for one like `like` (blocks of a file are much alike): no
+    /// copying while its columns grow.
+    fn like(like: &Block) -> Block {
+        let rows = like.len() + like.len() / 8;
+        Block {
+            timestamps: Vec::with_capacity(rows),
+            ingestion: Vec::with_capacity(rows),
+            streams: Vec::with_capacity(rows),
+            ends: Vec::with_capacity(rows),
+            text: String::with_capacity(like.text.len() + like.text.len() / 8),
+        }
+    }
+
     fn len(&self) -> usize {
         self.timestamps.len()
     }
@@ -293,7 +306,8 @@ impl BulkLoad {
         if b.current.len() == 0 {
             return;
         }
-        let block = Arc::new(std::mem::take(&mut b.current));
+        let next = Block::like(&b.current);
+        let block = Arc::new(std::mem::replace(&mut b.current, next));
         if let Some(encoded) = &mut b.encoded {
             let (tx, rx) = channel();
             let (block, names, config) = (block.clone(), self.streams.clone(), self.config.clone());
@@ -315,7 +329,9 @@ impl BulkLoad {
         if self.building.is_empty() {
             return Ok(());
         }
-        let b = std::mem::replace(&mut self.building, Building::new());
+        let mut b = std::mem::replace(&mut self.building, Building::new());
+        // The empty block `close_block` left, with its room.
+        self.building.current = std::mem::take(&mut b.current);
         let path = self.load_dir.join(segment_file(self.next_file));
         self.next_file += 1;
         let job = Job {

@@ -140,10 +140,24 @@ pub(crate) fn encode_block_alone(
     rows: &[RowRef<'_>],
     config: &WriteConfig,
 ) -> Result<BlockEncoding> {
+    // A compressor per thread and level, taken out while in use: a fresh one per block
+    // allocated (and faulted in) its tables every block. Taken rather than borrowed because
+    // rayon may run another block on this thread while this one waits in `analyze`.
+    thread_local! {
+        static ZSTD: std::cell::Cell<Option<(i32, zstd::bulk::Compressor<'static>)>> =
+            const { std::cell::Cell::new(None) };
+    }
+    let mut zstd = match ZSTD.take() {
+        Some((level, zstd)) if level == config.zstd_level => zstd,
+        _ => compressor(config)?,
+    };
     let mut columns = Columns::new(config.max_field_names);
-    let mut zstd = compressor(config)?;
-    let block = encode_block(rows, &mut columns, &mut zstd)?;
-    Ok(BlockEncoding { block, columns })
+    let block = encode_block(rows, &mut columns, &mut zstd);
+    ZSTD.set(Some((config.zstd_level, zstd)));
+    Ok(BlockEncoding {
+        block: block?,
+        columns,
+    })
 }
 
 /// Lays out a segment from its blocks encoded one by one: `rows` in timestamp order, cut into
