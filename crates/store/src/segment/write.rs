@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use super::QuickNum;
 use super::bloom::Bloom;
 use super::codec::{FxHashMap as HashMap, FxHashSet as HashSet, put_bytes, put_uvarint, zigzag};
-use super::template::{encode_slot, split_json_into, split_text, split_text_into};
+use super::template::{encode_slot, split_json_into, split_text_into};
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
     ColumnKind, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
@@ -362,7 +362,6 @@ fn encode_block(
             values: leaf_values,
             superseded,
             json,
-            text,
         } = a;
         let mut all_stored = true;
         // Rows of one template shape have the same names: their columns are looked up once
@@ -407,10 +406,7 @@ fn encode_block(
         }
         row_templates.push(match names {
             Names::Shape(shape) if json && all_stored => Template::Json(shape),
-            _ => match text {
-                Some(text) => Template::Text(text),
-                None => Template::None,
-            },
+            _ => Template::None,
         });
     }
     raw.clear();
@@ -589,28 +585,6 @@ struct Analyzed<'m> {
     /// Whether the message re-renders exactly from its (distinct) leaves with the pieces of
     /// its shape (then `names` is that shape).
     json: bool,
-    /// Otherwise, the message split as text (pieces, variables), when short enough to template.
-    text: Option<TextSplit<'m>>,
-}
-
-/// A text message split into template pieces and variables, in one allocation.
-struct TextSplit<'m> {
-    /// The pieces, then the variables.
-    parts: Box<[&'m str]>,
-    pieces: usize,
-}
-
-impl<'m> TextSplit<'m> {
-    fn new(message: &'m str, shapes: &mut Shapes<'m>) -> Self {
-        let (pieces, vars) = (&mut shapes.text_pieces, &mut shapes.text_vars);
-        split_text_into(message, pieces, vars);
-        let n = pieces.len();
-        pieces.extend_from_slice(vars);
-        TextSplit {
-            parts: pieces.as_slice().into(),
-            pieces: n,
-        }
-    }
 }
 
 /// Leaf names: a row's own, or those of a template shape seen before (shared, not copied).
@@ -650,9 +624,6 @@ struct Shapes<'m> {
     last: Option<Arc<Shape<'m>>>,
     /// Reused for each message's pieces.
     scratch: Vec<&'m str>,
-    /// Reused for each text message's pieces and variables.
-    text_pieces: Vec<&'m str>,
-    text_vars: Vec<&'m str>,
 }
 
 impl<'m> Shapes<'m> {
@@ -681,7 +652,6 @@ fn analyze_one<'m>(message: &'m str, shapes: &mut Shapes<'m>) -> Analyzed<'m> {
             values,
             superseded: Vec::new(),
             json: true,
-            text: None,
         };
     }
     // The template renders the message back exactly when each leaf's text is the text between
@@ -720,7 +690,6 @@ fn analyze_one<'m>(message: &'m str, shapes: &mut Shapes<'m>) -> Analyzed<'m> {
             values,
             superseded: Vec::new(),
             json: true,
-            text: None,
         };
     }
     shapes.scratch = pieces;
@@ -729,7 +698,6 @@ fn analyze_one<'m>(message: &'m str, shapes: &mut Shapes<'m>) -> Analyzed<'m> {
         values,
         superseded,
         json: false,
-        text: (message.len() <= MAX_TEMPLATED_MESSAGE).then(|| TextSplit::new(message, shapes)),
     }
 }
 
@@ -918,9 +886,8 @@ fn superseded(names: &[String]) -> Vec<bool> {
 enum Template<'m> {
     /// Rendered from its fields' columns with the pieces of this shape.
     Json(Arc<Shape<'m>>),
-    /// A text template, split ahead of time (in parallel).
-    Text(TextSplit<'m>),
-    /// Split as text here, or stored raw when long.
+    /// Split as text here, or stored raw when long. (Splitting here rather than during the
+    /// parallel discovery saves an allocation per row; blocks are encoded in parallel anyway.)
     None,
 }
 
@@ -942,6 +909,9 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[RowRef<'_>], templates: &[Template
     let mut text_ids: HashMap<Vec<&str>, u64> = HashMap::default();
     let mut text_dict: Vec<Vec<&str>> = Vec::new();
     let mut text_vars: Vec<Vec<Vec<&str>>> = Vec::new();
+    // Reused for each row's pieces and variables; consecutive rows often share a template.
+    let (mut pieces, mut vars) = (Vec::new(), Vec::new());
+    let mut last_text: Option<usize> = None;
     let mut codes = Vec::with_capacity(rows.len());
     for (r, t) in rows.iter().zip(templates) {
         codes.push(match t {
@@ -962,26 +932,23 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[RowRef<'_>], templates: &[Template
                 }
             }
             Template::None if r.message.len() > MAX_TEMPLATED_MESSAGE => Code::Raw,
-            Template::Text(_) | Template::None => {
-                let local;
-                let (pieces, vars): (&[&str], &[&str]) = match t {
-                    Template::Text(t) => t.parts.split_at(t.pieces),
-                    _ => {
-                        local = split_text(r.message);
-                        (&local.0, &local.1)
-                    }
+            Template::None => {
+                split_text_into(r.message, &mut pieces, &mut vars);
+                let id = match last_text {
+                    Some(id) if text_dict[id] == pieces => id as u64,
+                    _ => match text_ids.get(pieces.as_slice()) {
+                        Some(&id) => id,
+                        None => {
+                            let id = text_dict.len() as u64;
+                            text_ids.insert(pieces.clone(), id);
+                            text_vars.push(vec![Vec::new(); vars.len()]);
+                            text_dict.push(pieces.clone());
+                            id
+                        }
+                    },
                 };
-                let id = match text_ids.get(pieces) {
-                    Some(&id) => id,
-                    None => {
-                        let id = text_dict.len() as u64;
-                        text_ids.insert(pieces.to_vec(), id);
-                        text_vars.push(vec![Vec::new(); vars.len()]);
-                        text_dict.push(pieces.to_vec());
-                        id
-                    }
-                };
-                for (slot, v) in text_vars[id as usize].iter_mut().zip(vars) {
+                last_text = Some(id as usize);
+                for (slot, v) in text_vars[id as usize].iter_mut().zip(&vars) {
                     slot.push(*v);
                 }
                 Code::Text(id)
