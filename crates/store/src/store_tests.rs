@@ -1033,9 +1033,67 @@ fn bulk_throughput() {
     }
 }
 
+/// Prints what the zstd level of bulk-loaded segments costs and saves, on the same data; run
+/// with `cargo test --release -p loupe-store --lib bulk_zstd_levels -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn bulk_zstd_levels() {
+    let mut rng = crate::segment::tests::Rng::new(9);
+    let json = crate::segment::tests::app_log_lines(&mut rng, 200_000);
+    let text = crate::segment::tests::text_log_lines(&mut rng, 400_000);
+    for level in [1, 3, 5, 7, 9] {
+        let config = StoreConfig {
+            segment: WriteConfig {
+                zstd_level: level,
+                ..WriteConfig::default()
+            },
+            ..StoreConfig::default()
+        };
+        print!("level {level}: ");
+        bulk_with("json", &json, config.clone());
+        print!("level {level}: ");
+        bulk_with("text", &text, config);
+    }
+}
+
+/// [`bulk_zstd_levels`] on a file of lines (`LOUPE_BULK_FILE`, e.g. the comparison harness's
+/// `json.log`; a CloudWatch export prefix is cut off as `loupe ingest` does); levels from
+/// `LOUPE_BULK_LEVELS` (default `3,9`).
+#[test]
+#[ignore]
+fn bulk_file_zstd_levels() {
+    let Ok(path) = std::env::var("LOUPE_BULK_FILE") else {
+        return;
+    };
+    let text = std::fs::read_to_string(path).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| match l.split_once(' ') {
+            Some((t, rest)) if t.len() == 24 && t.ends_with('Z') => rest.to_owned(),
+            _ => l.to_owned(),
+        })
+        .collect();
+    let levels = std::env::var("LOUPE_BULK_LEVELS").unwrap_or_else(|_| "3,9".into());
+    for level in levels.split(',').map(|l| l.parse::<i32>().unwrap()) {
+        let config = StoreConfig {
+            segment: WriteConfig {
+                zstd_level: level,
+                ..WriteConfig::default()
+            },
+            ..StoreConfig::default()
+        };
+        print!("level {level}: ");
+        bulk_with("file", &lines, config);
+    }
+}
+
 fn bulk(name: &str, lines: &[String]) {
+    bulk_with(name, lines, StoreConfig::default());
+}
+
+fn bulk_with(name: &str, lines: &[String], config: StoreConfig) {
     let dir = tempfile::tempdir().unwrap();
-    let s = store(dir.path(), StoreConfig::default());
+    let s = store(dir.path(), config);
     let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
     let cpu_before = process_cpu_secs();
     let started = std::time::Instant::now();
