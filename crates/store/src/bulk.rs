@@ -28,9 +28,9 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
-use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crate::catalog::sync_dir;
@@ -340,7 +340,10 @@ impl BulkLoad {
             streams: self.streams.clone(),
             path,
         };
-        let sent = self.jobs.as_ref().is_some_and(|jobs| jobs.send(job).is_ok());
+        let sent = self
+            .jobs
+            .as_ref()
+            .is_some_and(|jobs| jobs.send(job).is_ok());
         if !sent {
             self.collect(true);
             return Err(self.failed.take().unwrap_or_else(|| {

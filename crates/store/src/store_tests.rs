@@ -839,19 +839,23 @@ fn a_bulk_load_writes_what_a_seal_would_and_publishes_at_once() {
             assert_eq!(e.rows as usize, rows.len());
             let again = encode_segment(&mut rows, &config.segment).unwrap();
             assert_eq!(again, bytes, "{shuffled}: {}", e.file);
-            seen.extend(rows.into_iter().map(|r| (r.event.timestamp, r.event.message)));
+            seen.extend(
+                rows.into_iter()
+                    .map(|r| (r.event.timestamp, r.event.message)),
+            );
         }
-        let mut want: Vec<(i64, String)> = events
-            .iter()
-            .map(|(ts, m)| (*ts, m.to_string()))
-            .collect();
+        let mut want: Vec<(i64, String)> =
+            events.iter().map(|(ts, m)| (*ts, m.to_string())).collect();
         want.sort();
         seen.sort();
         assert_eq!(seen, want, "{shuffled}");
         // Nothing else is left in the group directory: no WAL frames, no load directory.
         for e in std::fs::read_dir(&gdir).unwrap() {
             let name = e.unwrap().file_name().into_string().unwrap();
-            assert!(m.names(&name) && !name.starts_with("load-"), "leftover {name}");
+            assert!(
+                m.names(&name) && !name.starts_with("load-"),
+                "leftover {name}"
+            );
         }
     }
 }
@@ -899,10 +903,7 @@ fn a_load_into_a_deleted_stream_fails_to_publish() {
     let mut load = s.bulk_load("g").unwrap();
     load.push("b", 1, 1, "x").unwrap();
     s.delete_stream("g", "b").unwrap();
-    assert!(matches!(
-        load.finish(),
-        Err(StoreError::InvalidName { .. })
-    ));
+    assert!(matches!(load.finish(), Err(StoreError::InvalidName { .. })));
     assert_eq!(s.scan(&all(&[])).unwrap().records_scanned, 0);
 }
 
@@ -1001,7 +1002,10 @@ fn sigkill_during_bulk_loads_leaves_a_prefix() {
         let now = got.len() as i64;
         assert!(now >= have, "round {round}: lost events");
         if let Some(last) = acked {
-            assert!(now > last, "round {round}: acknowledged load {last} missing");
+            assert!(
+                now > last,
+                "round {round}: acknowledged load {last} missing"
+            );
         }
         if now % 400 != 0 {
             partial += 1; // an unfinished load published part of itself
@@ -1016,7 +1020,10 @@ fn sigkill_during_bulk_loads_leaves_a_prefix() {
         }
     }
     assert!(have > 800, "the loader made progress: {have}");
-    assert!(partial > 0, "some kill came between two publishes of a load");
+    assert!(
+        partial > 0,
+        "some kill came between two publishes of a load"
+    );
 }
 
 /// Prints bulk-load throughput on the seeded data of `append_throughput`; run with
@@ -1126,8 +1133,12 @@ fn fields_leave_out_rows_of_deleted_streams_hidden_in_segments() {
     let s = store(dir.path(), large);
     s.append("g", "a", &[ev(1, r#"{"x":1}"#), ev(2, r#"{"x":2,"z":1}"#)])
         .unwrap();
-    s.append("g", "b", &[ev(3, r#"{"y":1}"#), ev(4, r#"{"y":2,"z":"s"}"#)])
-        .unwrap();
+    s.append(
+        "g",
+        "b",
+        &[ev(3, r#"{"y":1}"#), ev(4, r#"{"y":2,"z":"s"}"#)],
+    )
+    .unwrap();
     s.seal("g").unwrap();
     s.delete_stream("g", "b").unwrap();
     assert_eq!(manifest(&s).segments[0].hidden_rows, 2);

@@ -446,7 +446,12 @@ fn read_documents(
                     None => v.to_string(),
                 };
                 let timestamp = stamper.json(v, Some("timestamp"));
-                return sink.push(record, timestamp, &message, stream.filter(|s| !s.is_empty()));
+                return sink.push(
+                    record,
+                    timestamp,
+                    &message,
+                    stream.filter(|s| !s.is_empty()),
+                );
             }
             json::Record::Json(v) => {
                 let message = match v {
