@@ -203,7 +203,10 @@ impl Store {
             lock.lock().map_err(StoreError::io(&lock_path))?;
             Ok(((meta.id, dir, load_dir, lock), false))
         })?;
-        let config = Arc::new(self.config.segment.clone());
+        let config = Arc::new(WriteConfig {
+            block_rows: self.config.bulk_block_rows,
+            ..self.config.segment.clone()
+        });
         let (jobs, jobs_rx) = sync_channel::<Job>(1);
         let (results_tx, results) = channel();
         let writer_config = config.clone();

@@ -803,6 +803,7 @@ fn a_bulk_load_writes_what_a_seal_would_and_publishes_at_once() {
                 ..WriteConfig::default()
             },
             bulk_segment_bytes: 200_000,
+            bulk_block_rows: 300,
             ..StoreConfig::default()
         };
         let s = store(dir.path(), config.clone());
@@ -911,10 +912,7 @@ const BULK_CHILD_ENV: &str = "LOUPE_STORE_BULK_CRASH_CHILD";
 
 fn bulk_crash_config() -> StoreConfig {
     StoreConfig {
-        segment: WriteConfig {
-            block_rows: 64,
-            ..WriteConfig::default()
-        },
+        bulk_block_rows: 64,
         bulk_segment_bytes: 2 << 10,
         bulk_publish_bytes: 6 << 10,
         ..StoreConfig::default()
@@ -1065,7 +1063,7 @@ fn bulk_zstd_levels() {
 
 /// [`bulk_zstd_levels`] on a file of lines (`LOUPE_BULK_FILE`, e.g. the comparison harness's
 /// `json.log`; a CloudWatch export prefix is cut off as `loupe ingest` does); levels from
-/// `LOUPE_BULK_LEVELS` (default `3,9`).
+/// `LOUPE_BULK_LEVELS` (default `3,9`), rows per block from `LOUPE_BULK_BLOCK_ROWS`.
 #[test]
 #[ignore]
 fn bulk_file_zstd_levels() {
@@ -1087,6 +1085,10 @@ fn bulk_file_zstd_levels() {
                 zstd_level: level,
                 ..WriteConfig::default()
             },
+            bulk_block_rows: std::env::var("LOUPE_BULK_BLOCK_ROWS")
+                .map_or(StoreConfig::default().bulk_block_rows, |v| {
+                    v.parse().unwrap()
+                }),
             ..StoreConfig::default()
         };
         print!("level {level}: ");
