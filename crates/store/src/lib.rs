@@ -125,7 +125,7 @@ impl Default for StoreConfig {
             compact_zstd_level: 9,
             bulk_segment_bytes: 128 << 20,
             bulk_publish_bytes: 1 << 30,
-            bulk_block_rows: 32768,
+            bulk_block_rows: 16384,
             segment: WriteConfig::default(),
         }
     }
