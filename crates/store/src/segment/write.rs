@@ -1150,6 +1150,14 @@ fn encode_strings<'s>(raw: &mut Vec<u8>, strs: &[&'s str]) -> Option<Vec<&'s str
     let mut ids: HashMap<&str, u64> = HashMap::default();
     let mut dict: Vec<&'s str> = Vec::new();
     let mut codes: Vec<u64> = Vec::with_capacity(strs.len());
+    // Nearly every value distinct after this many (ids, times): the dictionary is given up
+    // (proving it cannot pay took hashing half the column, ~5% of a JSON ingest).
+    let probe = if strs.len() >= 1024 {
+        (strs.len() / 4).min(4096)
+    } else {
+        usize::MAX
+    };
+    let mut pays = true;
     // Runs of one value (a constant field) are common: compare with the previous value before
     // hashing.
     let mut last: Option<(&str, u64)> = None;
@@ -1168,11 +1176,12 @@ fn encode_strings<'s>(raw: &mut Vec<u8>, strs: &[&'s str]) -> Option<Vec<&'s str
         codes.push(code);
         last = Some((s, code));
         // The dictionary only grows: once it holds more than half the values it never pays.
-        if dict.len() * 2 > strs.len() {
+        if dict.len() * 2 > strs.len() || (codes.len() == probe && dict.len() * 8 > probe * 7) {
+            pays = false;
             break;
         }
     }
-    if dict.len() * 2 <= strs.len() {
+    if pays {
         raw.push(1);
         put_uvarint(raw, dict.len() as u64);
         for s in &dict {
