@@ -442,10 +442,15 @@ impl BulkLoad {
     pub fn finish(mut self) -> Result<u64> {
         let closed = self.close_segment();
         self.jobs = None;
-        if let Some(writer) = self.writer.take() {
-            let _ = writer.join();
-        }
+        let panicked = self.writer.take().is_some_and(|w| w.join().is_err());
         self.collect(true);
+        if panicked && self.failed.is_none() {
+            // Its results stop at the segment it died on: what came before is a prefix.
+            self.failed = Some(StoreError::corrupt(
+                &self.load_dir,
+                "the bulk writer thread panicked",
+            ));
+        }
         let published = self.publish();
         closed?;
         published?;
