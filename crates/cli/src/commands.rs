@@ -386,11 +386,11 @@ pub fn ingest(store: &Path, mut args: IngestArgs) -> Result<(), CliError> {
         format: args.format.into(),
         timestamp,
         year: args.year,
-        defer_seal: true,
     };
     let loupe = open(store)?;
+    // One bulk load for every input: published (made durable and visible) once, at the end.
+    let mut load = loupe.start_ingest(&group)?;
     let mut rejected = 0;
-    let mut accepted = 0;
     let mut outcome = Ok(());
     for input in inputs {
         let stream = args.stream.clone().unwrap_or(input.stream);
@@ -411,7 +411,7 @@ pub fn ingest(store: &Path, mut args: IngestArgs) -> Result<(), CliError> {
             bar: bar.clone(),
         };
         let reader = BufReader::with_capacity(1 << 20, counting);
-        let report = loupe.ingest_with(&group, &stream, reader, &options);
+        let report = load.ingest(&stream, reader, &options);
         bar.finish_and_clear();
         let report = match report {
             Ok(report) => report,
@@ -459,16 +459,11 @@ pub fn ingest(store: &Path, mut args: IngestArgs) -> Result<(), CliError> {
             );
         }
         rejected += report.rejected;
-        accepted += report.accepted;
     }
-    // Seal what was appended even when an input failed: a store at rest holds no unsealed WAL.
-    if accepted > 0 || outcome.is_err() {
-        let sealed = loupe.seal(&group);
-        if outcome.is_ok() {
-            sealed?;
-        }
-    }
+    // Publish what was read even when an input failed, as appends would have kept it.
+    let published = load.finish();
     outcome?;
+    published?;
     if rejected > 0 {
         Err(CliError::Rejected(rejected))
     } else {

@@ -58,7 +58,8 @@ pub enum Command {
         [10/Oct/2000:13:55:36 -0700], or a JSON line's @timestamp, timestamp, time, eventTime or \
         ts field; else the ingestion time. A CloudWatch export prefix \
         (2026-11-01T00:00:00.000Z message) gives the time and is removed. \
-        Every ingest ends by sealing what it wrote into the columnar store.")]
+        All inputs go straight into the columnar store and become visible, durably, at once \
+        when the ingest ends.")]
     Ingest(commands::IngestArgs),
     /// Run a Logs Insights query.
     #[command(

@@ -35,7 +35,9 @@ use std::sync::Arc;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Result, ServiceError};
-pub use ingest::{Format, IngestOptions, IngestReport, TimestampRule, split_timestamp};
+pub use ingest::{
+    Format, GroupIngest, IngestOptions, IngestReport, TimestampRule, split_timestamp,
+};
 pub use loupe_store::GroupInfo;
 pub use queries::{QueryInfo, QueryLimits};
 pub use query::{GetQueryResults, QueryStatistics, QueryStatus, ResultField, StartQuery};

@@ -221,42 +221,74 @@ fn invalid_utf8_is_replaced_and_counted() {
     );
 }
 
-/// The frames of every write-ahead log under `store` (each file starts with an 8-byte magic).
-fn wal_bytes(store: &Path) -> u64 {
-    fn walk(dir: &Path, total: &mut u64) {
-        for entry in std::fs::read_dir(dir).unwrap() {
+/// `(bytes of write-ahead log frames, segment files, other entries)` under `store`'s groups
+/// (each WAL file starts with an 8-byte magic; a group holds its manifest besides).
+fn group_files(store: &Path) -> (u64, usize, Vec<String>) {
+    let mut out = (0, 0, Vec::new());
+    for group in std::fs::read_dir(store.join("groups")).unwrap() {
+        for entry in std::fs::read_dir(group.unwrap().path()).unwrap() {
             let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, total);
-            } else if path.extension().is_some_and(|e| e == "log") {
-                *total += std::fs::metadata(&path).unwrap().len().saturating_sub(8);
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.ends_with(".log") {
+                out.0 += std::fs::metadata(&path).unwrap().len().saturating_sub(8);
+            } else if name.ends_with(".lseg") {
+                out.1 += 1;
+            } else if name != "manifest.json" {
+                out.2.push(name);
             }
         }
     }
-    let mut total = 0;
-    walk(store, &mut total);
-    total
+    out
 }
 
 #[test]
-fn an_ingest_leaves_no_unsealed_wal_unless_told_to() {
+fn an_ingest_goes_straight_to_segments_and_several_inputs_publish_once() {
     let (dir, loupe) = fresh();
     for i in 0..3 {
         let input = format!("2026-10-31T00:00:0{i}.000Z event {i}\n");
         loupe
             .ingest("g", "s", input.as_bytes(), Format::Auto)
             .unwrap();
-        assert_eq!(wal_bytes(dir.path()), 0);
+        assert_eq!(group_files(dir.path()), (0, i + 1, vec![]));
     }
-    let deferred = IngestOptions {
-        defer_seal: true,
-        ..Default::default()
-    };
-    loupe
-        .ingest_with("g", "s", &b"one more\n"[..], &deferred)
+    // Several inputs, one load: nothing visible before `finish`, then one more segment.
+    let mut load = loupe.start_ingest("g").unwrap();
+    for (stream, input) in [("s", "one more\n"), ("t", "and\nanother\n")] {
+        let options = IngestOptions::default();
+        let report = load.ingest(stream, input.as_bytes(), &options).unwrap();
+        assert_eq!(report.rejected, 0);
+    }
+    assert_eq!(rows(&loupe, "stats count(*)"), ["3"]);
+    assert_eq!(load.finish().unwrap(), 3);
+    assert_eq!(rows(&loupe, "stats count(*)"), ["6"]);
+    assert_eq!(group_files(dir.path()), (0, 4, vec![]));
+    // A load dropped unfinished publishes nothing and leaves nothing behind.
+    let mut load = loupe.start_ingest("g").unwrap();
+    load.ingest("s", &b"lost\n"[..], &IngestOptions::default())
         .unwrap();
-    assert!(wal_bytes(dir.path()) > 0);
-    loupe.seal("g").unwrap();
-    assert_eq!(wal_bytes(dir.path()), 0);
-    assert_eq!(rows(&loupe, "stats count(*)"), ["4"]);
+    drop(load);
+    assert_eq!(rows(&loupe, "stats count(*)"), ["6"]);
+    assert_eq!(group_files(dir.path()), (0, 4, vec![]));
+}
+
+/// A read that fails half-way keeps the events read before it, as appends did.
+#[test]
+fn a_failed_read_still_publishes_what_came_before() {
+    struct Failing<'a>(&'a [u8]);
+    impl std::io::Read for Failing<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("disk gone"));
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let (_dir, loupe) = fresh();
+    let input = std::io::BufReader::new(Failing(b"first\nsecond\n"));
+    let err = loupe.ingest("g", "s", input, Format::Lines).unwrap_err();
+    assert!(err.to_string().contains("disk gone"), "{err}");
+    assert_eq!(rows(&loupe, "stats count(*)"), ["2"]);
 }

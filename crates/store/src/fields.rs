@@ -2,7 +2,9 @@
 //! of events carrying each.
 //!
 //! Sealed data is answered from segment footers (per-block presence counts) without decoding,
-//! except for blocks that straddle the range's ends; unsealed events are discovered on the fly.
+//! except for blocks that straddle the range's ends or hold rows of deleted streams (still
+//! inside large segments until compaction: not counted); unsealed events are discovered on the
+//! fly.
 //! Fields a segment dropped past its cap on distinct names are not listed (they remain
 //! queryable by name). System fields are not listed: every event has them.
 
@@ -43,6 +45,11 @@ pub(crate) fn fields(
         let snap = Snapshot::load(dir, start, end)?;
         for seg in &snap.segments {
             let footer = seg.footer();
+            // Rows of deleted streams still inside a large segment are no longer events.
+            let hidden = snap.hidden_streams(seg);
+            let hidden_ids: Vec<u32> = (0..footer.streams.len() as u32)
+                .filter(|&i| hidden.contains(&footer.streams[i as usize]))
+                .collect();
             for (b, meta) in footer.blocks.iter().enumerate() {
                 let overlaps =
                     start.is_none_or(|s| meta.max_ts >= s) && end.is_none_or(|e| meta.min_ts <= e);
@@ -50,11 +57,18 @@ pub(crate) fn fields(
                     continue;
                 }
                 let whole = in_range(meta.min_ts) && in_range(meta.max_ts);
-                let mask: Option<Vec<bool>> = if whole {
+                let mut mask: Option<Vec<bool>> = if whole {
                     None
                 } else {
                     Some(seg.timestamps(b)?.into_iter().map(in_range).collect())
                 };
+                if !hidden_ids.is_empty() {
+                    let ids = seg.stream_ids(b)?;
+                    let kept = mask.get_or_insert_with(|| vec![true; ids.len()]);
+                    for (keep, id) in kept.iter_mut().zip(ids) {
+                        *keep &= !hidden_ids.contains(&id);
+                    }
+                }
                 total += mask.as_ref().map_or(u64::from(meta.rows), |m| {
                     m.iter().filter(|x| **x).count() as u64
                 });

@@ -42,6 +42,7 @@
 //! seals the WAL into a segment once it passes [`StoreConfig::seal_threshold_bytes`]; sealing
 //! compacts small segments; [`Store::apply_retention`] drops expired segments.
 
+mod bulk;
 mod catalog;
 pub mod discover;
 mod error;
@@ -62,6 +63,7 @@ use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+pub use bulk::BulkLoad;
 pub use error::{Result, StoreError};
 pub use event::Event;
 pub use fields::FieldInfo;
@@ -100,6 +102,17 @@ pub struct StoreConfig {
     pub compact_min_segments: usize,
     /// zstd level compaction rewrites segments with (sealing uses `segment.zstd_level`).
     pub compact_zstd_level: i32,
+    /// A [`BulkLoad`] cuts a segment once its messages reach this many bytes: large enough that
+    /// its segments are not small ones that compaction would rewrite.
+    pub bulk_segment_bytes: u64,
+    /// A [`BulkLoad`] publishes its written segments once they hold this many message bytes
+    /// (and at its end).
+    pub bulk_publish_bytes: u64,
+    /// Rows per block of a [`BulkLoad`]'s segments at most (`segment.block_message_bytes` still
+    /// closes a block first). Larger than a seal's: text templates and slot columns are kept
+    /// per block, so short text lines compress much better in longer blocks (see
+    /// `PERFORMANCE.md`), at no cost in ingest CPU.
+    pub bulk_block_rows: usize,
     pub segment: WriteConfig,
 }
 
@@ -110,6 +123,9 @@ impl Default for StoreConfig {
             compact_below_bytes: 8 << 20,
             compact_min_segments: 8,
             compact_zstd_level: 9,
+            bulk_segment_bytes: 128 << 20,
+            bulk_publish_bytes: 1 << 30,
+            bulk_block_rows: 16384,
             segment: WriteConfig::default(),
         }
     }
@@ -567,6 +583,12 @@ impl Store {
         m.save(dir)?;
         crash_at(crash, "ManifestSwapped")?;
         remove_unnamed(dir, &m)?;
+        self.compact_by_policy(dir, &m)?;
+        Ok(count)
+    }
+
+    /// Compacts when `m` (the group's live manifest) holds enough small segments.
+    fn compact_by_policy(&self, dir: &Path, m: &Manifest) -> Result<()> {
         let small = m
             .segments
             .iter()
@@ -575,7 +597,7 @@ impl Store {
         if small >= self.config.compact_min_segments.max(2) {
             self.compact_dir(dir)?;
         }
-        Ok(count)
+        Ok(())
     }
 
     /// Merges the group's small segments into one; returns how many segments were merged.

@@ -131,8 +131,10 @@ pub(crate) fn wal_file(n: u64) -> String {
 }
 
 /// Deletes files of `dir` the manifest does not name (leftovers of an interrupted seal or
-/// compaction, sealed WALs, dropped segments). Call only while holding the writer lock.
+/// compaction, sealed WALs, dropped segments) and the directories of bulk loads that died.
+/// Call only while holding the writer lock.
 pub(crate) fn remove_unnamed(dir: &Path, manifest: &Manifest) -> Result<()> {
+    crate::bulk::remove_stale_loads(dir)?;
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),

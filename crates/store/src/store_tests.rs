@@ -793,3 +793,374 @@ fn open_cost_on_a_gigabyte() {
         manifest(&s).segments.len()
     );
 }
+
+/// A bulk load's segments are the bytes a seal of the same rows makes (rows in order: blocks
+/// encoded ahead; out of order: sorted at the end), published in one swap, with no WAL.
+#[test]
+fn a_bulk_load_writes_what_a_seal_would_and_publishes_at_once() {
+    let mut rng = crate::segment::tests::Rng::new(21);
+    let lines = crate::segment::tests::app_log_lines(&mut rng, 3000);
+    for shuffled in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let config = StoreConfig {
+            segment: WriteConfig {
+                block_rows: 300,
+                ..WriteConfig::default()
+            },
+            bulk_segment_bytes: 200_000,
+            bulk_block_rows: 300,
+            ..StoreConfig::default()
+        };
+        let s = store(dir.path(), config.clone());
+        let mut events: Vec<(i64, &str)> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (10_000 + i as i64 / 3, l.as_str()))
+            .collect();
+        if shuffled {
+            for i in (1..events.len()).rev() {
+                events.swap(i, rng.below(i as u64 + 1) as usize);
+            }
+        }
+        let mut load = s.bulk_load("g").unwrap();
+        for (i, (ts, msg)) in events.iter().enumerate() {
+            let stream = if i % 7 == 0 { "b" } else { "a" };
+            load.push(stream, *ts, 5, msg).unwrap();
+        }
+        assert_eq!(s.scan(&all(&[])).unwrap().records_scanned, 0);
+        assert_eq!(load.finish().unwrap(), 3000);
+        let m = manifest(&s);
+        assert!(m.segments.len() > 2, "{shuffled}: {}", m.segments.len());
+        assert_eq!(m.generation, 1, "{shuffled}: one manifest swap");
+        assert_eq!(s.groups().unwrap()[0].event_count, 3000);
+        // Each segment holds the rows a seal of the same events would encode, byte for byte.
+        let gdir = dir.path().join("groups/0");
+        let mut seen = Vec::new();
+        for e in &m.segments {
+            let bytes = std::fs::read(gdir.join(&e.file)).unwrap();
+            let mut rows = Segment::open(&gdir.join(&e.file))
+                .unwrap()
+                .read_rows()
+                .unwrap();
+            assert_eq!(e.rows as usize, rows.len());
+            let again = encode_segment(&mut rows, &config.segment).unwrap();
+            assert_eq!(again, bytes, "{shuffled}: {}", e.file);
+            seen.extend(
+                rows.into_iter()
+                    .map(|r| (r.event.timestamp, r.event.message)),
+            );
+        }
+        let mut want: Vec<(i64, String)> =
+            events.iter().map(|(ts, m)| (*ts, m.to_string())).collect();
+        want.sort();
+        seen.sort();
+        assert_eq!(seen, want, "{shuffled}");
+        // Nothing else is left in the group directory: no WAL frames, no load directory.
+        for e in std::fs::read_dir(&gdir).unwrap() {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            assert!(
+                m.names(&name) && !name.starts_with("load-"),
+                "leftover {name}"
+            );
+        }
+    }
+}
+
+/// A load dropped unfinished publishes nothing; the directory of a load whose process died
+/// (its lock free) is deleted by the next writer, while a live load's is left alone.
+#[test]
+fn unfinished_and_dead_loads_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), StoreConfig::default());
+    let mut load = s.bulk_load("g").unwrap();
+    load.push("a", 1, 1, "gone").unwrap();
+    drop(load);
+    assert_eq!(s.scan(&all(&[])).unwrap().records_scanned, 0);
+    let gdir = dir.path().join("groups/0");
+    let loads = || -> Vec<String> {
+        std::fs::read_dir(&gdir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.starts_with("load-"))
+            .collect()
+    };
+    assert!(loads().is_empty());
+    // A dead load: its directory and a written segment, but nobody holds its lock.
+    std::fs::create_dir(gdir.join("load-dead")).unwrap();
+    std::fs::write(gdir.join("load-dead/lock"), b"").unwrap();
+    std::fs::write(gdir.join("load-dead/seg-00000001.lseg"), b"half").unwrap();
+    let mut live = s.bulk_load("g").unwrap(); // cleans the dead one
+    assert_eq!(loads().len(), 1, "only the live load's directory");
+    live.push("a", 2, 2, "kept").unwrap();
+    s.append("g", "b", &[ev(3, "appended")]).unwrap();
+    s.seal("g").unwrap(); // a writer meanwhile leaves the live load alone
+    assert_eq!(live.finish().unwrap(), 1);
+    let got = rows(&s.scan(&all(&[])).unwrap());
+    assert_eq!(got.len(), 2);
+    assert!(loads().is_empty());
+}
+
+/// A load into a stream deleted before it publishes fails rather than publishing events of a
+/// stream that no longer exists.
+#[test]
+fn a_load_into_a_deleted_stream_fails_to_publish() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), StoreConfig::default());
+    let mut load = s.bulk_load("g").unwrap();
+    load.push("b", 1, 1, "x").unwrap();
+    s.delete_stream("g", "b").unwrap();
+    assert!(matches!(load.finish(), Err(StoreError::InvalidName { .. })));
+    assert_eq!(s.scan(&all(&[])).unwrap().records_scanned, 0);
+}
+
+const BULK_CHILD_ENV: &str = "LOUPE_STORE_BULK_CRASH_CHILD";
+
+fn bulk_crash_config() -> StoreConfig {
+    StoreConfig {
+        bulk_block_rows: 64,
+        bulk_segment_bytes: 2 << 10,
+        bulk_publish_bytes: 6 << 10,
+        ..StoreConfig::default()
+    }
+}
+
+/// The loader the bulk crash test kills: loads of 400 events numbered from `start`, one
+/// after the other, printing `ACK <last>` once each load has finished.
+#[test]
+fn bulk_crash_child() {
+    use std::io::Write;
+    let (Ok(dir), Ok(start)) = (
+        std::env::var(BULK_CHILD_ENV),
+        std::env::var("LOUPE_CRASH_START"),
+    ) else {
+        return; // Not a child: nothing to do.
+    };
+    let start: i64 = start.parse().unwrap();
+    let s = store(Path::new(&dir), bulk_crash_config());
+    let mut out = std::io::stdout();
+    for first in (start..).step_by(400) {
+        let mut load = s.bulk_load("g").unwrap();
+        for n in first..first + 400 {
+            let msg = format!("{{\"n\":{n},\"pad\":\"padding padding padding\"}}");
+            load.push(if n % 2 == 0 { "a" } else { "b" }, n, n, &msg)
+                .unwrap();
+        }
+        load.finish().unwrap();
+        writeln!(out, "ACK {}", first + 399).unwrap();
+        out.flush().unwrap();
+    }
+}
+
+/// Kills a bulk-loading process with SIGKILL at seeded random moments: after each kill the
+/// store opens cleanly and holds exactly the events `0..k` for some `k` at least every
+/// finished load's (a prefix, each event once), and the next writer leaves no orphan file or
+/// load directory behind.
+#[test]
+fn sigkill_during_bulk_loads_leaves_a_prefix() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let mut rng = crate::segment::tests::Rng::new(8);
+    let mut have = 0i64; // events 0..have are in the store
+    let mut partial = 0;
+    for round in 0..10 {
+        let mut child = Command::new(&exe)
+            .args([
+                "--exact",
+                "store_tests::bulk_crash_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(BULK_CHILD_ENV, dir.path())
+            .env("LOUPE_CRASH_START", have.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (acks, acked_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(at) = line.find("ACK ") {
+                    let _ = acks.send(line[at + 4..].trim().parse::<i64>().unwrap());
+                }
+            }
+        });
+        // Once the first load is in (however slow the machine), kill at a random moment of
+        // the next ones.
+        let first = acked_rx.recv_timeout(std::time::Duration::from_secs(120));
+        std::thread::sleep(std::time::Duration::from_millis(rng.below(150)));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let acked = acked_rx.try_iter().last().or(first.ok());
+
+        let s = store(dir.path(), bulk_crash_config());
+        let mut got: Vec<i64> = rows(&s.scan(&all(&[])).unwrap())
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+        got.sort_unstable();
+        let want: Vec<i64> = (0..got.len() as i64).collect();
+        assert_eq!(got, want, "round {round}: not a prefix, or duplicated");
+        let now = got.len() as i64;
+        assert!(now >= have, "round {round}: lost events");
+        if let Some(last) = acked {
+            assert!(
+                now > last,
+                "round {round}: acknowledged load {last} missing"
+            );
+        }
+        if now % 400 != 0 {
+            partial += 1; // an unfinished load published part of itself
+        }
+        have = now;
+        // The next writer clears what the dead loader left.
+        s.seal("g").unwrap();
+        let m = manifest(&s);
+        for e in std::fs::read_dir(dir.path().join("groups/0")).unwrap() {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            assert!(m.names(&name), "round {round}: leftover {name}");
+        }
+    }
+    assert!(have >= 4000, "the loader made progress: {have}");
+    assert!(
+        partial > 0,
+        "some kill came between two publishes of a load"
+    );
+}
+
+/// Prints bulk-load throughput on the seeded data of `append_throughput`; run with
+/// `cargo test --release -p loupe-store --lib bulk_throughput -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn bulk_throughput() {
+    let mut rng = crate::segment::tests::Rng::new(9);
+    let json = crate::segment::tests::app_log_lines(&mut rng, 200_000);
+    let text = crate::segment::tests::text_log_lines(&mut rng, 400_000);
+    for _ in 0..3 {
+        bulk("json", &json);
+        bulk("text", &text);
+    }
+}
+
+/// Prints what the zstd level of bulk-loaded segments costs and saves, on the same data; run
+/// with `cargo test --release -p loupe-store --lib bulk_zstd_levels -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn bulk_zstd_levels() {
+    let mut rng = crate::segment::tests::Rng::new(9);
+    let json = crate::segment::tests::app_log_lines(&mut rng, 200_000);
+    let text = crate::segment::tests::text_log_lines(&mut rng, 400_000);
+    for level in [1, 3, 5, 7, 9] {
+        let config = StoreConfig {
+            segment: WriteConfig {
+                zstd_level: level,
+                ..WriteConfig::default()
+            },
+            ..StoreConfig::default()
+        };
+        print!("level {level}: ");
+        bulk_with("json", &json, config.clone());
+        print!("level {level}: ");
+        bulk_with("text", &text, config);
+    }
+}
+
+/// [`bulk_zstd_levels`] on a file of lines (`LOUPE_BULK_FILE`, e.g. the comparison harness's
+/// `json.log`; a CloudWatch export prefix is cut off as `loupe ingest` does); levels from
+/// `LOUPE_BULK_LEVELS` (default `3,9`), rows per block from `LOUPE_BULK_BLOCK_ROWS`.
+#[test]
+#[ignore]
+fn bulk_file_zstd_levels() {
+    let Ok(path) = std::env::var("LOUPE_BULK_FILE") else {
+        return;
+    };
+    let text = std::fs::read_to_string(path).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| match l.split_once(' ') {
+            Some((t, rest)) if t.len() == 24 && t.ends_with('Z') => rest.to_owned(),
+            _ => l.to_owned(),
+        })
+        .collect();
+    let levels = std::env::var("LOUPE_BULK_LEVELS").unwrap_or_else(|_| "3,9".into());
+    for level in levels.split(',').map(|l| l.parse::<i32>().unwrap()) {
+        let config = StoreConfig {
+            segment: WriteConfig {
+                zstd_level: level,
+                ..WriteConfig::default()
+            },
+            bulk_block_rows: std::env::var("LOUPE_BULK_BLOCK_ROWS")
+                .map_or(StoreConfig::default().bulk_block_rows, |v| {
+                    v.parse().unwrap()
+                }),
+            ..StoreConfig::default()
+        };
+        print!("level {level}: ");
+        bulk_with("file", &lines, config);
+    }
+}
+
+fn bulk(name: &str, lines: &[String]) {
+    bulk_with(name, lines, StoreConfig::default());
+}
+
+fn bulk_with(name: &str, lines: &[String], config: StoreConfig) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), config);
+    let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+    let cpu_before = process_cpu_secs();
+    let started = std::time::Instant::now();
+    let mut load = s.bulk_load("g").unwrap();
+    for (i, l) in lines.iter().enumerate() {
+        load.push("a", 1_767_225_600_000 + i as i64, 1, l).unwrap();
+    }
+    load.finish().unwrap();
+    let secs = started.elapsed().as_secs_f64();
+    let cpu = process_cpu_secs() - cpu_before;
+    let stored = s.groups().unwrap()[0].stored_bytes;
+    println!(
+        "{name}: loaded {} MB in {secs:.2}s: {:.1} MB/s; {cpu:.2} CPU-s ({:.1} MB per CPU-s); stored {} bytes ({:.1}x)",
+        bytes / 1_000_000,
+        bytes as f64 / 1e6 / secs,
+        bytes as f64 / 1e6 / cpu.max(0.01),
+        stored,
+        bytes as f64 / stored as f64
+    );
+}
+
+/// GetLogGroupFields does not count rows of a deleted stream that a large segment still holds.
+#[test]
+fn fields_leave_out_rows_of_deleted_streams_hidden_in_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let large = StoreConfig {
+        compact_below_bytes: 1,
+        ..StoreConfig::default()
+    };
+    let s = store(dir.path(), large);
+    s.append("g", "a", &[ev(1, r#"{"x":1}"#), ev(2, r#"{"x":2,"z":1}"#)])
+        .unwrap();
+    s.append(
+        "g",
+        "b",
+        &[ev(3, r#"{"y":1}"#), ev(4, r#"{"y":2,"z":"s"}"#)],
+    )
+    .unwrap();
+    s.seal("g").unwrap();
+    s.delete_stream("g", "b").unwrap();
+    assert_eq!(manifest(&s).segments[0].hidden_rows, 2);
+    let names = |f: Vec<FieldInfo>| -> Vec<(String, u32, usize)> {
+        f.into_iter()
+            .map(|i| (i.name, i.percent, i.types.len()))
+            .collect()
+    };
+    let want = vec![("x".to_string(), 100, 1), ("z".to_string(), 50, 1)];
+    assert_eq!(names(s.fields(&["g".into()], None, None).unwrap()), want);
+    // The same through the per-row path of a block straddling the range's start.
+    assert_eq!(
+        names(s.fields(&["g".into()], Some(2), None).unwrap()),
+        vec![("x".to_string(), 100, 1), ("z".to_string(), 100, 1)]
+    );
+}

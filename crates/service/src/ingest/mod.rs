@@ -45,20 +45,25 @@
 //! # Storage
 //!
 //! File import accepts events of any age: the PutLogEvents age window (14 days back, 2 hours
-//! ahead) is for live clients, and importing an old archive is the point of this path. Events go
-//! to the store in PutLogEvents-sized batches (10,000 events or 1 MiB). At the end of an ingest
-//! the group's write-ahead log is sealed into a segment (compacting small segments by the store's
-//! policy), so a store at rest holds no unsealed WAL ([`IngestOptions::defer_seal`] leaves that to a later
-//! [`crate::Loupe::seal`] when one caller ingests many inputs).
+//! ahead) is for live clients, and importing an old archive is the point of this path. The
+//! per-event rules that still apply are those of an event itself: an empty message or one over
+//! 1 MiB with its overhead is rejected with its number, and a record naming a stream AWS would
+//! not accept is rejected. Accepted events go to the store as one bulk load
+//! ([`loupe_store::BulkLoad`]): straight into segments, without the write-ahead log, published
+//! in one manifest swap at the end (and every gigabyte or so of a long import). An ingest
+//! returns once its events are durable; a failed read still publishes the events read before
+//! it, as an append would have kept them. [`GroupIngest`] ingests several inputs into one group
+//! as one load, so a folder of small files becomes a few segments, not one per file.
 
 pub(crate) mod csv;
 mod json;
 mod time;
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::BufRead;
 
-use loupe_store::{EVENT_OVERHEAD_BYTES, Event, Store};
+use loupe_store::{BulkLoad, EVENT_OVERHEAD_BYTES, Store};
 use serde_json::Value;
 
 pub use time::TimestampRule;
@@ -133,9 +138,6 @@ pub struct IngestOptions {
     pub timestamp: TimestampRule,
     /// The year of year-less times such as syslog's (`--year`); else the clock's.
     pub year: Option<i32>,
-    /// Leave the group's write-ahead log unsealed at the end, for a caller that ingests several
-    /// inputs and then calls [`crate::Loupe::seal`] once.
-    pub defer_seal: bool,
 }
 
 impl From<Format> for IngestOptions {
@@ -166,19 +168,96 @@ impl crate::Loupe {
         )
     }
 
-    /// Seals the group's write-ahead log into a segment, compacting small segments when the
-    /// store's policy says so (what an ingest does at its end unless told to defer it).
+    /// Starts an ingest of several inputs into `group` as one bulk load (see [`GroupIngest`]).
+    pub fn start_ingest(&self, group: &str) -> Result<GroupIngest<'_>> {
+        GroupIngest::start(&self.store, group, self.clock.now_ms())
+    }
+
+    /// Seals the group's write-ahead log (events of PutLogEvents) into a segment, compacting
+    /// small segments when the store's policy says so.
     pub fn seal(&self, group: &str) -> Result<()> {
-        seal(&self.store, group)
+        self.store.seal(group)?;
+        Ok(())
     }
 }
 
-/// Sealing compacts by the store's own policy (once enough small segments pile up): compacting
-/// after every ingest re-encoded everything at a high zstd level, which cost more than the
-/// ingest itself (2.1-2.7 s per 64 MB here).
-fn seal(store: &Store, group: &str) -> Result<()> {
-    store.seal(group)?;
-    Ok(())
+/// Several inputs ingested into one log group as one bulk load: nothing is visible or durable
+/// until [`GroupIngest::finish`] publishes it (dropping it publishes nothing).
+#[derive(Debug)]
+pub struct GroupIngest<'a> {
+    store: &'a Store,
+    group: String,
+    now_ms: i64,
+    load: BulkLoad,
+    created: HashSet<String>,
+}
+
+impl<'a> GroupIngest<'a> {
+    /// Creates `group` when missing and starts its load; `now_ms` is every event's
+    /// `@ingestionTime` (and the time of events without one).
+    pub fn start(store: &'a Store, group: &str, now_ms: i64) -> Result<GroupIngest<'a>> {
+        if !store.group_exists(group)? {
+            store.create_group(group, now_ms)?;
+        }
+        Ok(GroupIngest {
+            store,
+            group: group.to_owned(),
+            now_ms,
+            load: store.bulk_load(group)?,
+            created: HashSet::new(),
+        })
+    }
+
+    /// Reads `input` into `stream` (created when missing) as `options` say. After an error the
+    /// events read before it are still in the load.
+    pub fn ingest(
+        &mut self,
+        stream: &str,
+        mut input: impl BufRead,
+        options: &IngestOptions,
+    ) -> Result<IngestReport> {
+        if let Some(year) = options.year
+            && !time::Years::RANGE.contains(&year)
+        {
+            return Err(ServiceError::InvalidParameter(format!(
+                "--year {year}: expected a year from 1 to 9999"
+            )));
+        }
+        if !self.created.contains(stream) {
+            self.store.create_stream(&self.group, stream, self.now_ms)?;
+            self.created.insert(stream.to_owned());
+        }
+        let mut sink = Sink {
+            store: self.store,
+            group: &self.group,
+            stream,
+            now_ms: self.now_ms,
+            load: &mut self.load,
+            created: &mut self.created,
+            count_untimed: options.timestamp != TimestampRule::Now,
+            report: IngestReport::default(),
+        };
+        let mut stamper = Stamper {
+            rule: options.timestamp.clone(),
+            years: time::Years::new(self.now_ms, options.year),
+        };
+        let head = input.fill_buf().map_err(read_error)?;
+        if head.starts_with(&[0x1f, 0x8b]) {
+            let mut unpacked = std::io::BufReader::with_capacity(
+                1 << 20,
+                flate2::bufread::MultiGzDecoder::new(input),
+            );
+            read_events(&mut unpacked, options.format, &mut sink, &mut stamper)?;
+        } else {
+            read_events(&mut input, options.format, &mut sink, &mut stamper)?;
+        }
+        Ok(sink.report)
+    }
+
+    /// Publishes the load (the durability point); returns how many events it published.
+    pub fn finish(self) -> Result<u64> {
+        Ok(self.load.finish()?)
+    }
 }
 
 /// Reads `input` line by line into `group`/`stream`, creating both when missing
@@ -205,55 +284,22 @@ pub fn ingest(
     ingest_with(store, group, stream, input, &format.into(), now_ms)
 }
 
-/// Reads `input` into `group`/`stream` as `options` say, creating both when missing.
+/// Reads `input` into `group`/`stream` as `options` say, creating both when missing; returns
+/// once the events are durable. A failed read still publishes the events read before it.
 pub fn ingest_with(
     store: &Store,
     group: &str,
     stream: &str,
-    mut input: impl BufRead,
+    input: impl BufRead,
     options: &IngestOptions,
     now_ms: i64,
 ) -> Result<IngestReport> {
-    if let Some(year) = options.year
-        && !time::Years::RANGE.contains(&year)
-    {
-        return Err(ServiceError::InvalidParameter(format!(
-            "--year {year}: expected a year from 1 to 9999"
-        )));
-    }
-    if !store.group_exists(group)? {
-        store.create_group(group, now_ms)?;
-    }
-    store.create_stream(group, stream, now_ms)?;
-    let mut sink = Sink {
-        store,
-        group,
-        now_ms,
-        pending: vec![Pending::new(stream)],
-        created: HashSet::from([stream.to_owned()]),
-        count_untimed: options.timestamp != TimestampRule::Now,
-        report: IngestReport::default(),
-    };
-    let mut stamper = Stamper {
-        rule: options.timestamp.clone(),
-        years: time::Years::new(now_ms, options.year),
-    };
-    let head = input.fill_buf().map_err(read_error)?;
-    let read = if head.starts_with(&[0x1f, 0x8b]) {
-        let mut unpacked =
-            std::io::BufReader::with_capacity(1 << 20, flate2::bufread::MultiGzDecoder::new(input));
-        read_events(&mut unpacked, options.format, &mut sink, &mut stamper)
-    } else {
-        read_events(&mut input, options.format, &mut sink, &mut stamper)
-    };
-    // Events already appended stay (they are durable); still seal them before failing.
-    let flushed = sink.flush_all();
-    if sink.report.accepted > 0 && !options.defer_seal {
-        seal(store, group)?;
-    }
-    read?;
-    flushed?;
-    Ok(sink.report)
+    let mut ingest = GroupIngest::start(store, group, now_ms)?;
+    let report = ingest.ingest(stream, input, options);
+    let published = ingest.finish();
+    let report = report?;
+    published?;
+    Ok(report)
 }
 
 fn read_error(e: std::io::Error) -> ServiceError {
@@ -330,12 +376,12 @@ fn read_events(
 }
 
 /// Text from bytes: as is when UTF-8, else with U+FFFD for what is not (and counted).
-fn text(raw: &[u8], report: &mut IngestReport) -> String {
+fn text<'r>(raw: &'r [u8], report: &mut IngestReport) -> Cow<'r, str> {
     match std::str::from_utf8(raw) {
-        Ok(s) => s.to_owned(),
+        Ok(s) => Cow::Borrowed(s),
         Err(_) => {
             report.replaced_utf8 += 1;
-            String::from_utf8_lossy(raw).into_owned()
+            String::from_utf8_lossy(raw)
         }
     }
 }
@@ -377,7 +423,7 @@ fn read_lines(
             (Some(ms), TimestampRule::Auto) => Some(ms),
             _ => stamper.line(body, &message, format == Format::Jsonl),
         };
-        sink.push(line_no, timestamp, message, None)?;
+        sink.push(line_no, timestamp, &message, None)?;
     }
 }
 
@@ -400,7 +446,12 @@ fn read_documents(
                     None => v.to_string(),
                 };
                 let timestamp = stamper.json(v, Some("timestamp"));
-                return sink.push(record, timestamp, message, stream.filter(|s| !s.is_empty()));
+                return sink.push(
+                    record,
+                    timestamp,
+                    &message,
+                    stream.filter(|s| !s.is_empty()),
+                );
             }
             json::Record::Json(v) => {
                 let message = match v {
@@ -410,7 +461,7 @@ fn read_documents(
                 (stamper.json(v, Some("eventTime")), message)
             }
         };
-        sink.push(record, timestamp, message, None)
+        sink.push(record, timestamp, &message, None)
     })
 }
 
@@ -454,7 +505,7 @@ fn read_csv(input: &mut dyn BufRead, sink: &mut Sink<'_>, stamper: &mut Stamper)
         let stream = cell(stream_col)
             .filter(|s| !s.is_empty())
             .map(|s| String::from_utf8_lossy(s).into_owned());
-        sink.push(line, timestamp, message, stream.as_deref())?;
+        sink.push(line, timestamp, &message, stream.as_deref())?;
     }
     Ok(())
 }
@@ -509,32 +560,16 @@ impl Stamper {
     }
 }
 
-/// Events waiting for one stream's next append.
-struct Pending {
-    stream: String,
-    events: Vec<Event>,
-    bytes: usize,
-}
-
-impl Pending {
-    fn new(stream: &str) -> Pending {
-        Pending {
-            stream: stream.to_owned(),
-            events: Vec::new(),
-            bytes: 0,
-        }
-    }
-}
-
-/// Collects events into PutLogEvents-sized batches per stream and appends them.
+/// Checks events and hands them to the load.
 struct Sink<'a> {
     store: &'a Store,
     group: &'a str,
+    /// The ingest's own stream; records may name others (CSV `@logStream`, a subscription
+    /// payload's `logStream`).
+    stream: &'a str,
     now_ms: i64,
-    /// The ingest's own stream first, then streams that records named (CSV `@logStream`, a
-    /// subscription payload's `logStream`).
-    pending: Vec<Pending>,
-    created: HashSet<String>,
+    load: &'a mut BulkLoad,
+    created: &'a mut HashSet<String>,
     count_untimed: bool,
     report: IngestReport,
 }
@@ -544,7 +579,7 @@ impl Sink<'_> {
         &mut self,
         record: u64,
         timestamp: Option<i64>,
-        message: String,
+        message: &str,
         stream: Option<&str>,
     ) -> Result<()> {
         if message.is_empty() {
@@ -559,69 +594,36 @@ impl Sink<'_> {
             );
             return Ok(());
         }
-        let index = match stream {
-            None => 0,
-            Some(name) => match self.stream_index(name) {
-                Ok(i) => i,
-                // A record naming a stream AWS would not accept is that record's problem.
-                Err(ServiceError::InvalidParameter(why)) => {
-                    self.report.reject(record, why);
-                    return Ok(());
+        let stream = match stream {
+            None => self.stream,
+            Some(name) => {
+                if !self.created.contains(name) {
+                    match self.store.create_stream(self.group, name, self.now_ms) {
+                        Ok(()) => {}
+                        Err(e) => match ServiceError::from(e) {
+                            // A record naming a stream AWS would not accept is that record's
+                            // problem.
+                            ServiceError::InvalidParameter(why) => {
+                                self.report.reject(record, why);
+                                return Ok(());
+                            }
+                            other => return Err(other),
+                        },
+                    }
+                    self.created.insert(name.to_owned());
                 }
-                Err(e) => return Err(e),
-            },
+                name
+            }
         };
-        let full = {
-            let p = &self.pending[index];
-            p.events.len() == MAX_BATCH_EVENTS || p.bytes + size > MAX_BATCH_BYTES
-        };
-        if full {
-            self.flush(index)?;
-        }
         let timestamp = timestamp.unwrap_or_else(|| {
             if self.count_untimed {
                 self.report.untimed += 1;
             }
             self.now_ms
         });
+        self.load.push(stream, timestamp, self.now_ms, message)?;
         self.report.accepted += 1;
         self.report.bytes += message.len() as u64;
-        let p = &mut self.pending[index];
-        p.bytes += size;
-        p.events.push(Event {
-            timestamp,
-            ingestion_time: self.now_ms,
-            message,
-        });
-        Ok(())
-    }
-
-    fn stream_index(&mut self, name: &str) -> Result<usize> {
-        if let Some(i) = self.pending.iter().position(|p| p.stream == name) {
-            return Ok(i);
-        }
-        if !self.created.contains(name) {
-            self.store.create_stream(self.group, name, self.now_ms)?;
-            self.created.insert(name.to_owned());
-        }
-        self.pending.push(Pending::new(name));
-        Ok(self.pending.len() - 1)
-    }
-
-    fn flush(&mut self, index: usize) -> Result<()> {
-        let p = &mut self.pending[index];
-        if !p.events.is_empty() {
-            self.store.append(self.group, &p.stream, &p.events)?;
-            p.events.clear();
-            p.bytes = 0;
-        }
-        Ok(())
-    }
-
-    fn flush_all(&mut self) -> Result<()> {
-        for i in 0..self.pending.len() {
-            self.flush(i)?;
-        }
         Ok(())
     }
 }

@@ -60,7 +60,9 @@ mod write;
 
 pub use read::{ColumnData, Segment};
 pub use search::Holds;
-pub(crate) use write::{RowRef, encode_rows, write_segment_unlinked};
+pub(crate) use write::{
+    BlockEncoding, RowRef, assemble, encode_block_alone, encode_rows, write_segment_unlinked,
+};
 pub use write::{SegmentRow, WriteConfig, encode_segment, write_segment};
 
 pub(crate) const MAGIC: &[u8; 8] = b"LOUPESEG";

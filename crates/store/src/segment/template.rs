@@ -248,6 +248,7 @@ static CLASS: [u8; 256] = {
 
 /// Splits a text message into template pieces and variables (`pieces.len() == vars.len() + 1`);
 /// concatenating them in turn gives the message back.
+#[cfg(test)]
 pub(crate) fn split_text(message: &str) -> (Vec<&str>, Vec<&str>) {
     let (mut pieces, mut vars) = (Vec::new(), Vec::new());
     split_text_into(message, &mut pieces, &mut vars);

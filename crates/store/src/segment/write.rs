@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use super::QuickNum;
 use super::bloom::Bloom;
 use super::codec::{FxHashMap as HashMap, FxHashSet as HashSet, put_bytes, put_uvarint, zigzag};
-use super::template::{encode_slot, split_json_into, split_text, split_text_into};
+use super::template::{encode_slot, split_json_into, split_text_into};
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
     ColumnKind, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
@@ -121,20 +121,59 @@ pub(crate) fn encode_rows(rows: &mut [RowRef<'_>], config: &WriteConfig) -> Resu
     rows.sort_by_key(|r| r.timestamp);
     let rows = &*rows;
     let ranges = block_ranges(rows, config);
-    let parallel: Vec<Result<(EncodedBlock, Columns)>> = ranges
+    let parallel: Vec<Result<BlockEncoding>> = ranges
         .par_iter()
-        .map(|range| {
-            let mut columns = Columns::new(config.max_field_names);
-            let mut zstd = compressor(config)?;
-            let block = encode_block(&rows[range.clone()], &mut columns, &mut zstd)?;
-            Ok((block, columns))
-        })
+        .map(|range| encode_block_alone(&rows[range.clone()], config))
         .collect();
+    assemble(rows, &ranges, parallel, config)
+}
+
+/// One block encoded on its own (with its own column numbering), waiting for [`assemble`].
+pub(crate) struct BlockEncoding {
+    block: EncodedBlock,
+    columns: Columns,
+}
+
+/// Encodes the rows of one block (already in timestamp order) on its own, as
+/// [`encode_rows`] does for each block in parallel.
+pub(crate) fn encode_block_alone(
+    rows: &[RowRef<'_>],
+    config: &WriteConfig,
+) -> Result<BlockEncoding> {
+    // A compressor per thread and level, taken out while in use: a fresh one per block
+    // allocated (and faulted in) its tables every block. Taken rather than borrowed because
+    // rayon may run another block on this thread while this one waits in `analyze`.
+    thread_local! {
+        static ZSTD: std::cell::Cell<Option<(i32, zstd::bulk::Compressor<'static>)>> =
+            const { std::cell::Cell::new(None) };
+    }
+    let mut zstd = match ZSTD.take() {
+        Some((level, zstd)) if level == config.zstd_level => zstd,
+        _ => compressor(config)?,
+    };
+    let mut columns = Columns::new(config.max_field_names);
+    let block = encode_block(rows, &mut columns, &mut zstd);
+    ZSTD.set(Some((config.zstd_level, zstd)));
+    Ok(BlockEncoding {
+        block: block?,
+        columns,
+    })
+}
+
+/// Lays out a segment from its blocks encoded one by one: `rows` in timestamp order, cut into
+/// `ranges` (what [`block_ranges`] gives for them), `encoded` one per range. The bytes are those
+/// of a serial encoding of `rows`.
+pub(crate) fn assemble(
+    rows: &[RowRef<'_>],
+    ranges: &[Range<usize>],
+    encoded: Vec<Result<BlockEncoding>>,
+    config: &WriteConfig,
+) -> Result<Vec<u8>> {
     let mut w = Writer::new(config)?;
     let mut merged = true;
-    for (range, block) in ranges.iter().zip(parallel) {
-        let (block, local) = block?;
-        if !w.add_block(&rows[range.clone()], block, Some(&local))? {
+    for (range, block) in ranges.iter().zip(encoded) {
+        let BlockEncoding { block, columns } = block?;
+        if !w.add_block(&rows[range.clone()], block, Some(&columns))? {
             merged = false;
             break;
         }
@@ -143,7 +182,7 @@ pub(crate) fn encode_rows(rows: &mut [RowRef<'_>], config: &WriteConfig) -> Resu
         // More distinct names than the cap: which ones are kept depends on row order.
         w = Writer::new(config)?;
         let mut zstd = compressor(config)?;
-        for range in &ranges {
+        for range in ranges {
             let mut columns = std::mem::replace(&mut w.columns, Columns::new(0));
             let block = encode_block(&rows[range.clone()], &mut columns, &mut zstd);
             w.columns = columns;
@@ -323,7 +362,6 @@ fn encode_block(
             values: leaf_values,
             superseded,
             json,
-            text,
         } = a;
         let mut all_stored = true;
         // Rows of one template shape have the same names: their columns are looked up once
@@ -368,10 +406,7 @@ fn encode_block(
         }
         row_templates.push(match names {
             Names::Shape(shape) if json && all_stored => Template::Json(shape),
-            _ => match text {
-                Some(text) => Template::Text(text),
-                None => Template::None,
-            },
+            _ => Template::None,
         });
     }
     raw.clear();
@@ -550,28 +585,6 @@ struct Analyzed<'m> {
     /// Whether the message re-renders exactly from its (distinct) leaves with the pieces of
     /// its shape (then `names` is that shape).
     json: bool,
-    /// Otherwise, the message split as text (pieces, variables), when short enough to template.
-    text: Option<TextSplit<'m>>,
-}
-
-/// A text message split into template pieces and variables, in one allocation.
-struct TextSplit<'m> {
-    /// The pieces, then the variables.
-    parts: Box<[&'m str]>,
-    pieces: usize,
-}
-
-impl<'m> TextSplit<'m> {
-    fn new(message: &'m str, shapes: &mut Shapes<'m>) -> Self {
-        let (pieces, vars) = (&mut shapes.text_pieces, &mut shapes.text_vars);
-        split_text_into(message, pieces, vars);
-        let n = pieces.len();
-        pieces.extend_from_slice(vars);
-        TextSplit {
-            parts: pieces.as_slice().into(),
-            pieces: n,
-        }
-    }
 }
 
 /// Leaf names: a row's own, or those of a template shape seen before (shared, not copied).
@@ -611,9 +624,6 @@ struct Shapes<'m> {
     last: Option<Arc<Shape<'m>>>,
     /// Reused for each message's pieces.
     scratch: Vec<&'m str>,
-    /// Reused for each text message's pieces and variables.
-    text_pieces: Vec<&'m str>,
-    text_vars: Vec<&'m str>,
 }
 
 impl<'m> Shapes<'m> {
@@ -642,7 +652,6 @@ fn analyze_one<'m>(message: &'m str, shapes: &mut Shapes<'m>) -> Analyzed<'m> {
             values,
             superseded: Vec::new(),
             json: true,
-            text: None,
         };
     }
     // The template renders the message back exactly when each leaf's text is the text between
@@ -681,7 +690,6 @@ fn analyze_one<'m>(message: &'m str, shapes: &mut Shapes<'m>) -> Analyzed<'m> {
             values,
             superseded: Vec::new(),
             json: true,
-            text: None,
         };
     }
     shapes.scratch = pieces;
@@ -690,7 +698,6 @@ fn analyze_one<'m>(message: &'m str, shapes: &mut Shapes<'m>) -> Analyzed<'m> {
         values,
         superseded,
         json: false,
-        text: (message.len() <= MAX_TEMPLATED_MESSAGE).then(|| TextSplit::new(message, shapes)),
     }
 }
 
@@ -879,9 +886,8 @@ fn superseded(names: &[String]) -> Vec<bool> {
 enum Template<'m> {
     /// Rendered from its fields' columns with the pieces of this shape.
     Json(Arc<Shape<'m>>),
-    /// A text template, split ahead of time (in parallel).
-    Text(TextSplit<'m>),
-    /// Split as text here, or stored raw when long.
+    /// Split as text here, or stored raw when long. (Splitting here rather than during the
+    /// parallel discovery saves an allocation per row; blocks are encoded in parallel anyway.)
     None,
 }
 
@@ -903,6 +909,9 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[RowRef<'_>], templates: &[Template
     let mut text_ids: HashMap<Vec<&str>, u64> = HashMap::default();
     let mut text_dict: Vec<Vec<&str>> = Vec::new();
     let mut text_vars: Vec<Vec<Vec<&str>>> = Vec::new();
+    // Reused for each row's pieces and variables; consecutive rows often share a template.
+    let (mut pieces, mut vars) = (Vec::new(), Vec::new());
+    let mut last_text: Option<usize> = None;
     let mut codes = Vec::with_capacity(rows.len());
     for (r, t) in rows.iter().zip(templates) {
         codes.push(match t {
@@ -923,26 +932,23 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[RowRef<'_>], templates: &[Template
                 }
             }
             Template::None if r.message.len() > MAX_TEMPLATED_MESSAGE => Code::Raw,
-            Template::Text(_) | Template::None => {
-                let local;
-                let (pieces, vars): (&[&str], &[&str]) = match t {
-                    Template::Text(t) => t.parts.split_at(t.pieces),
-                    _ => {
-                        local = split_text(r.message);
-                        (&local.0, &local.1)
-                    }
+            Template::None => {
+                split_text_into(r.message, &mut pieces, &mut vars);
+                let id = match last_text {
+                    Some(id) if text_dict[id] == pieces => id as u64,
+                    _ => match text_ids.get(pieces.as_slice()) {
+                        Some(&id) => id,
+                        None => {
+                            let id = text_dict.len() as u64;
+                            text_ids.insert(pieces.clone(), id);
+                            text_vars.push(vec![Vec::new(); vars.len()]);
+                            text_dict.push(pieces.clone());
+                            id
+                        }
+                    },
                 };
-                let id = match text_ids.get(pieces) {
-                    Some(&id) => id,
-                    None => {
-                        let id = text_dict.len() as u64;
-                        text_ids.insert(pieces.to_vec(), id);
-                        text_vars.push(vec![Vec::new(); vars.len()]);
-                        text_dict.push(pieces.to_vec());
-                        id
-                    }
-                };
-                for (slot, v) in text_vars[id as usize].iter_mut().zip(vars) {
+                last_text = Some(id as usize);
+                for (slot, v) in text_vars[id as usize].iter_mut().zip(&vars) {
                     slot.push(*v);
                 }
                 Code::Text(id)
@@ -1144,6 +1150,14 @@ fn encode_strings<'s>(raw: &mut Vec<u8>, strs: &[&'s str]) -> Option<Vec<&'s str
     let mut ids: HashMap<&str, u64> = HashMap::default();
     let mut dict: Vec<&'s str> = Vec::new();
     let mut codes: Vec<u64> = Vec::with_capacity(strs.len());
+    // Nearly every value distinct after this many (ids, times): the dictionary is given up
+    // (proving it cannot pay took hashing half the column, ~5% of a JSON ingest).
+    let probe = if strs.len() >= 1024 {
+        (strs.len() / 4).min(4096)
+    } else {
+        usize::MAX
+    };
+    let mut pays = true;
     // Runs of one value (a constant field) are common: compare with the previous value before
     // hashing.
     let mut last: Option<(&str, u64)> = None;
@@ -1162,11 +1176,12 @@ fn encode_strings<'s>(raw: &mut Vec<u8>, strs: &[&'s str]) -> Option<Vec<&'s str
         codes.push(code);
         last = Some((s, code));
         // The dictionary only grows: once it holds more than half the values it never pays.
-        if dict.len() * 2 > strs.len() {
+        if dict.len() * 2 > strs.len() || (codes.len() == probe && dict.len() * 8 > probe * 7) {
+            pays = false;
             break;
         }
     }
-    if dict.len() * 2 <= strs.len() {
+    if pays {
         raw.push(1);
         put_uvarint(raw, dict.len() as u64);
         for s in &dict {
