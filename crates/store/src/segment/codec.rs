@@ -81,30 +81,46 @@ impl<'a> Cursor<'a> {
         self.pos
     }
 
-    /// Skips `n` varints without decoding them; `None` if the buffer ends first or one is
-    /// longer than ten bytes.
+    /// Skips `n` varints without decoding them; `None` if the buffer ends first.
     pub fn skip_varints(&mut self, n: usize) -> Option<()> {
-        if n == 0 {
-            return Some(());
-        }
         let rest = self.buf.get(self.pos..)?;
-        let (mut seen, mut run) = (0usize, 0usize);
-        for (i, &b) in rest.iter().enumerate() {
-            if seen == n {
-                self.pos += i;
-                return Some(());
+        let mut seen = 0usize;
+        let mut i = 0usize;
+        // Eight bytes at a time while the n-th end is further on: count the bytes that end a
+        // varint (high bit clear).
+        while i + 8 <= rest.len() {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&rest[i..i + 8]);
+            let ends = (!u64::from_le_bytes(word) & 0x8080_8080_8080_8080).count_ones() as usize;
+            if seen + ends >= n {
+                break;
             }
-            if b & 0x80 == 0 {
-                seen += 1;
-                run = 0;
+            seen += ends;
+            i += 8;
+        }
+        while seen < n {
+            let b = *rest.get(i)?;
+            seen += usize::from(b < 0x80);
+            i += 1;
+        }
+        self.pos += i;
+        Some(())
+    }
+
+    /// The sum of the next `n` varints (lengths, say); `None` if the buffer ends first or a
+    /// varint is malformed.
+    pub fn sum_varints(&mut self, n: usize) -> Option<u64> {
+        let mut total = 0u64;
+        for _ in 0..n {
+            let b = *self.buf.get(self.pos)?;
+            if b < 0x80 {
+                self.pos += 1;
+                total += u64::from(b);
             } else {
-                run += 1;
-                if run >= 10 {
-                    return None;
-                }
+                total = total.checked_add(self.uvarint()?)?;
             }
         }
-        (seen == n).then(|| self.pos = self.buf.len())
+        Some(total)
     }
 
     pub fn remaining(&self) -> usize {
@@ -206,5 +222,41 @@ mod tests {
         }
         // Eleven continuation bytes is not a varint.
         assert_eq!(Cursor::new(&[0xff; 11]).uvarint(), None);
+    }
+
+    /// Skipping and summing `n` varints lands where decoding them one by one does.
+    #[test]
+    fn skipping_and_summing_agree_with_decoding() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut values = Vec::new();
+        for _ in 0..500 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // Mostly one-byte values, some long ones.
+            values.push(match state % 4 {
+                0 => state >> 40,
+                _ => state % 128,
+            });
+        }
+        let mut buf = Vec::new();
+        for &v in &values {
+            put_uvarint(&mut buf, v);
+        }
+        for n in [0, 1, 7, 8, 9, 63, 64, 65, 300, 500] {
+            let mut decoded = Cursor::new(&buf);
+            let mut sum = 0u64;
+            for _ in 0..n {
+                sum += decoded.uvarint().unwrap();
+            }
+            let mut skipped = Cursor::new(&buf);
+            skipped.skip_varints(n).unwrap();
+            assert_eq!(skipped.position(), decoded.position(), "skip {n}");
+            let mut summed = Cursor::new(&buf);
+            assert_eq!(summed.sum_varints(n), Some(sum), "sum {n}");
+            assert_eq!(summed.position(), decoded.position(), "sum {n}");
+        }
+        assert_eq!(Cursor::new(&buf).skip_varints(501), None);
+        assert_eq!(Cursor::new(&buf).sum_varints(501), None);
     }
 }

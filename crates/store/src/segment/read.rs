@@ -963,10 +963,7 @@ impl<'a> Slot<'a> {
             }
             2 if need != SlotNeed::All => {
                 let start = c.position();
-                let mut total = 0usize;
-                for _ in 0..n {
-                    total = total.checked_add(c.len(c.remaining())?)?;
-                }
+                let total = usize::try_from(c.sum_varints(n)?).ok()?;
                 let lens = c.buf.get(start..c.position())?;
                 let bytes = c.take(total)?;
                 if need == SlotNeed::Nothing {
