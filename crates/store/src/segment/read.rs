@@ -254,7 +254,7 @@ impl Segment {
                 }
             }
         }
-        let loaded = self.load_fields(block, &names)?;
+        let loaded = self.load_fields(block, &names, true)?;
         let columns = field_columns(&loaded, rows).ok_or_else(bad)?;
         // Per JSON template, per slot, the columns of its field.
         let json_cols: Vec<Vec<&[FieldColumn<'_>]>> = m
@@ -405,11 +405,13 @@ impl Segment {
     }
 
     /// The columns of the fields `names` in `block` (one per stored type and field): string
-    /// chunks decompressed to be read in place (see [`field_columns`]), other types decoded.
+    /// chunks decompressed to be read in place (see [`field_columns`]), other types decoded
+    /// (left out unless `others`).
     pub(super) fn load_fields<'n>(
         &self,
         block: usize,
         names: &[&'n str],
+        others: bool,
     ) -> Result<Vec<(&'n str, LoadedColumn)>> {
         let mut out = Vec::new();
         for &name in names {
@@ -419,6 +421,7 @@ impl Segment {
                         Some(chunk) => LoadedColumn::Strings(chunk),
                         None => continue,
                     },
+                    _ if !others => continue,
                     _ => LoadedColumn::Other(self.field(block, col)?),
                 };
                 out.push((name, loaded));

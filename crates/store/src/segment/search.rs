@@ -380,7 +380,18 @@ impl Segment {
                 }
             }
         }
-        let loaded = self.load_fields(block, &wanted)?;
+        // Numbers and booleans only when a needle could lie in one, or a split test may read
+        // one.
+        let others = needles.iter().zip(&plans).any(|(n, p)| {
+            n.bytes.iter().all(|&b| numeric_byte(b))
+                || n.within(b"true")
+                || n.within(b"false")
+                || p[..json_templates].iter().any(|t| match t {
+                    TemplateMatch::Every => false,
+                    TemplateMatch::Slots(checks) => checks.iter().any(SlotCheck::has_splits),
+                })
+        });
+        let loaded = self.load_fields(block, &wanted, others)?;
         let columns = field_columns(&loaded, rows).ok_or_else(bad)?;
 
         let mut out = Vec::with_capacity(needles.len());
