@@ -15,6 +15,8 @@
 //! | epoch seconds (10 digits, optional fraction) or milliseconds (13 digits) | `1669842701 ...` | first token |
 //! | ISO 8601 as above, as a later token (ALB, NLB, OpenStack) | `http 2022-12-06T17:42:16.176563Z ...` | a token starting in the first 64 bytes |
 //! | Apache/NCSA common log time | `... [10/Oct/2000:13:55:36 -0700] ...` | starting in the first 160 bytes (S3 access logs put it after a 64-character owner id) |
+//! | HDFS's `yyMMdd HHmmss`, years 2000-2099 | `081109 203615 148 INFO ...` | line start |
+//! | epoch seconds as a whole 10-digit token, 2000-2039 (BGL, HPC) | `- 1117838570 2005.06.03 ...` | one of the first six tokens, last resort |
 //!
 //! The date and time of ISO 8601 may also be separated by a tab (CloudFront's W3C files).
 //!
@@ -335,6 +337,32 @@ fn epoch(b: &[u8]) -> Option<i64> {
     }
 }
 
+/// HDFS's `yyMMdd HHmmss` at the start of `b` (loghub HDFS: `081109 203615 148 INFO ...`),
+/// as 20yy, followed by whitespace.
+fn hdfs(b: &[u8]) -> Option<i64> {
+    if b.len() < 13 || b[6] != b' ' || !matches!(b.get(13), None | Some(b' ' | b'\t')) {
+        return None;
+    }
+    let year = 2000 + i64::from(d2(b, 0)?);
+    let time = day_ms(d2(b, 7)?, d2(b, 9)?, d2(b, 11)?, 0)?;
+    civil_ms(year, d2(b, 2)?, d2(b, 4)?, time)
+}
+
+/// Epoch seconds written as a whole 10-digit token among the first tokens of a line (BGL's
+/// `- 1117838570 2005.06.03 ...`, HPC's `134681 node-246 unix.hw ... 1077804742 1 ...`),
+/// between 2000 and 2040: the last resort before the ingestion time.
+fn epoch_token(b: &[u8]) -> Option<i64> {
+    const FROM: i64 = 946_684_800; // 2000-01-01
+    const TO: i64 = 2_208_988_800; // 2040-01-01
+    b[..b.len().min(TOKEN_WINDOW + 16)]
+        .split(|&c| c == b' ' || c == b'\t')
+        .take(6)
+        .filter(|t| t.len() == 10 && t.iter().all(u8::is_ascii_digit))
+        .map(|t| t.iter().fold(0i64, |v, &c| v * 10 + i64::from(c - b'0')))
+        .find(|v| (FROM..TO).contains(v))
+        .map(|v| v * 1000)
+}
+
 /// What a line's time turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Found {
@@ -352,6 +380,8 @@ pub(crate) fn detect(b: &[u8]) -> Option<Found> {
             } else if let Some(y) = month_day(b) {
                 Some(Found::YearLess(y))
             } else if let Some(ms) = short_year(b) {
+                Some(Found::At(ms))
+            } else if let Some(ms) = hdfs(b) {
                 Some(Found::At(ms))
             } else {
                 epoch(b).map(Found::At)
@@ -374,6 +404,7 @@ pub(crate) fn detect(b: &[u8]) -> Option<Found> {
     found
         .or_else(|| iso_token(b).map(Found::At))
         .or_else(|| apache_anywhere(b).map(Found::At))
+        .or_else(|| epoch_token(b).map(Found::At))
 }
 
 /// An ISO 8601 date-time as a token (after a space or a tab) starting in the first
@@ -594,6 +625,44 @@ mod tests {
         }
         assert_eq!(civil_ms(2026, 2, 29, 0), None);
         assert_eq!(civil_ms(2026, 13, 1, 0), None);
+    }
+
+    #[test]
+    fn loghub_hdfs_bgl_and_hpc_lines() {
+        let y = &mut Years::new(NOV1, None);
+        // 2008-11-09T20:36:15Z.
+        assert_eq!(
+            at_ms("081109 203615 148 INFO dfs.DataNode$PacketResponder: x", y),
+            Some(1_226_262_975_000)
+        );
+        assert_eq!(
+            at_ms(
+                "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 x",
+                y
+            ),
+            Some(1_117_838_570_000)
+        );
+        assert_eq!(
+            at_ms("APPREAD 1117869872 2005.06.04 R04-M1-N4-I:J18-U11 x", y),
+            Some(1_117_869_872_000)
+        );
+        assert_eq!(
+            at_ms(
+                "134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component",
+                y
+            ),
+            Some(1_077_804_742_000)
+        );
+        for line in [
+            "081332 203615 148 INFO bad month",
+            "081109 253615 148 INFO bad hour",
+            "081109 2036151 not the shape",
+            "order 4294967295 is not a time",
+            "id 12345678901 eleven digits",
+            "a b c d e f 1117838570 the seventh token",
+        ] {
+            assert_eq!(at_ms(line, y), None, "{line}");
+        }
     }
 
     #[test]
