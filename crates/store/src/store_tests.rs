@@ -571,6 +571,7 @@ fn sigkill_at_random_points_loses_nothing_acknowledged() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let (started, first_ack) = std::sync::mpsc::channel::<()>();
         let reader = std::thread::spawn(move || {
             let mut got = Vec::new();
             for line in BufReader::new(stdout).lines() {
@@ -578,11 +579,17 @@ fn sigkill_at_random_points_loses_nothing_acknowledged() {
                 // libtest may print "test … ... " on the same line before the first ACK.
                 if let Some(at) = line.find("ACK ") {
                     got.push(line[at + 4..].trim().parse::<u64>().unwrap());
+                    if got.len() == 1 {
+                        let _ = started.send(());
+                    }
                 }
             }
             got
         });
-        std::thread::sleep(std::time::Duration::from_millis(30 + rng.below(250)));
+        // The kill comes a random while after the writer got going (not after the spawn: a
+        // busy machine can take longer than the whole window just to start the child).
+        let _ = first_ack.recv_timeout(std::time::Duration::from_secs(30));
+        std::thread::sleep(std::time::Duration::from_millis(rng.below(250)));
         child.kill().unwrap();
         child.wait().unwrap();
         let round_acked = reader.join().unwrap();
