@@ -314,11 +314,20 @@ impl BulkLoad {
         if let Some(encoded) = &mut b.encoded {
             let (tx, rx) = channel();
             let (block, names, config) = (block.clone(), self.streams.clone(), self.config.clone());
+            let load_dir = self.load_dir.clone();
             rayon::spawn(move || {
-                let mut rows = Vec::with_capacity(block.len());
-                block.push_rows(&names, &mut rows);
+                // A panic on a rayon task would abort the process: turn it into this load's
+                // error instead (the load then publishes only what came before).
+                let encoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let mut rows = Vec::with_capacity(block.len());
+                    block.push_rows(&names, &mut rows);
+                    encode_block_alone(&rows, &config)
+                }))
+                .unwrap_or_else(|_| {
+                    Err(StoreError::corrupt(&load_dir, "encoding a block panicked"))
+                });
                 // The receiver is gone only when the load was dropped.
-                let _ = tx.send(encode_block_alone(&rows, &config));
+                let _ = tx.send(encoded);
             });
             encoded.push(rx);
         }
