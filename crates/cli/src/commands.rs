@@ -428,6 +428,9 @@ pub fn ingest(store: &Path, mut args: IngestArgs) -> Result<(), CliError> {
         if report.blank > 0 {
             notes.push(format!("{} blank lines skipped", report.blank));
         }
+        if report.headers > 0 {
+            notes.push(format!("{} header lines skipped", report.headers));
+        }
         if report.replaced_utf8 > 0 {
             notes.push(format!(
                 "{} with invalid UTF-8 replaced by U+FFFD",

@@ -70,12 +70,27 @@ fn read_unpacked(path: &Path) -> Vec<u8> {
     }
 }
 
-/// Non-empty lines, a `\r` before `\n` not counting as content.
+/// Non-empty lines, a `\r` before `\n` not counting as content, after the file's header
+/// lines (W3C `#` directives; a VPC flow log's first line naming `srcaddr` and `dstaddr`),
+/// which are not records.
 fn count_lines(bytes: &[u8]) -> u64 {
-    bytes
+    let lines: Vec<&[u8]> = bytes
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty() && *l != b"\r")
-        .count() as u64
+        .collect();
+    let header = |l: &[u8]| {
+        let text = String::from_utf8_lossy(l);
+        (text.starts_with('#')
+            && text
+                .split_whitespace()
+                .next()
+                .is_some_and(|w| w.ends_with(':')))
+            || (text.starts_with("version ")
+                && text.contains(" srcaddr ")
+                && text.contains(" dstaddr "))
+    };
+    let headers = lines.iter().take_while(|l| header(l)).count();
+    (lines.len() - headers) as u64
 }
 
 /// CSV records after the header: line breaks outside quotes end records; empty records skip.

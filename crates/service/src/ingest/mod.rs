@@ -17,7 +17,10 @@
 //!
 //! A line ends at `\n`; a `\r` before it is dropped (CRLF files), and a last line without a
 //! final newline is still an event. Empty lines are skipped and counted
-//! ([`IngestReport::blank`]). Bytes that are not UTF-8 are replaced by U+FFFD and the event is
+//! ([`IngestReport::blank`]). Header lines before a file's first record are not records and are
+//! skipped and counted too ([`IngestReport::headers`]; `--format auto` only): a VPC flow log's
+//! field-name line (`version account-id interface-id srcaddr ...`, as S3 delivers flow logs)
+//! and W3C directives (`#Version:`, `#Fields:`, ... in CloudFront standard logs). Bytes that are not UTF-8 are replaced by U+FFFD and the event is
 //! kept and counted ([`IngestReport::replaced_utf8`]): an event store cannot hold them, and a
 //! line with one bad byte is still worth finding. A line larger than an event may be (1 MiB
 //! with its 26-byte overhead) is rejected with its line number, never cut.
@@ -90,6 +93,8 @@ pub struct IngestReport {
     pub rejections: Vec<(u64, String)>,
     /// Empty lines (or CSV records) skipped.
     pub blank: u64,
+    /// Header lines before the first record skipped (see the module docs).
+    pub headers: u64,
     /// Accepted events whose bytes were not UTF-8 and got U+FFFD in their place.
     pub replaced_utf8: u64,
     /// Accepted events that carried no recognisable time and got the ingestion time.
@@ -394,6 +399,7 @@ fn read_lines(
 ) -> Result<()> {
     let mut buf = Vec::with_capacity(4096);
     let mut line_no = 0u64;
+    let mut records = 0u64;
     loop {
         buf.clear();
         let n = input
@@ -409,6 +415,11 @@ fn read_lines(
             sink.report.blank += 1;
             continue;
         }
+        if records == 0 && format == Format::Auto && is_header(raw) {
+            sink.report.headers += 1;
+            continue;
+        }
+        records += 1;
         let prefix = match format {
             Format::Auto => time::export_prefix(raw),
             Format::Export => time::lenient_prefix(raw),
@@ -425,6 +436,61 @@ fn read_lines(
         };
         sink.push(line_no, timestamp, &message, None)?;
     }
+}
+
+/// A file-header line of an AWS text format: a W3C directive, or a VPC flow log's line of
+/// field names (every word a flow-log field, `srcaddr` among them).
+fn is_header(line: &[u8]) -> bool {
+    const W3C: [&[u8]; 5] = [
+        b"#Version:",
+        b"#Fields:",
+        b"#Software:",
+        b"#Date:",
+        b"#Remark:",
+    ];
+    const VPC: [&str; 29] = [
+        "version",
+        "account-id",
+        "interface-id",
+        "srcaddr",
+        "dstaddr",
+        "srcport",
+        "dstport",
+        "protocol",
+        "packets",
+        "bytes",
+        "start",
+        "end",
+        "action",
+        "log-status",
+        "vpc-id",
+        "subnet-id",
+        "instance-id",
+        "tcp-flags",
+        "type",
+        "pkt-srcaddr",
+        "pkt-dstaddr",
+        "region",
+        "az-id",
+        "sublocation-type",
+        "sublocation-id",
+        "pkt-src-aws-service",
+        "pkt-dst-aws-service",
+        "flow-direction",
+        "traffic-path",
+    ];
+    if W3C.iter().any(|d| line.starts_with(d)) {
+        return true;
+    }
+    let Ok(text) = std::str::from_utf8(line) else {
+        return false;
+    };
+    let words: Vec<&str> = text.split_ascii_whitespace().collect();
+    words.len() >= 3
+        && words.contains(&"srcaddr")
+        && words
+            .iter()
+            .all(|w| VPC.contains(w) || w.starts_with("ecs-") || w.starts_with("reject-"))
 }
 
 fn read_documents(

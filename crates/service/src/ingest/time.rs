@@ -16,6 +16,7 @@
 //! | ISO 8601 as above, as a later token (ALB, NLB, OpenStack) | `http 2022-12-06T17:42:16.176563Z ...` | a token starting in the first 64 bytes |
 //! | Apache/NCSA common log time | `... [10/Oct/2000:13:55:36 -0700] ...` | starting in the first 160 bytes (S3 access logs put it after a 64-character owner id) |
 //! | HDFS's `yyMMdd HHmmss`, years 2000-2099 | `081109 203615 148 INFO ...` | line start |
+//! | a VPC flow log record (default layout): its `start` | `2 123456789012 eni-0a1b ... 1669842701 1669842702 ACCEPT OK` | the whole line, after the shapes above |
 //! | epoch seconds as a whole 10-digit token, 2000-2039 (BGL, HPC) | `- 1117838570 2005.06.03 ...` | one of the first six tokens, last resort |
 //!
 //! The date and time of ISO 8601 may also be separated by a tab (CloudFront's W3C files).
@@ -363,6 +364,27 @@ fn epoch_token(b: &[u8]) -> Option<i64> {
         .map(|v| v * 1000)
 }
 
+/// A VPC flow log record in the default layout (`version account-id interface-id srcaddr
+/// dstaddr srcport dstport protocol packets bytes start end action log-status`, more fields
+/// after them allowed): its `start`, epoch seconds.
+fn vpc_flow(b: &[u8]) -> Option<i64> {
+    let mut words = b.split(|&c| c == b' ').filter(|w| !w.is_empty());
+    let version = words.next()?;
+    if version.len() != 1 || !version[0].is_ascii_digit() {
+        return None;
+    }
+    let rest: Vec<&[u8]> = words.take(13).collect();
+    let epoch = |w: &[u8]| {
+        (w.len() == 10 && w.iter().all(u8::is_ascii_digit))
+            .then(|| w.iter().fold(0i64, |v, &c| v * 10 + i64::from(c - b'0')))
+    };
+    if rest.len() != 13 || (!rest[1].starts_with(b"eni-") && rest[1] != b"-") {
+        return None;
+    }
+    let (start, end) = (epoch(rest[9])?, epoch(rest[10])?);
+    (start <= end).then_some(start * 1000)
+}
+
 /// What a line's time turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Found {
@@ -404,6 +426,7 @@ pub(crate) fn detect(b: &[u8]) -> Option<Found> {
     found
         .or_else(|| iso_token(b).map(Found::At))
         .or_else(|| apache_anywhere(b).map(Found::At))
+        .or_else(|| vpc_flow(b).map(Found::At))
         .or_else(|| epoch_token(b).map(Found::At))
 }
 
@@ -652,6 +675,20 @@ mod tests {
                 y
             ),
             Some(1_077_804_742_000)
+        );
+        assert_eq!(
+            at_ms(
+                "2 123456789012 eni-0050644426037aa0f 10.26.1.153 3.239.232.29 60220 443 6 48 21869 1669842701 1669842702 ACCEPT OK",
+                y
+            ),
+            Some(1_669_842_701_000)
+        );
+        assert_eq!(
+            at_ms(
+                "2 123456789012 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA",
+                y
+            ),
+            Some(1_431_280_876_000)
         );
         for line in [
             "081332 203615 148 INFO bad month",
