@@ -585,6 +585,13 @@ impl ScanReader {
         self
     }
 
+    /// Whether `message` holds every needle the scan answers exactly.
+    fn holds_needles(&self, message: &str) -> bool {
+        self.exact_needles
+            .iter()
+            .all(|n| message.contains(n.as_str()))
+    }
+
     /// Events inside the time range this reader has read so far.
     pub fn records_scanned(&self) -> u64 {
         self.records
@@ -754,13 +761,11 @@ impl ScanReader {
         let kept = if self.exact_needles.is_empty() {
             kept
         } else {
-            let holds = BooleanArray::from_iter(w.events.iter().map(|e| {
-                Some(
-                    self.exact_needles
-                        .iter()
-                        .all(|n| e.message.contains(n.as_str())),
-                )
-            }));
+            let holds = BooleanArray::from_iter(
+                w.events
+                    .iter()
+                    .map(|e| Some(self.holds_needles(&e.message))),
+            );
             let mask = match kept {
                 None => holds,
                 Some((_, mask)) => arrow::compute::and(&mask, &holds)
@@ -923,46 +928,35 @@ impl ScanReader {
                 .map(|(_, h)| h.as_slice())
                 .collect();
             let at = |h: &[Holds], r: usize| h.get(r).copied().unwrap_or(Holds::Maybe);
-            let candidates = selection.unwrap_or_else(|| (0..rows).collect());
-            let kept: Vec<usize> = candidates
-                .iter()
-                .copied()
-                .filter(|&r| holds.iter().all(|h| at(h, r) != Holds::No))
-                .collect();
+            narrowed |= narrow(&mut selection, rows, |r| {
+                holds.iter().all(|h| at(h, r) != Holds::No)
+            });
             // Rows an exact needle may or may not be in: render and look.
-            let unsure: Vec<usize> = kept
-                .iter()
-                .copied()
-                .filter(|&r| exact.iter().any(|h| at(h, r) == Holds::Maybe))
-                .collect();
-            let kept = if unsure.is_empty() {
-                kept
-            } else {
-                let mut wanted = vec![false; rows];
-                unsure.iter().for_each(|&r| wanted[r] = true);
+            let mut wanted = vec![false; rows];
+            let mut unsure = false;
+            let mut mark = |r: usize| {
+                if exact.iter().any(|h| at(h, r) == Holds::Maybe) {
+                    wanted[r] = true;
+                    unsure = true;
+                }
+            };
+            match &selection {
+                Some(s) => s.iter().for_each(|&r| mark(r)),
+                None => (0..rows).for_each(mark),
+            }
+            if unsure {
                 let mut fails = vec![false; rows];
                 seg.for_each_message(block.block, Some(&wanted), |r, m| {
-                    fails[r] = !self.exact_needles.iter().all(|n| m.contains(n.as_str()));
+                    fails[r] = !self.holds_needles(m);
                 })?;
-                kept.into_iter().filter(|&r| !fails[r]).collect()
-            };
-            narrowed = kept.len() != candidates.len();
-            selection = if narrowed || base.is_some() {
-                Some(kept)
-            } else {
-                None
-            };
+                narrowed |= narrow(&mut selection, rows, |r| !fails[r]);
+            }
         }
         for (name, text) in &plan.field_equals {
             if let Some(keep) = seg.field_equals_rows(block.block, name, text)? {
-                let candidates = selection.unwrap_or_else(|| (0..rows).collect());
-                let kept: Vec<usize> = candidates
-                    .iter()
-                    .copied()
-                    .filter(|&r| keep.get(r).copied().unwrap_or(true))
-                    .collect();
-                narrowed |= kept.len() != candidates.len();
-                selection = Some(kept);
+                narrowed |= narrow(&mut selection, rows, |r| {
+                    keep.get(r).copied().unwrap_or(true)
+                });
             }
         }
         // Late materialisation: the filter's columns first, then the rest for the kept rows.
@@ -1039,6 +1033,25 @@ impl ScanReader {
     fn schema_type(&self, c: usize) -> &DataType {
         self.plan.schema.field(c).data_type()
     }
+}
+
+/// Keeps, of the rows `selection` holds (all `rows` when `None`), those `keep` accepts; true
+/// when it dropped any (a selection of every row stays `None`).
+fn narrow(
+    selection: &mut Option<Vec<usize>>,
+    rows: usize,
+    mut keep: impl FnMut(usize) -> bool,
+) -> bool {
+    let before = selection.as_ref().map_or(rows, Vec::len);
+    let kept: Vec<usize> = match selection.take() {
+        Some(s) => s.into_iter().filter(|&r| keep(r)).collect(),
+        None => (0..rows).filter(|&r| keep(r)).collect(),
+    };
+    let dropped = kept.len() != before;
+    if dropped || before != rows {
+        *selection = Some(kept);
+    }
+    dropped
 }
 
 /// What a block adds to the statistics of a scan past its early stop, from the footer alone:

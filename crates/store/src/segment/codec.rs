@@ -107,6 +107,19 @@ impl<'a> Cursor<'a> {
         Some(())
     }
 
+    /// Where each of the next `n` values starts, read from their `n` varint lengths (each at
+    /// most `max_each`), with one more offset at the end: the total.
+    pub fn offsets(&mut self, n: usize, max_each: usize) -> Option<Vec<usize>> {
+        let mut offsets = Vec::with_capacity(n.min(self.remaining()) + 1);
+        let mut total = 0usize;
+        offsets.push(0);
+        for _ in 0..n {
+            total = total.checked_add(self.len(max_each)?)?;
+            offsets.push(total);
+        }
+        Some(offsets)
+    }
+
     /// The sum of the next `n` varints (lengths, say); `None` if the buffer ends first or a
     /// varint is malformed.
     pub fn sum_varints(&mut self, n: usize) -> Option<u64> {

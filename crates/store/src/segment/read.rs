@@ -149,7 +149,7 @@ impl Segment {
         Ok(raw)
     }
 
-    fn block(&self, block: usize) -> Result<&BlockMeta> {
+    pub(super) fn block(&self, block: usize) -> Result<&BlockMeta> {
         self.footer
             .blocks
             .get(block)
@@ -511,9 +511,7 @@ fn decode_field(raw: &[u8], rows: usize, ty: FieldType) -> Option<ColumnData> {
         0 => vec![true; rows],
         1 => {
             let bitmap = c.take(rows.div_ceil(8))?;
-            (0..rows)
-                .map(|i| bitmap[i / 8] & (1 << (i % 8)) != 0)
-                .collect()
+            (0..rows).map(|i| bit(bitmap, i)).collect()
         }
         _ => return None,
     };
@@ -561,9 +559,7 @@ fn decode_field(raw: &[u8], rows: usize, ty: FieldType) -> Option<ColumnData> {
         }
         FieldType::Boolean => {
             let bitmap = c.take(n.div_ceil(8))?;
-            let vals = (0..n)
-                .map(|i| bitmap[i / 8] & (1 << (i % 8)) != 0)
-                .collect();
+            let vals = (0..n).map(|i| bit(bitmap, i)).collect();
             ColumnData::Bool(spread(&present, vals))
         }
         FieldType::String => ColumnData::Str(spread(&present, decode_strings(&mut c, n)?)),
@@ -574,12 +570,8 @@ fn decode_field(raw: &[u8], rows: usize, ty: FieldType) -> Option<ColumnData> {
 /// A string field chunk (see `decode_field`) straight into an Arrow array.
 fn decode_strings_arrow(raw: &[u8], rows: usize) -> Option<arrow::array::StringArray> {
     let mut c = Cursor::new(raw);
-    let bitmap = match c.u8()? {
-        0 => None,
-        1 => Some(c.take(rows.div_ceil(8))?),
-        _ => return None,
-    };
-    let present = |i: usize| bitmap.is_none_or(|b| b[i / 8] & (1 << (i % 8)) != 0);
+    let bitmap = presence(&mut c, rows)?;
+    let present = |i: usize| bitmap.is_none_or(|b| bit(b, i));
     let n = (0..rows).filter(|&i| present(i)).count();
     let mut out = arrow::array::StringBuilder::with_capacity(rows, raw.len());
     fn fill<'a>(
@@ -642,41 +634,34 @@ impl StringView<'_> {
     pub fn rows(&self, rows: usize) -> Vec<usize> {
         match self.present {
             None => (0..rows).collect(),
-            Some(b) => (0..rows)
-                .filter(|&i| b[i / 8] & (1 << (i % 8)) != 0)
-                .collect(),
+            Some(b) => (0..rows).filter(|&i| bit(b, i)).collect(),
         }
     }
+}
+
+/// A field chunk's presence header: `None` when every row has a value, else the bitmap.
+fn presence<'a>(c: &mut Cursor<'a>, rows: usize) -> Option<Option<&'a [u8]>> {
+    match c.u8()? {
+        0 => Some(None),
+        1 => Some(Some(c.take(rows.div_ceil(8))?)),
+        _ => None,
+    }
+}
+
+/// Bit `i` of a little-endian bitmap.
+fn bit(bitmap: &[u8], i: usize) -> bool {
+    bitmap[i / 8] & (1 << (i % 8)) != 0
 }
 
 /// Reads a string column chunk without copying its values (see [`StringView`]).
 pub(super) fn string_view(raw: &[u8], rows: usize) -> Option<StringView<'_>> {
     let mut c = Cursor::new(raw);
-    let present = match c.u8()? {
-        0 => None,
-        1 => Some(c.take(rows.div_ceil(8))?),
-        _ => return None,
-    };
-    let n = match present {
-        None => rows,
-        Some(b) => (0..rows)
-            .filter(|&i| b[i / 8] & (1 << (i % 8)) != 0)
-            .count(),
-    };
+    let present = presence(&mut c, rows)?;
+    let n = present.map_or(rows, |b| (0..rows).filter(|&i| bit(b, i)).count());
     let values = match c.u8()? {
         0 => {
-            let mut offsets = Vec::with_capacity(n.min(c.remaining()) + 1);
-            let mut total = 0usize;
-            offsets.push(0);
-            for _ in 0..n {
-                total = total.checked_add(c.len(c.remaining())?)?;
-                offsets.push(total);
-            }
-            let bytes = std::str::from_utf8(c.take(total)?).ok()?;
-            if !offsets.iter().all(|&o| bytes.is_char_boundary(o)) {
-                return None;
-            }
-            StringValues::Plain(bytes, offsets)
+            let (text, offsets) = packed_strs(&mut c, n)?;
+            StringValues::Plain(text, offsets)
         }
         1 => {
             let dict_len = c.len(c.remaining())?;
@@ -694,6 +679,17 @@ pub(super) fn string_view(raw: &[u8], rows: usize) -> Option<StringView<'_>> {
         _ => return None,
     };
     c.at_end().then_some(StringView { present, values })
+}
+
+/// `n` strings stored as their varint lengths then their bytes: the bytes as one checked
+/// UTF-8 text, and where each value starts (one more offset at the end).
+fn packed_strs<'a>(c: &mut Cursor<'a>, n: usize) -> Option<(&'a str, Vec<usize>)> {
+    let offsets = c.offsets(n, c.remaining())?;
+    let text = std::str::from_utf8(c.take(*offsets.last()?)?).ok()?;
+    offsets
+        .iter()
+        .all(|&o| text.is_char_boundary(o))
+        .then_some((text, offsets))
 }
 
 fn decode_strings(c: &mut Cursor<'_>, n: usize) -> Option<Vec<String>> {
@@ -976,18 +972,8 @@ impl<'a> Slot<'a> {
                 }
             }
             2 => {
-                let mut offsets = Vec::with_capacity(cap + 1);
-                let mut total = 0usize;
-                offsets.push(0);
-                for _ in 0..n {
-                    total = total.checked_add(c.len(c.remaining())?)?;
-                    offsets.push(total);
-                }
-                let bytes = std::str::from_utf8(c.take(total)?).ok()?;
-                if !offsets.iter().all(|&o| bytes.is_char_boundary(o)) {
-                    return None;
-                }
-                Slot::Strs(bytes, offsets)
+                let (text, offsets) = packed_strs(c, n)?;
+                Slot::Strs(text, offsets)
             }
             _ => return None,
         })
@@ -995,15 +981,7 @@ impl<'a> Slot<'a> {
 
     /// Where each of `n` packed values starts in their bytes (one more offset at the end).
     pub(super) fn offsets(n: usize, lens: &[u8]) -> Option<Vec<usize>> {
-        let mut c = Cursor::new(lens);
-        let mut offsets = Vec::with_capacity(n + 1);
-        let mut total = 0usize;
-        offsets.push(0);
-        for _ in 0..n {
-            total = total.checked_add(c.len(usize::MAX)?)?;
-            offsets.push(total);
-        }
-        Some(offsets)
+        Cursor::new(lens).offsets(n, usize::MAX)
     }
 
     /// The `k`-th value of a string slot.
@@ -1011,19 +989,26 @@ impl<'a> Slot<'a> {
         bytes.get(*offsets.get(k)?..*offsets.get(k + 1)?)
     }
 
-    pub(super) fn push(&self, out: &mut String, k: usize) -> Option<()> {
+    /// Calls `f` with the text of the slot's `k`-th value as the message renders it; `None`
+    /// for a slot left undecoded.
+    pub(super) fn with_text<R>(&self, k: usize, f: impl FnOnce(&str) -> R) -> Option<R> {
         match self {
-            Slot::Ints(v) => out.push_str(itoa::Buffer::new().format(*v.get(k)?)),
+            Slot::Ints(v) => Some(f(itoa::Buffer::new().format(*v.get(k)?))),
             Slot::Padded(width, v) => {
-                // Decoding checked `0 <= value < 10^width`: pad with zeros on the left.
+                // Decoding checked `0 <= value < 10^width` (width <= 18): pad with zeros.
                 let mut b = itoa::Buffer::new();
-                let digits = b.format(*v.get(k)?);
-                out.extend(std::iter::repeat_n('0', width.saturating_sub(digits.len())));
-                out.push_str(digits);
+                let digits = b.format(*v.get(k)?).as_bytes();
+                let mut padded = [b'0'; 24];
+                let width = (*width).clamp(digits.len(), padded.len());
+                padded[width - digits.len()..width].copy_from_slice(digits);
+                std::str::from_utf8(&padded[..width]).ok().map(f)
             }
-            Slot::Strs(bytes, offsets) => out.push_str(Slot::str_at(bytes, offsets, k)?),
-            Slot::Skipped | Slot::Packed { .. } => return None,
+            Slot::Strs(bytes, offsets) => Some(f(Slot::str_at(bytes, offsets, k)?)),
+            Slot::Skipped | Slot::Packed { .. } => None,
         }
-        Some(())
+    }
+
+    pub(super) fn push(&self, out: &mut String, k: usize) -> Option<()> {
+        self.with_text(k, |v| out.push_str(v))
     }
 }

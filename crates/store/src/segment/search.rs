@@ -176,22 +176,6 @@ fn agree(a: &[u8], b: &[u8]) -> bool {
     a.starts_with(b) || b.starts_with(a)
 }
 
-/// Calls `f` with the text of a number slot's `k`-th value (`None` for a string slot).
-fn number_text<R>(slot: &Slot<'_>, k: usize, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
-    match slot {
-        Slot::Ints(v) => Some(f(itoa::Buffer::new().format(*v.get(k)?).as_bytes())),
-        Slot::Padded(width, v) => {
-            let mut b = itoa::Buffer::new();
-            let digits = b.format(*v.get(k)?).as_bytes();
-            let mut padded = [b'0'; 24];
-            let width = (*width).clamp(digits.len(), padded.len());
-            padded[width - digits.len()..width].copy_from_slice(digits);
-            Some(f(&padded[..width]))
-        }
-        Slot::Strs(..) | Slot::Skipped | Slot::Packed { .. } => None,
-    }
-}
-
 /// A field column of one block as [`Segment::load_fields`] loads it.
 pub(super) enum LoadedColumn {
     /// A string column's decompressed chunk, read in place through [`string_view`].
@@ -553,7 +537,8 @@ impl Segment {
                         Slot::Skipped => {}
                         number => {
                             for (k, &r) in template_rows.iter().enumerate() {
-                                let holds = number_text(number, k, |v| {
+                                let holds = number.with_text(k, |v| {
+                                    let v = v.as_bytes();
                                     if n.within(v) {
                                         Holds::Yes
                                     } else if n.splits_may_match(check, v) {
@@ -574,8 +559,14 @@ impl Segment {
     }
 
     /// Per row of `block`: `false` where the message provably does not contain every one of
-    /// `needles`; `None` when no row could be ruled out (see [`Segment::message_holds`]).
-    pub fn message_candidates(&self, block: usize, needles: &[&str]) -> Result<Option<Vec<bool>>> {
+    /// `needles`; `None` when no row could be ruled out (see [`Segment::message_holds`]; the
+    /// tests' view of it, the scan reads the three-way answer).
+    #[cfg(test)]
+    pub(crate) fn message_candidates(
+        &self,
+        block: usize,
+        needles: &[&str],
+    ) -> Result<Option<Vec<bool>>> {
         let holds = self.message_holds(block, needles)?;
         let Some(rows) = holds.first().map(Vec::len) else {
             return Ok(None);
@@ -600,12 +591,7 @@ impl Segment {
         text: &str,
     ) -> Result<Option<Vec<bool>>> {
         let bad = || self.corrupt(block, "field column");
-        let rows = self
-            .footer()
-            .blocks
-            .get(block)
-            .map(|b| b.rows as usize)
-            .ok_or_else(bad)?;
+        let rows = self.block(block)?.rows as usize;
         let columns: Vec<(usize, super::FieldType)> = self.footer().field_columns(name).collect();
         if columns.is_empty() && !self.footer().fields_complete {
             return Ok(None);
@@ -664,12 +650,7 @@ impl Segment {
         selection: &[usize],
     ) -> Result<arrow::array::StringArray> {
         let bad = || self.corrupt(block, "field column");
-        let rows = self
-            .footer()
-            .blocks
-            .get(block)
-            .map(|b| b.rows as usize)
-            .ok_or_else(bad)?;
+        let rows = self.block(block)?.rows as usize;
         let Some(chunk) = self.string_chunk(block, col)? else {
             return Ok(arrow::array::StringArray::new_null(selection.len()));
         };
