@@ -1,5 +1,6 @@
 //! Ingest throughput: generated JSON and text logs through `Loupe::ingest_lines` into a fresh
-//! store (timestamp prefix split, field discovery, WAL append with fsync, sealing).
+//! store (timestamp prefix split, field discovery, the bulk load's block encoding and its
+//! fsynced segments published with one manifest swap).
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use loupe_benches::generate::{self, Config};

@@ -3,29 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{loupe, stderr, stdout};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-fn loupe(store: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_loupe"))
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run loupe")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    let err = String::from_utf8(o.stderr.clone()).unwrap();
-    assert!(!err.contains("panicked"), "{err}");
-    err
-}
 
 /// A deterministic log of `n` lines; every 7th is an ERROR.
 fn write_log(path: &Path, n: usize) -> Vec<(String, String)> {

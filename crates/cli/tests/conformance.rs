@@ -15,24 +15,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::loupe;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 use serde_json::{Map, Value};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn loupe(store: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_loupe"))
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run loupe")
 }
 
 /// GetQueryResults rows as objects of strings, `@ptr` left out, fields in result order.

@@ -7,31 +7,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use loupe_engine::{EngineError, LookupTable, QueryRequest, run_query};
-use loupe_store::{Event, Store};
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    store: Store,
-}
+mod common;
 
-/// A store with group `g` holding `messages`, one second apart from 2026-11-01T00:00:00Z.
-fn fixture(messages: &[&str]) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    store.create_group("g", 0).unwrap();
-    store.create_stream("g", "s", 0).unwrap();
-    let events: Vec<Event> = messages
-        .iter()
-        .enumerate()
-        .map(|(i, m)| Event {
-            timestamp: 1_793_491_200_000 + i as i64 * 1000,
-            ingestion_time: 1_793_491_300_000,
-            message: (*m).into(),
-        })
-        .collect();
-    store.append("g", "s", &events).unwrap();
-    Fixture { _dir: dir, store }
-}
+use common::{Fixture, fixture};
 
 /// Events `e0`..`e4` for the exact-match tests.
 fn users_fixture() -> Fixture {

@@ -1,0 +1,30 @@
+//! Helpers shared by the engine's integration tests.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use loupe_store::{Event, Store};
+
+/// A store in a temporary directory (kept alive as long as the fixture).
+pub struct Fixture {
+    pub _dir: tempfile::TempDir,
+    pub store: Store,
+}
+
+/// A store with group `g` holding `messages`, one second apart from 2026-11-01T00:00:00Z.
+pub fn fixture(messages: &[&str]) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.create_group("g", 0).unwrap();
+    store.create_stream("g", "s", 0).unwrap();
+    let events: Vec<Event> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Event {
+            timestamp: 1_793_491_200_000 + i as i64 * 1000,
+            ingestion_time: 1_793_491_300_000,
+            message: (*m).into(),
+        })
+        .collect();
+    store.append("g", "s", &events).unwrap();
+    Fixture { _dir: dir, store }
+}
