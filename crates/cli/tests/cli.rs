@@ -407,3 +407,29 @@ fn source_queries_need_no_group_and_columns_keep_the_query_order() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("ip,count(*)"), "{}", stdout(&out));
 }
+
+/// `query --repeat N` runs the query N more times in the process, timing each run on standard
+/// error, and prints the results once.
+#[test]
+fn repeat_times_each_run_and_prints_the_results_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let log = dir.path().join("app.log");
+    let lines = write_log(&log, 200);
+    let out = loupe(&store, &["ingest", "--group", "app", log.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let errors = lines.iter().filter(|(_, m)| m.contains("ERROR")).count();
+    let q = r#"filter @message like "ERROR" | stats count(*) as n"#;
+    let args = [
+        "query", "--group", "app", "--output", "csv", "--repeat", "2", q,
+    ];
+    let out = loupe(&store, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), format!("n\r\n{errors}\r\n"));
+    let runs: Vec<String> = stderr(&out)
+        .lines()
+        .filter(|l| l.starts_with("loupe: run ") && l.ends_with(" ms"))
+        .map(|l| l.split(" took ").next().unwrap().to_owned())
+        .collect();
+    assert_eq!(runs, ["loupe: run 1", "loupe: run 2", "loupe: run 3"]);
+}

@@ -748,6 +748,25 @@ mod tests {
     }
 
     #[test]
+    fn header_lines_before_the_first_record_are_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let vpc: &[u8] = b"version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n\
+            2 123456789012 eni-0a1b 10.0.0.1 10.0.0.2 443 60220 6 4 120 1669842701 1669842702 ACCEPT OK\n\
+            version account-id interface-id srcaddr dstaddr\n";
+        let report = ingest(&store, "vpc", "s", vpc, Format::Auto, 42).unwrap();
+        // The header after a record is kept: only a file's leading lines are headers.
+        assert_eq!((report.accepted, report.headers, report.untimed), (2, 1, 1));
+        let w3c: &[u8] =
+            b"#Version: 1.0\n#Fields: date time x-edge-location\n2026-11-01\t00:00:00\tIAD\n";
+        let report = ingest(&store, "cf", "s", w3c, Format::Auto, 42).unwrap();
+        assert_eq!((report.accepted, report.headers, report.untimed), (1, 2, 0));
+        // A format the caller names reads every line.
+        let report = ingest(&store, "cf2", "s", w3c, Format::Lines, 42).unwrap();
+        assert_eq!((report.accepted, report.headers), (3, 0));
+    }
+
+    #[test]
     fn oversized_lines_are_rejected_with_their_number() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
