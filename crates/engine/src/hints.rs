@@ -22,11 +22,9 @@ pub fn scan_hints(query: &Query) -> ScanHints {
         ..ScanHints::default()
     };
     let mut defined: Vec<String> = Vec::new();
-    let mut filtered = false;
     for command in &query.commands {
         match &command.kind {
             CommandKind::Filter { condition, .. } | CommandKind::FilterIndex { condition } => {
-                filtered = true;
                 conjuncts(condition, &defined, &mut hints);
             }
             CommandKind::Sort(keys) => {
@@ -39,9 +37,11 @@ pub fn scan_hints(query: &Query) -> ScanHints {
                     _ => return without_limit(hints),
                 };
             }
+            // After filters too: the scan evaluates them, and stops once it has kept `count`
+            // rows (unless a filter stays above it: see `scan::guard_early_stops`).
             CommandKind::Limit {
                 count, any: false, ..
-            } if !filtered => {
+            } => {
                 hints.limit = usize::try_from(*count).ok();
                 return hints;
             }
@@ -207,7 +207,7 @@ mod tests {
         };
         let h = scan_hints(sub);
         assert_eq!(h.field_equals, [("name".into(), "x".into())]);
-        assert_eq!(h.limit, None);
+        assert_eq!(h.limit, Some(3));
         // A limit before a join stops the outer scan early; a filter after it is no hint.
         let h = hints("limit 5 | join left=a right=b where a.k = b.k (SOURCE 'v')");
         assert_eq!(h.limit, Some(5));
@@ -223,7 +223,8 @@ mod tests {
             ScanOrder::Ascending
         );
         assert_eq!(hints("sort n desc | limit 5").limit, None);
-        assert_eq!(hints("filter x = 1 | limit 5").limit, None);
+        // The scan evaluates the filter, so it can stop once it kept 5 rows.
+        assert_eq!(hints("filter x = 1 | limit 5").limit, Some(5));
         assert_eq!(hints("stats count(*) | limit 5").limit, None);
     }
 }

@@ -170,6 +170,7 @@ async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result
 
     let ctx = session(request.memory_limit)?;
     let physical = ctx.state().create_physical_plan(&planned.plan).await?;
+    let physical = scan::guard_early_stops(physical)?;
     let written = request
         .source
         .as_deref()
@@ -359,16 +360,15 @@ fn matched_rows(plan: &dyn ExecutionPlan, outer: &Arc<loupe_store::ScanPlan>, sc
             .find_map(|below| rows(*below))
             .unwrap_or(scanned);
     }
-    // The last filter; or the scan itself when it filters exactly (`@message like "x"`).
-    let scan = operators.last().copied().filter(|s| {
-        s.downcast_ref::<scan::StoreScanExec>()
-            .is_some_and(scan::StoreScanExec::filters_exactly)
-    });
+    // The last filter; or the scan itself when it filters (with what it kept past an early
+    // stop, which it counted without returning).
+    if let Some(filter) = operators.iter().find(|p| p.name() == "FilterExec") {
+        return rows(*filter).unwrap_or(scanned);
+    }
     operators
-        .iter()
-        .copied()
-        .find(|p| p.name() == "FilterExec")
-        .or(scan)
-        .and_then(rows)
+        .last()
+        .and_then(|s| s.downcast_ref::<scan::StoreScanExec>())
+        .filter(|s| s.filters_exactly())
+        .and_then(|s| Some(rows(s)? + s.matched_past_stop()))
         .unwrap_or(scanned)
 }

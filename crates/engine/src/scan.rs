@@ -104,22 +104,15 @@ impl TableProvider for StoreTable {
         TableType::Base
     }
 
-    /// Every filter is evaluated in the scan, before the columns it does not read are decoded;
-    /// DataFusion keeps its own filter above the scan too (`Inexact`), which then sees only the
-    /// rows the scan kept.
+    /// Every filter is evaluated in the scan (`Exact`: DataFusion keeps no filter of its own
+    /// above it), before the columns it does not read are decoded. `@message like "text"` the
+    /// scan answers mostly from the stored templates, without rendering messages; any other
+    /// filter is DataFusion's own expression, evaluated over the filter's columns.
     fn supports_filters_pushdown(
         &self,
         filters: &[&Expr],
     ) -> DfResult<Vec<TableProviderFilterPushDown>> {
-        // `@message like "text"` the scan answers itself (mostly from the stored templates,
-        // without rendering messages); every other filter it only uses to skip work.
-        Ok(filters
-            .iter()
-            .map(|f| match message_needle(f) {
-                Some(_) => TableProviderFilterPushDown::Exact,
-                None => TableProviderFilterPushDown::Inexact,
-            })
-            .collect())
+        Ok(vec![TableProviderFilterPushDown::Exact; filters.len()])
     }
 
     async fn scan(
@@ -152,6 +145,49 @@ impl TableProvider for StoreTable {
             Arc::clone(&self.counters),
         )))
     }
+}
+
+/// Turns off the early stop of every scan that something other than a limit could drop rows
+/// above (a filter the scan did not take over, a join): its first `limit` rows would then
+/// not be the query's. Between a scan and the limit above it, only operators that keep every
+/// row (projections, repartitioning, coalescing, a sort without a fetch) may stand.
+pub fn guard_early_stops(plan: Arc<dyn ExecutionPlan>) -> DfResult<Arc<dyn ExecutionPlan>> {
+    fn walk(plan: Arc<dyn ExecutionPlan>, dropped: bool) -> DfResult<Arc<dyn ExecutionPlan>> {
+        if let Some(scan) = plan.downcast_ref::<StoreScanExec>() {
+            return Ok(if dropped && scan.stops_early() {
+                Arc::new(scan.without_early_stop())
+            } else {
+                plan
+            });
+        }
+        let fetch = plan.fetch().is_some();
+        let keeps_rows = matches!(
+            plan.name(),
+            "ProjectionExec"
+                | "CoalescePartitionsExec"
+                | "CoalesceBatchesExec"
+                | "RepartitionExec"
+                | "CooperativeExec"
+                | "SortExec"
+                | "SortPreservingMergeExec"
+                | "GlobalLimitExec"
+                | "LocalLimitExec"
+        );
+        // Below a limit nothing has dropped rows yet; below anything else that may drop
+        // rows, something has.
+        let dropped = if fetch || matches!(plan.name(), "GlobalLimitExec" | "LocalLimitExec") {
+            false
+        } else {
+            dropped || !keeps_rows
+        };
+        let children: Vec<Arc<dyn ExecutionPlan>> = plan
+            .children()
+            .into_iter()
+            .map(|c| walk(Arc::clone(c), dropped))
+            .collect::<DfResult<_>>()?;
+        datafusion::physical_plan::execution_plan::replace_children_if_necessary(plan, children)
+    }
+    walk(plan, false)
 }
 
 /// The text of a filter `contains(@message, 'text')` (what `@message like "text"` plans to):
@@ -225,7 +261,12 @@ pub struct StoreScanExec {
     /// over exactly).
     needles: Vec<String>,
     partitions: usize,
+    /// Whether partitions may stop early when the plan needs only its first `limit` rows
+    /// (off when a filter above the scan could drop some of the rows it returns).
+    early_stop: bool,
     counters: Arc<ScanCounters>,
+    /// Rows past an early stop that the scan's filter kept: counted, not returned.
+    matched_past_stop: Arc<AtomicU64>,
     properties: Arc<PlanProperties>,
     metrics: ExecutionPlanMetricsSet,
 }
@@ -252,10 +293,26 @@ impl StoreScanExec {
             filter,
             needles,
             partitions,
+            early_stop: true,
             counters,
+            matched_past_stop: Arc::default(),
             properties: Arc::new(properties),
             metrics: ExecutionPlanMetricsSet::new(),
         }
+    }
+
+    /// This scan reading every unit in full (see [`ScanReader::without_early_stop`]).
+    pub fn without_early_stop(&self) -> Self {
+        let mut scan = Self::new(
+            Arc::clone(&self.plan),
+            self.projection.clone(),
+            self.filter.clone(),
+            self.needles.clone(),
+            self.partitions,
+            Arc::clone(&self.counters),
+        );
+        scan.early_stop = false;
+        scan
     }
 }
 
@@ -267,7 +324,19 @@ impl StoreScanExec {
 
     /// Whether this scan filters rows itself (no filter above it sees them first).
     pub fn filters_exactly(&self) -> bool {
-        !self.needles.is_empty()
+        !self.needles.is_empty() || self.filter.is_some()
+    }
+
+    /// Whether this scan may stop before reading everything (the plan needs only its first
+    /// rows in time order).
+    pub fn stops_early(&self) -> bool {
+        self.early_stop && self.plan.limit().is_some()
+    }
+
+    /// Rows the scan's filter kept past an early stop: with the rows it returned, every row
+    /// of the range it keeps (the query's `recordsMatched` when nothing filters above).
+    pub fn matched_past_stop(&self) -> u64 {
+        self.matched_past_stop.load(Ordering::Relaxed)
     }
 }
 
@@ -293,6 +362,9 @@ impl DisplayAs for StoreScanExec {
         }
         if let Some(filter) = &self.filter {
             write!(f, ", filter={}", filter.text)?;
+        }
+        if let (true, Some(limit)) = (self.stops_early(), self.plan.limit()) {
+            write!(f, ", stops after {limit} rows in time order")?;
         }
         Ok(())
     }
@@ -343,7 +415,7 @@ impl ExecutionPlan for StoreScanExec {
                 partition + 1
             )));
         }
-        let reader = self
+        let mut reader = self
             .plan
             .reader(
                 partition,
@@ -352,13 +424,17 @@ impl ExecutionPlan for StoreScanExec {
                 self.filter.as_ref().map(|f| f.row_filter.clone()),
             )
             .with_exact_needles(self.needles.clone());
+        if !self.early_stop {
+            reader = reader.without_early_stop();
+        }
         let schema = Arc::clone(reader.schema());
         let batches = PartitionBatches {
             reader,
             counters: Arc::clone(&self.counters),
+            matched_past_stop: Arc::clone(&self.matched_past_stop),
             metrics: BaselineMetrics::new(&self.metrics, partition),
             done: false,
-            counted: (0, 0),
+            counted: (0, 0, 0),
         };
         Ok(Box::pin(RecordBatchStreamAdapter::new(
             schema,
@@ -375,10 +451,11 @@ impl ExecutionPlan for StoreScanExec {
 struct PartitionBatches {
     reader: ScanReader,
     counters: Arc<ScanCounters>,
+    matched_past_stop: Arc<AtomicU64>,
     metrics: BaselineMetrics,
     done: bool,
-    /// Records and bytes already added to the counters.
-    counted: (u64, u64),
+    /// Records, bytes and rows matched past the early stop already added to the counters.
+    counted: (u64, u64, u64),
 }
 
 impl Iterator for PartitionBatches {
@@ -419,14 +496,20 @@ impl Iterator for PartitionBatches {
 impl PartitionBatches {
     /// Adds what the reader read since the last call to the shared counters.
     fn count(&mut self) {
-        let (records, bytes) = (self.reader.records_scanned(), self.reader.bytes_scanned());
+        let (records, bytes, matched) = (
+            self.reader.records_scanned(),
+            self.reader.bytes_scanned(),
+            self.reader.matched_past_stop(),
+        );
         self.counters
             .records
             .fetch_add(records - self.counted.0, Ordering::Relaxed);
         self.counters
             .bytes
             .fetch_add(bytes - self.counted.1, Ordering::Relaxed);
-        self.counted = (records, bytes);
+        self.matched_past_stop
+            .fetch_add(matched - self.counted.2, Ordering::Relaxed);
+        self.counted = (records, bytes, matched);
     }
 
     fn finish(&mut self) {

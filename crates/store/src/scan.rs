@@ -486,6 +486,11 @@ impl ScanPlan {
 
     /// How many units (blocks and WAL frames) the scan may read: an upper bound on useful
     /// parallelism.
+    /// The early stop the hints asked for: only the first `limit` rows in scan order.
+    pub fn limit(&self) -> Option<usize> {
+        self.limit
+    }
+
     pub fn unit_count(&self) -> usize {
         self.units.iter().filter(|u| !u.count_only).count()
     }
@@ -520,10 +525,12 @@ impl ScanPlan {
             schema,
             filter,
             exact_needles: Vec::new(),
-            counting: false,
+            limit: self.limit,
+            mode: Mode::Rows,
             best: BinaryHeap::new(),
             records: 0,
             bytes: 0,
+            matched_past_stop: 0,
         }
     }
 }
@@ -563,12 +570,29 @@ pub struct ScanReader {
     /// Substrings every returned row's `@message` holds, decided by the scan itself (the
     /// caller need not check them again).
     exact_needles: Vec<String>,
-    /// Past the early stop: units are only counted, not decoded.
-    counting: bool,
+    /// The early stop: only the first `limit` rows in scan order are wanted.
+    limit: Option<usize>,
+    /// What reading a unit does (past the early stop: counting, not returning rows).
+    mode: Mode,
     /// The `limit` best timestamps so far, worst on top (sign-flipped for newest-first).
     best: BinaryHeap<i64>,
     records: u64,
     bytes: u64,
+    /// Rows past the early stop that the filter and needles keep (counted, not returned).
+    matched_past_stop: u64,
+}
+
+/// What reading a unit yields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The rows the filter and needles keep, as a batch.
+    Rows,
+    /// Past the early stop, with a filter: how many rows the filter and needles keep (for
+    /// the query's `recordsMatched`); only the filter's columns are decoded.
+    Matches,
+    /// Past the early stop without a filter, or a unit pruned before the scan: what it
+    /// scanned, from block metadata where it suffices.
+    Scanned,
 }
 
 impl ScanReader {
@@ -592,6 +616,20 @@ impl ScanReader {
             .all(|n| message.contains(n.as_str()))
     }
 
+    /// Reads every unit in full: no early stop, whatever the plan's `limit` (for a caller
+    /// that filters the rows again after the scan, so that the first `limit` rows the scan
+    /// returns need not be the first `limit` rows it keeps).
+    pub fn without_early_stop(mut self) -> Self {
+        self.limit = None;
+        self
+    }
+
+    /// Rows past the early stop that the scan's filter and needles keep: counted, not
+    /// returned. With the rows returned, every row of the range the scan keeps.
+    pub fn matched_past_stop(&self) -> u64 {
+        self.matched_past_stop
+    }
+
     /// Events inside the time range this reader has read so far.
     pub fn records_scanned(&self) -> u64 {
         self.records
@@ -611,7 +649,7 @@ impl ScanReader {
 
     /// Whether unit `u` cannot hold one of the `limit` best rows seen so far.
     fn done_before(&self, u: &Unit) -> bool {
-        let Some(limit) = self.plan.limit else {
+        let Some(limit) = self.limit else {
             return false;
         };
         if self.best.len() < limit {
@@ -627,7 +665,7 @@ impl ScanReader {
     }
 
     fn track(&mut self, timestamps: impl Iterator<Item = i64>) {
-        let Some(limit) = self.plan.limit else {
+        let Some(limit) = self.limit else {
             return;
         };
         for ts in timestamps {
@@ -643,14 +681,24 @@ impl ScanReader {
 
     /// The columns a unit decodes: none once only counting.
     fn projection(&self) -> &[usize] {
-        if self.counting { &[] } else { &self.projection }
+        if self.mode == Mode::Rows {
+            &self.projection
+        } else {
+            &[]
+        }
+    }
+
+    /// Whether the rows returned feed an early stop (their timestamps are tracked).
+    fn tracks(&self) -> bool {
+        self.mode == Mode::Rows && self.limit.is_some()
     }
 
     fn read_unit(&mut self, u: usize) -> Result<Option<RecordBatch>> {
-        if self.plan.units[u].count_only && !self.counting {
-            self.counting = true;
+        if self.plan.units[u].count_only && self.mode != Mode::Scanned {
+            // Pruned: no row of it can match.
+            let mode = std::mem::replace(&mut self.mode, Mode::Scanned);
             let counted = self.read_unit(u);
-            self.counting = false;
+            self.mode = mode;
             return counted.map(|_| None);
         }
         let plan = Arc::clone(&self.plan);
@@ -667,8 +715,13 @@ impl ScanReader {
         };
         self.records += decoded.scanned;
         self.bytes += decoded.bytes;
-        if self.counting {
-            return Ok(None);
+        match self.mode {
+            Mode::Rows => {}
+            Mode::Matches => {
+                self.matched_past_stop += decoded.rows as u64;
+                return Ok(None);
+            }
+            Mode::Scanned => return Ok(None),
         }
         self.track(decoded.timestamps.iter().copied());
         let rows = decoded.rows;
@@ -809,7 +862,7 @@ impl ScanReader {
     ) -> Result<Option<Decoded>> {
         let plan = &*self.plan;
         let footer = seg.footer();
-        if self.counting
+        if self.mode == Mode::Scanned
             && let Some(counted) = count_from_metadata(plan, footer, block, hidden)
         {
             return Ok(Some(counted));
@@ -825,7 +878,7 @@ impl ScanReader {
         // column that shows or builds from them, or an early stop to track.
         let all_times = plan.request.contains(meta.min_ts) && plan.request.contains(meta.max_ts);
         let ts = if !all_times
-            || plan.limit.is_some()
+            || self.tracks()
             || [COL_TS, COL_PTR]
                 .iter()
                 .any(|c| wants(*c) || filter_cols.contains(c))
@@ -894,7 +947,7 @@ impl ScanReader {
             None
         };
 
-        if self.counting {
+        if self.mode == Mode::Scanned {
             let bytes = match bytes {
                 Some(b) => b,
                 None => block.message_bytes(base.as_deref())?,
@@ -1011,10 +1064,10 @@ impl ScanReader {
             // Count the base rows' messages without keeping them.
             None => block.message_bytes(base.as_deref())?,
         } + scanned as u64 * crate::EVENT_OVERHEAD_BYTES;
-        let timestamps: Vec<i64> = match (&selection, plan.limit) {
-            (_, None) => Vec::new(),
-            (None, Some(_)) => ts.clone(),
-            (Some(s), Some(_)) => s.iter().map(|&r| ts[r]).collect(),
+        let timestamps: Vec<i64> = match (&selection, self.tracks()) {
+            (_, false) => Vec::new(),
+            (None, true) => ts.clone(),
+            (Some(s), true) => s.iter().map(|&r| ts[r]).collect(),
         };
         let columns = columns
             .into_iter()
@@ -1143,6 +1196,12 @@ impl BlockRead<'_> {
                         }
                     }
                 }
+                // Integers kept as integers: straight into Arrow too.
+                [(col, FieldType::Integer)]
+                    if plan.schema.field(c).data_type() == &DataType::Int64 =>
+                {
+                    FieldColumns::Array(Arc::new(seg.field_ints(block, *col, selection)?))
+                }
                 _ => FieldColumns::Decoded(
                     stored
                         .iter()
@@ -1246,6 +1305,7 @@ impl BlockRead<'_> {
                         }
                         (None, FieldColumns::Decoded(cols)) => field_array(&cols, dt, rows, &pick),
                         (None, FieldColumns::Picked(a)) => Arc::new(a),
+                        (None, FieldColumns::Array(a)) => a,
                         (None, FieldColumns::Strings(a)) => match selection {
                             None => Arc::new(a),
                             Some(sel) => {
@@ -1404,10 +1464,15 @@ impl Iterator for ScanReader {
     fn next(&mut self) -> Option<Result<RecordBatch>> {
         while self.next < self.units.len() {
             let u = self.units[self.next];
-            if !self.counting && self.done_before(&self.plan.units[u]) {
+            if self.mode == Mode::Rows && self.done_before(&self.plan.units[u]) {
                 // The rows wanted are all out; the rest is only counted (what the query's
-                // statistics report), from block metadata where it suffices.
-                self.counting = true;
+                // statistics report): the rows the filter keeps when there is one, else
+                // what was scanned, from block metadata where it suffices.
+                self.mode = if self.filter.is_some() || !self.exact_needles.is_empty() {
+                    Mode::Matches
+                } else {
+                    Mode::Scanned
+                };
             }
             self.next += 1;
             match self.read_unit(u) {
@@ -1429,6 +1494,8 @@ enum FieldColumns {
     Decoded(Vec<ColumnData>),
     Strings(arrow::array::StringArray),
     Picked(arrow::array::StringArray),
+    /// Already the array the scan returns (of the picked rows when there is a selection).
+    Array(ArrayRef),
 }
 
 /// A column of `rows` copies of `text`.

@@ -136,6 +136,32 @@ impl<'a> Cursor<'a> {
         Some(total)
     }
 
+    /// The next `n` zigzag varints as deltas, each added to the value before it (the first
+    /// to `start`), appended to `out`: how timestamps and integer columns are stored.
+    pub fn delta_ivarints(&mut self, n: usize, start: i64, out: &mut Vec<i64>) -> Option<()> {
+        out.reserve(n.min(self.remaining()));
+        let mut prev = start;
+        for _ in 0..n {
+            // One- and two-byte varints inline (nearly all deltas); longer ones the slow way.
+            let b0 = *self.buf.get(self.pos)?;
+            let v = if b0 < 0x80 {
+                self.pos += 1;
+                u64::from(b0)
+            } else {
+                match self.buf.get(self.pos + 1) {
+                    Some(&b1) if b1 < 0x80 => {
+                        self.pos += 2;
+                        u64::from(b0 & 0x7f) | u64::from(b1) << 7
+                    }
+                    _ => self.uvarint()?,
+                }
+            };
+            prev = prev.wrapping_add(unzigzag(v));
+            out.push(prev);
+        }
+        Some(())
+    }
+
     pub fn remaining(&self) -> usize {
         self.buf.len().saturating_sub(self.pos)
     }
@@ -235,6 +261,50 @@ mod tests {
         }
         // Eleven continuation bytes is not a varint.
         assert_eq!(Cursor::new(&[0xff; 11]).uvarint(), None);
+    }
+
+    /// Delta decoding in one pass gives what decoding the varints one by one does, for
+    /// deltas of every length.
+    #[test]
+    fn delta_ivarints_agree_with_one_by_one() {
+        let deltas = [
+            0i64,
+            1,
+            -1,
+            63,
+            -64,
+            64,
+            8191,
+            -8192,
+            8192,
+            1 << 40,
+            i64::MIN,
+            i64::MAX,
+        ];
+        let mut buf = Vec::new();
+        for d in deltas {
+            put_uvarint(&mut buf, zigzag(d));
+        }
+        let mut out = Vec::new();
+        let mut c = Cursor::new(&buf);
+        c.delta_ivarints(deltas.len(), 7, &mut out).unwrap();
+        assert!(c.at_end());
+        let mut prev = 7i64;
+        let expected: Vec<i64> = deltas
+            .iter()
+            .map(|d| {
+                prev = prev.wrapping_add(*d);
+                prev
+            })
+            .collect();
+        assert_eq!(out, expected);
+        // A buffer that ends inside a varint is not one.
+        let mut out = Vec::new();
+        assert_eq!(
+            Cursor::new(&buf[..buf.len() - 1]).delta_ivarints(deltas.len(), 0, &mut out),
+            None
+        );
+        assert_eq!(Cursor::new(&[0x80]).delta_ivarints(1, 0, &mut out), None);
     }
 
     /// Skipping and summing `n` varints lands where decoding them one by one does.

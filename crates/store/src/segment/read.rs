@@ -169,14 +169,8 @@ impl Segment {
         let meta = self.block(block)?;
         let mut c = Cursor::new(&raw);
         let mut out = Vec::with_capacity(rows);
-        let mut prev = meta.min_ts;
-        for _ in 0..rows {
-            let d = c
-                .ivarint()
-                .ok_or_else(|| self.corrupt(block, "timestamps"))?;
-            prev = prev.wrapping_add(d);
-            out.push(prev);
-        }
+        c.delta_ivarints(rows, meta.min_ts, &mut out)
+            .ok_or_else(|| self.corrupt(block, "timestamps"))?;
         let ok = c.at_end()
             && out.first().is_none_or(|&t| t == meta.min_ts)
             && out.last().is_none_or(|&t| t == meta.max_ts)
@@ -444,6 +438,26 @@ impl Segment {
         decode_strings_arrow(&raw, rows).ok_or_else(|| self.corrupt(block, "field column"))
     }
 
+    /// An integer field column of `block` straight into Arrow: every row, or the rows of
+    /// `selection` (ascending row numbers) in that order; absent values are nulls.
+    pub fn field_ints(
+        &self,
+        block: usize,
+        col: usize,
+        selection: Option<&[usize]>,
+    ) -> Result<arrow::array::Int64Array> {
+        let rows = self.block(block)?.rows as usize;
+        let out_rows = selection.map_or(rows, <[usize]>::len);
+        match self.footer.columns.get(col).map(|c| c.kind) {
+            Some(ColumnKind::Field(FieldType::Integer)) => {}
+            _ => return Err(self.corrupt(block, "not an integer field column")),
+        }
+        let Some(raw) = self.chunk(block, col)? else {
+            return Ok(arrow::array::Int64Array::new_null(out_rows));
+        };
+        decode_ints_arrow(&raw, rows, selection).ok_or_else(|| self.corrupt(block, "field column"))
+    }
+
     /// The total bytes of the messages of `block`, when the footer records it (format v1 does
     /// not: the caller then measures the decoded messages). Trusted as a statistic only: it
     /// is checksummed with the footer but not checked against the messages.
@@ -525,12 +539,8 @@ fn decode_field(raw: &[u8], rows: usize, ty: FieldType) -> Option<ColumnData> {
     }
     let out = match ty {
         FieldType::Integer => {
-            let mut vals = Vec::with_capacity(n);
-            let mut prev = 0i64;
-            for _ in 0..n {
-                prev = prev.wrapping_add(c.ivarint()?);
-                vals.push(prev);
-            }
+            let mut vals = Vec::new();
+            c.delta_ivarints(n, 0, &mut vals)?;
             ColumnData::Int(spread(&present, vals))
         }
         FieldType::Float => {
@@ -565,6 +575,51 @@ fn decode_field(raw: &[u8], rows: usize, ty: FieldType) -> Option<ColumnData> {
         FieldType::String => ColumnData::Str(spread(&present, decode_strings(&mut c, n)?)),
     };
     c.at_end().then_some(out)
+}
+
+/// An integer field chunk (see `decode_field`) straight into an Arrow array, of every row or
+/// of the `selection`'s rows.
+fn decode_ints_arrow(
+    raw: &[u8],
+    rows: usize,
+    selection: Option<&[usize]>,
+) -> Option<arrow::array::Int64Array> {
+    use arrow::buffer::{BooleanBuffer, NullBuffer};
+    let mut c = Cursor::new(raw);
+    let bitmap = presence(&mut c, rows)?;
+    let n = bitmap.map_or(rows, |b| (0..rows).filter(|&i| bit(b, i)).count());
+    let mut values = Vec::new();
+    c.delta_ivarints(n, 0, &mut values)?;
+    if !c.at_end() {
+        return None;
+    }
+    let present = |i: usize| bitmap.is_none_or(|b| bit(b, i));
+    // Values of the present rows only: spread them over every row (absent rows hold 0).
+    if let Some(b) = bitmap {
+        let mut spread = vec![0i64; rows];
+        let mut next = values.into_iter();
+        for (i, slot) in spread.iter_mut().enumerate() {
+            if bit(b, i) {
+                *slot = next.next()?;
+            }
+        }
+        values = spread;
+    }
+    Some(match selection {
+        None => {
+            let nulls =
+                bitmap.map(|b| NullBuffer::new(BooleanBuffer::new(b.to_vec().into(), 0, rows)));
+            arrow::array::Int64Array::new(values.into(), nulls)
+        }
+        Some(picked) => {
+            if picked.iter().any(|&r| r >= rows) {
+                return None;
+            }
+            let vals: Vec<i64> = picked.iter().map(|&r| values[r]).collect();
+            let nulls = bitmap.map(|_| NullBuffer::from_iter(picked.iter().map(|&r| present(r))));
+            arrow::array::Int64Array::new(vals.into(), nulls)
+        }
+    })
 }
 
 /// A string field chunk (see `decode_field`) straight into an Arrow array.
