@@ -1,0 +1,1 @@
+//! The aggregate as DataFusion runs it: partitions merged in any order, rows in any order.
