@@ -264,8 +264,14 @@ fn child(nodes: &mut Vec<Node>, parent: usize, key: impl Into<String> + AsRef<st
     c
 }
 
-/// The type a dynamic position shows (`Token` unless every group there has one typed type).
+/// The type a dynamic position shows: the one typed type every group there has; `ID` where
+/// ids mix with numbers (an id of hex digits can happen to be all digits); else none
+/// (`Token`).
 pub fn dynamic_type(types: u8) -> Option<TokenType> {
+    let id_or_number = TokenType::Id.bit() | TokenType::Number.bit();
+    if types & TokenType::Id.bit() != 0 && types & !id_or_number == 0 {
+        return Some(TokenType::Id);
+    }
     TokenType::ALL
         .into_iter()
         .find(|t| types == t.bit() && t.is_typed())
