@@ -112,6 +112,9 @@ const STATUS_WORDS: &[&str] = &[
     "httpstatus",
 ];
 
+/// Request methods that make a pattern an HTTP one.
+const HTTP_METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
+
 /// The patterns of `groups`, most events first.
 pub fn build(groups: Groups) -> Vec<Built> {
     let mut keyed: Vec<(Vec<u8>, Group)> = groups.groups.into_iter().collect();
@@ -153,7 +156,10 @@ fn build_one(groups: &[Group], cluster: &Cluster) -> Built {
     let statics: Vec<Option<&str>> = (0..cluster.slots.len())
         .map(|i| (cluster.slots[i] == Slot::Static).then(|| rep.token(i)))
         .collect();
-    let http = statics.iter().flatten().any(|t| t.starts_with("HTTP/"));
+    let http = statics
+        .iter()
+        .flatten()
+        .any(|t| t.starts_with("HTTP/") || HTTP_METHODS.contains(t));
     let mut pattern = String::new();
     let mut dynamic = Vec::new();
     for i in 0..cluster.slots.len() {
@@ -219,7 +225,8 @@ fn build_one(groups: &[Group], cluster: &Cluster) -> Built {
 }
 
 /// Whether a number token is an HTTP status: every value a whole number from 100 to 599, in a
-/// pattern with an `HTTP/` token or right after a status word (`status=`, `"code":`).
+/// pattern with an `HTTP/` token or a request method, or right after a status word
+/// (`status=`, `"code":`).
 fn is_status(values: &Values, http: bool, before: &[Option<&str>]) -> bool {
     let Values::Few(values) = values else {
         return false;
