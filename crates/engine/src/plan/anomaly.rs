@@ -25,7 +25,7 @@
 //!   have none of these fields. `@histogram` (not shown unless named) is the pattern's events
 //!   per time bin as JSON, for every row.
 //! - The rules (`functions::pattern::anomaly`): a pattern is new when its first event is in
-//!   the last quarter of the time range and some event came before that; its frequency is
+//!   the last quarter of the time range and at least 10 events came before that; its frequency is
 //!   anomalous when its busiest bin (of at most 100 over the range) holds at least 5 events and
 //!   more than its median bin count plus three robust standard deviations. Loupe reports only
 //!   these two kinds; the other three need a model of token values over time AWS does not

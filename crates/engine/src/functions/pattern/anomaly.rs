@@ -6,9 +6,10 @@
 //!
 //! - **`NewPattern`**: the pattern's first event lies in the last quarter of the time range
 //!   (the query's range, or from the first to the last event clustered when the query has
-//!   none), while some event of the range came before that point. With `diff`/`logcompare` it
-//!   must also be absent from the baseline window. Priority: `HIGH` when its severity is
-//!   `Fatal` or `Error`, `MEDIUM` for `Warning`, `LOW` otherwise.
+//!   none), and at least [`MIN_HISTORY`] events of the range came before that quarter (in the
+//!   time bins wholly before it) for it to be new against. With `diff`/`logcompare` it must
+//!   also be absent from the baseline window. Priority: `HIGH` when its severity is `Fatal` or
+//!   `Error`, `MEDIUM` for `Warning`, `LOW` otherwise.
 //! - **`PatternFrequency`**: the range is cut into bins ([`bins`]: the finest of the widths
 //!   1 ms, 10 ms, 100 ms, 1 s, 2 s, 10 s, 30 s, 1 m, 5 m, 15 m, 30 m, 1 h, 2 h, 6 h, 12 h, 1 d,
 //!   7 d (then doubling) that needs at most 100 bins, aligned on multiples of the width since
@@ -30,6 +31,8 @@ use crate::result::{format_number, format_timestamp};
 
 /// Events the busiest bin needs before a frequency can be anomalous.
 pub const MIN_SPIKE: u64 = 5;
+/// Events the time range needs before its last quarter for a pattern to be new against them.
+pub const MIN_HISTORY: u64 = 10;
 /// Bins the range is cut into at most.
 pub const MAX_BINS: i64 = 100;
 /// Bins needed for a frequency anomaly.
@@ -123,7 +126,13 @@ pub fn detect(rows: &[Built], config: &Config) -> Vec<Finding> {
         .unwrap_or(0);
     let bins = bins(start, end, step);
     let cutoff = start + (i128::from(end - start) * 3 / 4) as i64;
-    let earlier_events = current().filter_map(|r| r.first).any(|f| f < cutoff);
+    // Events in the bins wholly before the cutoff: what a new pattern is new against.
+    let before = usize::try_from(cutoff.div_euclid(bins.width()) - bins.first).unwrap_or(0);
+    let history: u64 = rows
+        .iter()
+        .filter_map(|r| r.histogram.as_ref())
+        .map(|h| bins.counts(h).iter().take(before).sum::<u64>())
+        .sum();
     rows.iter()
         .map(|row| {
             let counts = row
@@ -132,7 +141,7 @@ pub fn detect(rows: &[Built], config: &Config) -> Vec<Finding> {
                 .map(|h| bins.counts(h))
                 .unwrap_or_default();
             let new = row.counts[0] > 0
-                && earlier_events
+                && history >= MIN_HISTORY
                 && end > start
                 && row.first.is_some_and(|f| f >= cutoff)
                 && (!config.compare() || row.counts[1] == 0);
