@@ -86,7 +86,13 @@ struct Fixture {
 /// A store holding `events` in `streams` streams (event `i` in stream `i % streams`), written
 /// in batches of `batch` and sealed into segments of blocks of `block_rows` every `seal_every`
 /// batches.
-fn store(events: &[Event], streams: usize, batch: usize, block_rows: usize, seal_every: usize) -> Fixture {
+fn store(
+    events: &[Event],
+    streams: usize,
+    batch: usize,
+    block_rows: usize,
+    seal_every: usize,
+) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let config = StoreConfig {
         segment: WriteConfig {
@@ -170,8 +176,14 @@ fn the_same_events_give_the_same_patterns_however_they_were_written() {
             "pattern @message | display @pattern, @ratio, @sampleCount, @severityLabel, @tokens, @logSamples",
             None,
         ),
-        ("pattern @message | anomaly | display @pattern, @anomalyType, @histogram", day),
-        ("filter @message like /INFO/ | pattern @message | limit 1", None),
+        (
+            "pattern @message | anomaly | display @pattern, @anomalyType, @histogram",
+            day,
+        ),
+        (
+            "filter @message like /INFO/ | pattern @message | limit 1",
+            None,
+        ),
     ] {
         let want = lines(&run(&one, query, range));
         assert!(!want.is_empty(), "{query}");
@@ -202,9 +214,16 @@ fn two_hundred_thousand_events_make_their_five_templates() {
         ],
         "{patterns:?}"
     );
-    let counts: Vec<u64> = out.rows.iter().map(|r| r[2].value.parse().unwrap()).collect();
+    let counts: Vec<u64> = out
+        .rows
+        .iter()
+        .map(|r| r[2].value.parse().unwrap())
+        .collect();
     assert_eq!(counts.iter().sum::<u64>(), 200_000);
-    assert!(counts.iter().all(|n| (38_000..42_000).contains(n)), "{counts:?}");
+    assert!(
+        counts.iter().all(|n| (38_000..42_000).contains(n)),
+        "{counts:?}"
+    );
     assert_eq!(out.statistics.records_matched, 200_000);
 }
 

@@ -58,7 +58,9 @@ pub(crate) fn plan(state: &mut PlanState, span: Span) -> Result<()> {
             span,
         )
         .with_label("no pattern rows to look at")
-        .with_help("put it after `pattern` with no `stats` in between: `pattern @message | anomaly`")
+        .with_help(
+            "put it after `pattern` with no `stats` in between: `pattern @message | anomaly`",
+        )
         .into());
     }
     let previous = match state.pending_order.take() {

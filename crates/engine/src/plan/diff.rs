@@ -83,7 +83,8 @@ pub(crate) fn baseline(start: i64, end: i64, shift: Shift) -> Option<(i64, i64)>
         }
         Shift::Millis(d) => Some((start.checked_sub(d)?, end.checked_sub(d)?)),
         Shift::Months(m) => {
-            let from = DateTime::from_timestamp_millis(start)?.checked_sub_months(Months::new(m))?;
+            let from =
+                DateTime::from_timestamp_millis(start)?.checked_sub_months(Months::new(m))?;
             let from = from.timestamp_millis();
             Some((from, from.checked_add(length)?))
         }
@@ -153,7 +154,10 @@ pub(crate) fn comparison(state: &PlanState, command: &Command) -> Result<Compari
 pub(crate) fn plan(state: &mut PlanState, query: &Query, index: usize, env: Env<'_>) -> Result<()> {
     let command = &query.commands[index];
     let before = &query.commands[..index];
-    if matches!(before.last().map(|c| &c.kind), Some(CommandKind::Pattern(_))) {
+    if matches!(
+        before.last().map(|c| &c.kind),
+        Some(CommandKind::Pattern(_))
+    ) {
         return Ok(());
     }
     let patterned = before.iter().any(|c| {

@@ -46,7 +46,7 @@ pub trait Subqueries {
 }
 
 /// What the outer query needs from a nested query beyond what the nested query reads itself.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SubqueryNeeds {
     /// Event fields the scan must read too (the right side's fields a later command names).
     pub fields: Vec<String>,
@@ -56,16 +56,6 @@ pub struct SubqueryNeeds {
     /// The time range its scan reads instead of the outer query's (the baseline window of
     /// `diff`, epoch ms, inclusive); a `SOURCE start=/end=` of its own does not change it.
     pub range: Option<(i64, i64)>,
-}
-
-impl Default for SubqueryNeeds {
-    fn default() -> Self {
-        SubqueryNeeds {
-            fields: Vec::new(),
-            finish: super::Finish::default(),
-            range: None,
-        }
-    }
 }
 
 /// A nested query planned down to its rows (ordered and limited, before the output projection).

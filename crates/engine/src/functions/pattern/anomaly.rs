@@ -152,7 +152,10 @@ pub fn detect(rows: &[Built], config: &Config) -> Vec<Finding> {
             };
             Finding {
                 anomaly,
-                histogram: row.histogram.as_ref().map(|_| histogram_json(&counts, &bins)),
+                histogram: row
+                    .histogram
+                    .as_ref()
+                    .map(|_| histogram_json(&counts, &bins)),
             }
         })
         .collect()
@@ -258,10 +261,10 @@ pub fn duration_text(ms: i64) -> String {
         (60_000, "m"),
         (1_000, "s"),
     ];
-    UNITS
-        .iter()
-        .find(|(u, _)| ms % u == 0)
-        .map_or_else(|| format!("{ms}ms"), |(u, name)| format!("{}{name}", ms / u))
+    UNITS.iter().find(|(u, _)| ms % u == 0).map_or_else(
+        || format!("{ms}ms"),
+        |(u, name)| format!("{}{name}", ms / u),
+    )
 }
 
 fn histogram_json(counts: &[u64], bins: &Bins) -> String {

@@ -322,7 +322,12 @@ mod tests {
 
     #[test]
     fn the_leading_tokens_route_lines_apart() {
-        let (_, clusters) = clusters_of(&["GET /a 200", "POST /a 200", "Starting server", "Stopping server"]);
+        let (_, clusters) = clusters_of(&[
+            "GET /a 200",
+            "POST /a 200",
+            "Starting server",
+            "Stopping server",
+        ]);
         assert_eq!(clusters.len(), 4);
     }
 

@@ -413,7 +413,11 @@ impl Group {
     /// Rough bytes held, for memory accounting.
     fn size(&self) -> usize {
         std::mem::size_of::<Group>()
-            + self.samples.iter().map(|s| s.text.len() + 48).sum::<usize>()
+            + self
+                .samples
+                .iter()
+                .map(|s| s.text.len() + 48)
+                .sum::<usize>()
             + self.spans.len() * 11
             + self
                 .values

@@ -21,8 +21,7 @@ mod tokens;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BinaryArray, Float64Builder, Int64Builder, StringBuilder,
-    StructArray,
+    Array, ArrayRef, AsArray, BinaryArray, Float64Builder, Int64Builder, StringBuilder, StructArray,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Fields, Int64Type};
 use datafusion::common::utils::SingleRowListArrayBuilder;
@@ -168,7 +167,9 @@ impl Accumulator for PatternAccumulator {
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let Some(states) = states.first().and_then(|s| s.as_any().downcast_ref::<BinaryArray>())
+        let Some(states) = states
+            .first()
+            .and_then(|s| s.as_any().downcast_ref::<BinaryArray>())
         else {
             return exec_err!("insights_pattern state is not binary");
         };

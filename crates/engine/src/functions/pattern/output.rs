@@ -231,9 +231,9 @@ fn is_status(values: &Values, http: bool, before: &[Option<&str>]) -> bool {
     let Values::Few(values) = values else {
         return false;
     };
-    let codes = values.iter().all(|(v, _)| {
-        v.len() == 3 && v.parse::<u16>().is_ok_and(|c| (100..=599).contains(&c))
-    });
+    let codes = values
+        .iter()
+        .all(|(v, _)| v.len() == 3 && v.parse::<u16>().is_ok_and(|c| (100..=599).contains(&c)));
     let word_before = before
         .iter()
         .rev()
@@ -288,7 +288,10 @@ mod tests {
         assert_eq!(
             p,
             [
-                ("GET <Token-1> HTTP/1.1 <StatusCode-2> <Number-3>".to_owned(), 3),
+                (
+                    "GET <Token-1> HTTP/1.1 <StatusCode-2> <Number-3>".to_owned(),
+                    3
+                ),
                 ("request status=<StatusCode-1> port 443".to_owned(), 2),
             ]
         );

@@ -134,14 +134,20 @@ mod tests {
 
     #[test]
     fn reads_the_level_word_logging_libraries_write() {
-        assert_eq!(of("2023-01-01 19:00:01 [INFO] Calling DynamoDB"), Some("Info"));
+        assert_eq!(
+            of("2023-01-01 19:00:01 [INFO] Calling DynamoDB"),
+            Some("Info")
+        );
         assert_eq!(of("[ERROR] {foo=2} The error was: X"), Some("Error"));
         assert_eq!(of("WARN disk almost full"), Some("Warning"));
         assert_eq!(of("level=debug msg=\"cache miss\""), Some("Debug"));
         assert_eq!(of("{\"level\":\"error\",\"msg\":\"x\"}"), Some("Error"));
         assert_eq!(of("{\"lvl\": \"trace\"}"), Some("Trace"));
         assert_eq!(of("severity: warning"), Some("Warning"));
-        assert_eq!(of("2024/01/01 12:00:00 [crit] 12#0: worker died"), Some("Fatal"));
+        assert_eq!(
+            of("2024/01/01 12:00:00 [crit] 12#0: worker died"),
+            Some("Fatal")
+        );
         assert_eq!(of("error: disk full"), Some("Error"));
         assert_eq!(of("FATAL out of memory"), Some("Fatal"));
         assert_eq!(of("NOTICE: checkpoint"), Some("Info"));

@@ -46,11 +46,7 @@ fn event(rng: &mut Rng, t: u64, ts: i64) -> String {
             rng.below(5000),
             rng.below(900) + 1
         ),
-        1 => format!(
-            "user {} logged in from {}",
-            rng.pick(NAMES),
-            ip(rng)
-        ),
+        1 => format!("user {} logged in from {}", rng.pick(NAMES), ip(rng)),
         2 => format!(
             "ERROR connection to {}:{} refused after {} retries",
             ip(rng),
@@ -91,7 +87,9 @@ fn events(seed: u64, n: usize) -> Vec<(String, i64)> {
         .map(|i| {
             let ts = 1_793_491_200_000 + i as i64 * 1000;
             let r = rng.below(21);
-            let t = [0, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5][r as usize];
+            let t = [
+                0, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5,
+            ][r as usize];
             (event(&mut rng, t, ts), ts)
         })
         .collect()
@@ -101,10 +99,13 @@ fn events(seed: u64, n: usize) -> Vec<(String, i64)> {
 fn batch(rows: &[(String, i64)], flags: i64) -> Vec<ArrayRef> {
     let n = rows.len();
     vec![
-        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.0.as_str()))),
+        Arc::new(StringArray::from_iter_values(
+            rows.iter().map(|r| r.0.as_str()),
+        )),
         Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.1))),
         Arc::new(Int64Array::from_iter_values(
-            rows.iter().map(|r| i64::from(r.1 % 7 == 0) * i64::from(flags & 2 != 0)),
+            rows.iter()
+                .map(|r| i64::from(r.1 % 7 == 0) * i64::from(flags & 2 != 0)),
         )),
         Arc::new(Int64Array::from(vec![None::<i64>; n])),
         Arc::new(Int64Array::from(vec![None::<i64>; n])),
@@ -114,11 +115,20 @@ fn batch(rows: &[(String, i64)], flags: i64) -> Vec<ArrayRef> {
 
 /// The aggregate over `rows` split into `partitions`, batches of `chunk` rows, the partial
 /// states merged in the order `merge_order` gives.
-fn run(rows: &[(String, i64)], partitions: usize, chunk: usize, flags: i64, reverse_merge: bool) -> ScalarValue {
-    let mut partials: Vec<PatternAccumulator> =
-        (0..partitions).map(|_| PatternAccumulator::default()).collect();
+fn run(
+    rows: &[(String, i64)],
+    partitions: usize,
+    chunk: usize,
+    flags: i64,
+    reverse_merge: bool,
+) -> ScalarValue {
+    let mut partials: Vec<PatternAccumulator> = (0..partitions)
+        .map(|_| PatternAccumulator::default())
+        .collect();
     for (i, part) in rows.chunks(chunk).enumerate() {
-        partials[i % partitions].update_batch(&batch(part, flags)).unwrap();
+        partials[i % partitions]
+            .update_batch(&batch(part, flags))
+            .unwrap();
     }
     if reverse_merge {
         partials.reverse();
@@ -139,7 +149,10 @@ fn summary(result: &ScalarValue) -> Vec<(String, i64)> {
     };
     let rows = list.value(0);
     let rows = rows.as_struct();
-    let patterns = rows.column_by_name(field::PATTERN).unwrap().as_string::<i32>();
+    let patterns = rows
+        .column_by_name(field::PATTERN)
+        .unwrap()
+        .as_string::<i32>();
     let counts = rows
         .column_by_name(field::COUNT)
         .unwrap()

@@ -83,7 +83,9 @@ pub struct Token {
 
 impl Token {
     pub fn text<'a>(&self, value: &'a str) -> &'a str {
-        value.get(self.start as usize..self.end as usize).unwrap_or("")
+        value
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or("")
     }
 }
 
@@ -306,9 +308,8 @@ fn is_ipv4(word: &str) -> bool {
                 && p.bytes().all(|c| c.is_ascii_digit())
                 && p.parse::<u16>().is_ok_and(|v| v <= 255)
         })
-        && prefix.is_none_or(|p| {
-            !p.is_empty() && p.len() <= 2 && p.parse::<u8>().is_ok_and(|v| v <= 32)
-        })
+        && prefix
+            .is_none_or(|p| !p.is_empty() && p.len() <= 2 && p.parse::<u8>().is_ok_and(|v| v <= 32))
 }
 
 /// Units a number may carry (`12ms`, `4KB`, `99%`), compared ignoring case.
@@ -481,11 +482,17 @@ mod tests {
 
     #[test]
     fn long_values_end_in_one_token() {
-        let value = (0..300).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
+        let value = (0..300)
+            .map(|i| format!("w{i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
         let mut tokens = Vec::new();
         tokenize(&value, &mut tokens);
         assert_eq!(tokens.len(), MAX_TOKENS);
         let last = tokens[MAX_TOKENS - 1].text(&value);
-        assert!(last.starts_with("w199 w200") && last.ends_with("w299"), "{last}");
+        assert!(
+            last.starts_with("w199 w200") && last.ends_with("w299"),
+            "{last}"
+        );
     }
 }
