@@ -253,17 +253,12 @@ pub(crate) fn plan(state: &mut PlanState, spec: &PatternSpec<'_>, env: Env<'_>) 
 
 /// Most events first, then the pattern's text; after a comparison, the largest change first.
 fn default_order(state: &PlanState, compare: bool) -> Result<Vec<SortExpr>> {
-    let exprs = state.exprs();
-    let by_text = |name: &str| {
-        let f = message(Span::default());
-        let f = ast::Expr {
-            kind: ExprKind::Field(Ident {
-                name: name.to_owned(),
-                span: f.span,
-            }),
-            ..f
-        };
-        exprs.sort_value(&f)
+    let pattern = ast::Expr {
+        kind: ExprKind::Field(Ident {
+            name: PATTERN.to_owned(),
+            span: Span::default(),
+        }),
+        span: Span::default(),
     };
     let mut order = Vec::new();
     if compare {
@@ -274,7 +269,8 @@ fn default_order(state: &PlanState, compare: bool) -> Result<Vec<SortExpr>> {
     if compare {
         order.push(SortExpr::new(col(PREVIOUS_SAMPLE_COUNT), false, false));
     }
-    order.push(SortExpr::new(by_text(PATTERN)?, true, false));
+    // As `sort @pattern asc` orders text.
+    order.push(SortExpr::new(state.exprs().sort_value(&pattern)?, true, false));
     Ok(order)
 }
 

@@ -700,8 +700,8 @@ pub mod codec {
         }
         w.0.push(groups.level() as u8);
         w.u64(groups.groups.len() as u64);
-        for (key, g) in &groups.groups {
-            w.bytes(key);
+        // Keys are not written: they are a function of each group (see `decode`).
+        for g in groups.groups.values() {
             w.u64(g.samples.len() as u64);
             for s in &g.samples {
                 w.0.push(s.window);
@@ -769,8 +769,8 @@ pub mod codec {
             ..Groups::default()
         };
         let n = r.len()?;
+        let mut key = Vec::new();
         for _ in 0..n {
-            let key = r.bytes()?.to_vec();
             let mut samples = Vec::new();
             for _ in 0..r.len()? {
                 let window = r.byte()?;
@@ -848,7 +848,9 @@ pub mod codec {
                 last,
                 histogram,
             };
-            out.insert(key, group);
+            // The key, recomputed, always agrees with the group's tokens.
+            group.key(level, &mut key);
+            out.insert(key.clone(), group);
         }
         Ok(out)
     }
