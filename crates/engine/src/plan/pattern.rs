@@ -270,7 +270,11 @@ fn default_order(state: &PlanState, compare: bool) -> Result<Vec<SortExpr>> {
         order.push(SortExpr::new(col(PREVIOUS_SAMPLE_COUNT), false, false));
     }
     // As `sort @pattern asc` orders text.
-    order.push(SortExpr::new(state.exprs().sort_value(&pattern)?, true, false));
+    order.push(SortExpr::new(
+        state.exprs().sort_value(&pattern)?,
+        true,
+        false,
+    ));
     Ok(order)
 }
 
