@@ -202,3 +202,13 @@ fn many_events_of_six_templates_make_six_patterns() {
         assert!((*n as f64 - expected).abs() < expected * 0.05, "{i}: {n}");
     }
 }
+
+#[test]
+#[ignore = "a timing probe: cargo test -p loupe-engine --lib -- --ignored a_million"]
+fn a_million_events() {
+    let rows = events(1, 1_000_000);
+    let started = std::time::Instant::now();
+    let got = summary(&run(&rows, 2, 8192, i64::from(Config::ANOMALY), false));
+    println!("{} patterns in {:?}", got.len(), started.elapsed());
+    assert_eq!(got.len(), 6);
+}
