@@ -141,6 +141,8 @@ async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result
         scan_request.start_ms = selection.start_ms.or(request.start_ms);
         scan_request.end_ms = selection.end_ms.or(request.end_ms);
     }
+    // The query's time range: the request's, or the one its `SOURCE` sets.
+    let (range_start, range_end) = (scan_request.start_ms, scan_request.end_ms);
     // `stats ... by bin(...) offset d` reads the range `d` earlier (see `functions::timeseries`).
     if let Some(shift) = functions::timeseries::scan_offset_ms(query) {
         scan_request.start_ms = scan_request.start_ms.map(|s| s.saturating_sub(shift));
@@ -156,8 +158,8 @@ async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result
     let builder = LogicalPlanBuilder::scan(TABLE_NAME, provider_as_source(Arc::new(table)), None)?;
     let ctx = QueryContext {
         now_ms: request.now_ms,
-        start_ms: request.start_ms,
-        end_ms: request.end_ms,
+        start_ms: range_start,
+        end_ms: range_end,
     };
     let subqueries = StoreSubqueries {
         store,
@@ -254,6 +256,10 @@ impl plan::Subqueries for StoreSubqueries<'_> {
             scan_request.start_ms = selection.start_ms.or(self.outer.start_ms);
             scan_request.end_ms = selection.end_ms.or(self.outer.end_ms);
         }
+        if let Some((start, end)) = needs.range {
+            scan_request.start_ms = Some(start);
+            scan_request.end_ms = Some(end);
+        }
         let scan_plan = self
             .store
             .plan_scan(&scan_request, &hints::scan_hints(query))?;
@@ -271,7 +277,7 @@ impl plan::Subqueries for StoreSubqueries<'_> {
             lookups: &self.request.lookups,
             subqueries: self,
         };
-        let state = plan::plan_rows(query, builder, ctx, env, needs.default_limit)?;
+        let state = plan::plan_rows(query, builder, ctx, env, needs.finish)?;
         plan::SubqueryPlan::from_state(state)
     }
 }

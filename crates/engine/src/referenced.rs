@@ -79,6 +79,16 @@ pub fn referenced_fields(query: &Query) -> Vec<String> {
             CommandKind::CountFrequent(fields) => {
                 fields.iter().for_each(|f| used.push(f.name.clone()))
             }
+            // The clustered value, and the time of each event (samples, `anomaly`).
+            CommandKind::Pattern(e) => {
+                walk(e, &mut used);
+                used.push(loupe_store::TIMESTAMP.to_owned());
+            }
+            // Without a `pattern` before them, they cluster `@message`.
+            CommandKind::Diff { .. } | CommandKind::LogCompare { .. } => {
+                used.push(loupe_store::MESSAGE.to_owned());
+                used.push(loupe_store::TIMESTAMP.to_owned());
+            }
             // The match fields, and the fields `OUTPUTNEW` keeps where the event has them.
             CommandKind::Lookup {
                 matches,
@@ -181,6 +191,19 @@ pub(crate) fn defines(kind: &CommandKind) -> Vec<String> {
         CommandKind::Lookup { outputs, .. } | CommandKind::CidrLookup { outputs, .. } => {
             outputs.iter().map(|o| target(o).to_owned()).collect()
         }
+        CommandKind::Pattern(_) => crate::plan::pattern::FIELDS
+            .iter()
+            .map(|f| (*f).to_owned())
+            .collect(),
+        CommandKind::Diff { .. } | CommandKind::LogCompare { .. } => crate::plan::pattern::FIELDS
+            .iter()
+            .chain(crate::plan::pattern::COMPARE_FIELDS)
+            .map(|f| (*f).to_owned())
+            .collect(),
+        CommandKind::Anomaly => crate::plan::anomaly::FIELDS
+            .iter()
+            .map(|f| (*f).to_owned())
+            .collect(),
         CommandKind::Sessionize { alias, .. } => vec![
             alias
                 .as_ref()

@@ -241,7 +241,10 @@ fn out_of_range_limits_and_unsupported_pieces_are_diagnostics() {
         too_big.message.contains("between 1 and 100000"),
         "{too_big}"
     );
-    assert!(error(&f, "pattern @message").contains("not supported yet"));
+    // `pattern` runs now (tests/patterns.rs); what it cannot take is a diagnostic.
+    assert!(error(&f, "pattern jsonParse(@message)").contains("map or list"));
+    assert!(error(&f, "pattern @message | stats count(*) as n | anomaly").contains("anomaly"));
+    assert!(error(&f, "diff").contains("time range"));
     assert!(error(&f, "stats count(*) by bin(1d) offset 1mo").contains("not supported yet"));
 }
 

@@ -138,6 +138,8 @@ impl Pipeline {
                     self.expr(e, Ctx::Scalar)?;
                     pattern_seen = true;
                 }
+                // Comparisons return patterns (of `@message` when no `pattern` precedes them).
+                CommandKind::Diff { .. } | CommandKind::LogCompare { .. } => pattern_seen = true,
                 CommandKind::Anomaly if !pattern_seen => {
                     return Err(Diagnostic::semantic(
                         "`anomaly` needs a `pattern` command before it",

@@ -13,6 +13,7 @@ pub mod general;
 pub mod ip;
 pub mod json;
 pub mod numeric;
+pub mod pattern;
 pub mod percentile;
 pub mod sort_key;
 pub mod string;

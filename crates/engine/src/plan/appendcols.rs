@@ -89,8 +89,11 @@ pub(crate) fn plan(
     }
     state.settle_order()?;
     let needs = SubqueryNeeds {
-        fields: Vec::new(),
-        default_limit: max,
+        finish: super::Finish {
+            default_limit: Some(max),
+            ordered: true,
+        },
+        ..SubqueryNeeds::default()
     };
     let sub = env.subqueries.plan(query, &needs)?;
 

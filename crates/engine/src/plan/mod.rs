@@ -4,8 +4,10 @@
 //! so far plus what Insights tracks beside it (which fields the result shows, whether the query
 //! set its own order or limit). Each command's semantics live in its own module.
 
+pub(crate) mod anomaly;
 mod appendcols;
 mod dedup;
+mod diff;
 mod display;
 mod fields;
 mod filter;
@@ -15,6 +17,7 @@ mod limit;
 mod lookup;
 mod outlier;
 mod parse;
+pub(crate) mod pattern;
 mod sequence;
 mod sort;
 pub mod source;
@@ -28,7 +31,7 @@ use datafusion::error::DataFusionError;
 use datafusion::functions::expr_fn::concat;
 use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, SortExpr, cast, lit};
 use loupe_lang::Diagnostic;
-use loupe_lang::ast::{self, CommandKind, Query};
+use loupe_lang::ast::{self, Command, CommandKind, Query};
 use loupe_store::{LOG_GROUP, MESSAGE, TIMESTAMP};
 
 use crate::error::Result;
@@ -174,18 +177,38 @@ pub fn plan_query(
         lookups,
         subqueries,
     };
-    let state = plan_rows(query, scan, ctx, env, DEFAULT_LIMIT)?;
+    let state = plan_rows(query, scan, ctx, env, Finish::default())?;
     finish(state, late)
 }
 
-/// Plans the pipeline of `query` up to its rows: every command, the order settled, and
-/// `default_limit` applied unless the query has its own `limit`.
+/// How a pipeline's rows end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finish {
+    /// Rows kept when the query has no `limit` of its own (`None`: all of them).
+    pub default_limit: Option<usize>,
+    /// Whether the rows are put in their order (newest first unless the query sorts) at the
+    /// end; rows an aggregation consumes need none.
+    pub ordered: bool,
+}
+
+impl Default for Finish {
+    /// As a query's rows end: in order, at most [`DEFAULT_LIMIT`].
+    fn default() -> Self {
+        Finish {
+            default_limit: Some(DEFAULT_LIMIT),
+            ordered: true,
+        }
+    }
+}
+
+/// Plans the pipeline of `query` up to its rows: every command, then the order settled and
+/// the default limit applied unless the query has its own `limit` (as `end` says).
 pub(crate) fn plan_rows(
     query: &Query,
     scan: LogicalPlanBuilder,
     ctx: QueryContext,
     env: Env<'_>,
-    default_limit: usize,
+    end: Finish,
 ) -> Result<PlanState> {
     // Unqualify the scan's columns, so that a column a command computes never sits beside a
     // same-named `events.x` (DataFusion treats that pair as ambiguous).
@@ -367,15 +390,43 @@ pub(crate) fn plan_rows(
                 state.pending_order = None;
                 sequence::count_frequent(&mut state, fields)?
             }
+            CommandKind::Pattern(expr) => {
+                // A `diff`/`logcompare` right after compares these patterns.
+                let comparison = match query.commands.get(index + 1) {
+                    Some(
+                        next @ Command {
+                            kind: CommandKind::Diff { .. } | CommandKind::LogCompare { .. },
+                            ..
+                        },
+                    ) => Some(diff::comparison(&state, next)?),
+                    _ => None,
+                };
+                let spec = pattern::PatternSpec {
+                    expr,
+                    prefix: &query.commands[..index],
+                    comparison,
+                    anomaly: pattern::anomaly_follows(query, index),
+                    span: command.span,
+                };
+                pattern::plan(&mut state, &spec, env)?
+            }
+            CommandKind::Diff { .. } | CommandKind::LogCompare { .. } => {
+                diff::plan(&mut state, query, index, env)?
+            }
+            CommandKind::Anomaly => anomaly::plan(&mut state, command.span)?,
             other => {
                 let what = format!("command `{}`", other.name());
                 return Err(Diagnostic::unsupported(what, command.span).into());
             }
         }
     }
-    state.settle_order()?;
-    if !state.limited {
-        state.map(|b| Ok(b.limit(0, Some(default_limit))?))?;
+    if end.ordered {
+        state.settle_order()?;
+    } else {
+        state.pending_order = None;
+    }
+    if let (false, Some(n)) = (state.limited, end.default_limit) {
+        state.map(|b| Ok(b.limit(0, Some(n))?))?;
     }
     Ok(state)
 }

@@ -35,7 +35,7 @@ use datafusion::logical_expr::{Expr, JoinType, LogicalPlan, LogicalPlanBuilder, 
 use loupe_lang::ast::{Expr as AstExpr, ExprKind, Query};
 use loupe_lang::{Diagnostic, Span};
 
-use super::{DEFAULT_LIMIT, Env, PlanState};
+use super::{Env, PlanState};
 use crate::error::Result;
 use crate::expr::ExprPlanner;
 
@@ -46,21 +46,16 @@ pub trait Subqueries {
 }
 
 /// What the outer query needs from a nested query beyond what the nested query reads itself.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SubqueryNeeds {
     /// Event fields the scan must read too (the right side's fields a later command names).
     pub fields: Vec<String>,
-    /// Rows the nested query returns when it has no `limit` of its own.
-    pub default_limit: usize,
-}
-
-impl Default for SubqueryNeeds {
-    fn default() -> Self {
-        SubqueryNeeds {
-            fields: Vec::new(),
-            default_limit: DEFAULT_LIMIT,
-        }
-    }
+    /// How its rows end: the default order and `limit` of a query, or neither (see
+    /// [`super::Finish`]).
+    pub finish: super::Finish,
+    /// The time range its scan reads instead of the outer query's (the baseline window of
+    /// `diff`, epoch ms, inclusive); a `SOURCE start=/end=` of its own does not change it.
+    pub range: Option<(i64, i64)>,
 }
 
 /// A nested query planned down to its rows (ordered and limited, before the output projection).
