@@ -37,12 +37,13 @@ pub(crate) fn fields(
     groups: &[(String, PathBuf)],
     start: Option<i64>,
     end: Option<i64>,
+    cache: &crate::snapshot::SegmentCache,
 ) -> Result<Vec<FieldInfo>> {
     let in_range = |ts: i64| start.is_none_or(|s| ts >= s) && end.is_none_or(|e| ts <= e);
     let mut total = 0u64;
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
     for (_, dir) in groups {
-        let snap = Snapshot::load(dir, start, end)?;
+        let snap = Snapshot::load(dir, start, end, cache)?;
         for seg in &snap.segments {
             let footer = seg.footer();
             // Rows of deleted streams still inside a large segment are no longer events.

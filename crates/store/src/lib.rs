@@ -139,6 +139,8 @@ pub struct Store {
     /// WAL lengths this handle left after its own appends, so the next append can skip
     /// re-reading the log for a torn tail (a different length means someone else wrote).
     wal_lengths: Arc<Mutex<HashMap<PathBuf, u64>>>,
+    /// Segments kept open between reads (see [`snapshot::SegmentCache`]).
+    segments: Arc<snapshot::SegmentCache>,
 }
 
 /// A log group as `describe` shows it.
@@ -196,6 +198,7 @@ impl Store {
             root: root.to_owned(),
             config,
             wal_lengths: Arc::default(),
+            segments: Arc::default(),
         })
     }
 
@@ -691,7 +694,7 @@ impl Store {
             .iter()
             .map(|(name, meta)| {
                 let dir = self.group_dir(meta);
-                let snap = snapshot::Snapshot::load(&dir, None, None)?;
+                let snap = snapshot::Snapshot::load(&dir, None, None, &self.segments)?;
                 let mut event_count: u64 = snap
                     .manifest
                     .segments
@@ -732,12 +735,22 @@ impl Store {
     /// Plans a scan without reading block data: readers of the plan decode it, in parallel
     /// partitions and only the columns asked for (what the query engine uses).
     pub fn plan_scan(&self, request: &ScanRequest, hints: &ScanHints) -> Result<ScanPlan> {
-        ScanPlan::new(&self.group_dirs(&request.groups)?, request, hints)
+        ScanPlan::new(
+            &self.group_dirs(&request.groups)?,
+            request,
+            hints,
+            &self.segments,
+        )
     }
 
     /// Like [`Store::scan`], with predicates that let the scan skip data, and an order.
     pub fn scan_with(&self, request: &ScanRequest, hints: &ScanHints) -> Result<ScanOutput> {
-        scan::scan(&self.group_dirs(&request.groups)?, request, hints)
+        scan::scan(
+            &self.group_dirs(&request.groups)?,
+            request,
+            hints,
+            &self.segments,
+        )
     }
 
     /// The discovered fields of `groups` in `[start_ms, end_ms]`, with their types and the
@@ -748,7 +761,7 @@ impl Store {
         start_ms: Option<i64>,
         end_ms: Option<i64>,
     ) -> Result<Vec<FieldInfo>> {
-        fields::fields(&self.group_dirs(groups)?, start_ms, end_ms)
+        fields::fields(&self.group_dirs(groups)?, start_ms, end_ms, &self.segments)
     }
 }
 

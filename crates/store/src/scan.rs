@@ -282,6 +282,7 @@ impl ScanPlan {
         groups: &[(String, std::path::PathBuf)],
         request: &ScanRequest,
         hints: &ScanHints,
+        cache: &crate::snapshot::SegmentCache,
     ) -> Result<ScanPlan> {
         let names = request.field_names();
         let index: HashMap<&str, usize> = names
@@ -295,7 +296,7 @@ impl ScanPlan {
         for (name, dir) in groups {
             snapshots.push((
                 name.as_str(),
-                Snapshot::load(dir, request.start_ms, request.end_ms)?,
+                Snapshot::load(dir, request.start_ms, request.end_ms, cache)?,
             ));
         }
 
@@ -1543,8 +1544,9 @@ pub(crate) fn scan(
     groups: &[(String, std::path::PathBuf)],
     request: &ScanRequest,
     hints: &ScanHints,
+    cache: &crate::snapshot::SegmentCache,
 ) -> Result<ScanOutput> {
-    let plan = Arc::new(ScanPlan::new(groups, request, hints)?);
+    let plan = Arc::new(ScanPlan::new(groups, request, hints, cache)?);
     let mut reader = plan.reader(0, 1, None, None);
     let batches = reader.by_ref().collect::<Result<Vec<_>>>()?;
     Ok(ScanOutput {
@@ -1709,6 +1711,7 @@ mod tests {
                     &store.group_dirs(&["g".to_owned()]).unwrap(),
                     &request(start, end),
                     &hints,
+                    &crate::snapshot::SegmentCache::default(),
                 )
                 .unwrap(),
             );

@@ -7,14 +7,87 @@
 //! may have raced a swap, and it retries. Once opened, a mapping stays valid after the file is
 //! deleted.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use crate::error::{Result, StoreError};
 use crate::manifest::Manifest;
 use crate::segment::Segment;
 
 const RETRIES: usize = 20;
+
+/// Segments a store handle opened, kept open between reads: a query then neither maps the
+/// files again (and faults their pages in again) nor parses their footers again. A cached
+/// segment is used only while the manifest still names its file and the file is the one that
+/// was opened (same inode, length and modification time); the others are dropped at the
+/// group's next read.
+#[derive(Debug, Default)]
+pub(crate) struct SegmentCache {
+    open: Mutex<HashMap<PathBuf, (FileId, Arc<Segment>)>>,
+}
+
+/// What tells one file at a path from another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileId {
+    len: u64,
+    modified: Option<SystemTime>,
+    inode: u64,
+}
+
+impl FileId {
+    fn of(meta: &std::fs::Metadata) -> FileId {
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        FileId {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            inode,
+        }
+    }
+}
+
+impl SegmentCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, (FileId, Arc<Segment>)>> {
+        self.open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// How many segments are kept open.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// The segment at `path`: the open one when it is still that file, else opened now.
+    fn open(&self, path: &Path) -> Result<Arc<Segment>> {
+        let id = FileId::of(&std::fs::metadata(path).map_err(StoreError::io(path))?);
+        if let Some((cached, segment)) = self.lock().get(path)
+            && *cached == id
+        {
+            return Ok(Arc::clone(segment));
+        }
+        let segment = Arc::new(Segment::open(path)?);
+        self.lock()
+            .insert(path.to_owned(), (id, Arc::clone(&segment)));
+        Ok(segment)
+    }
+
+    /// Forgets the segments of `dir` that `manifest` no longer names.
+    fn retain_live(&self, dir: &Path, manifest: &Manifest) {
+        let live: HashSet<PathBuf> = manifest
+            .segments
+            .iter()
+            .map(|e| dir.join(&e.file))
+            .collect();
+        self.lock()
+            .retain(|path, _| path.parent() != Some(dir) || live.contains(path));
+    }
+}
 
 #[derive(Debug)]
 pub(crate) struct Snapshot {
@@ -37,13 +110,19 @@ impl Snapshot {
             .map_or(&[], |e| e.hidden_streams.as_slice())
     }
 
-    pub fn load(dir: &Path, start: Option<i64>, end: Option<i64>) -> Result<Snapshot> {
+    pub fn load(
+        dir: &Path,
+        start: Option<i64>,
+        end: Option<i64>,
+        cache: &SegmentCache,
+    ) -> Result<Snapshot> {
         let mut last_err = None;
         for _ in 0..RETRIES {
             let manifest = Manifest::load(dir)?;
-            match Self::try_open(dir, &manifest, start, end) {
+            match Self::try_open(dir, &manifest, start, end, cache) {
                 Ok((segments, wal)) => {
                     if Manifest::load(dir)?.generation == manifest.generation {
+                        cache.retain_live(dir, &manifest);
                         return Ok(Snapshot {
                             wal_path: dir.join(&manifest.wal),
                             manifest,
@@ -71,13 +150,14 @@ impl Snapshot {
         manifest: &Manifest,
         start: Option<i64>,
         end: Option<i64>,
+        cache: &SegmentCache,
     ) -> Result<(Vec<Arc<Segment>>, Vec<u8>)> {
         let mut segments = Vec::new();
         for entry in &manifest.segments {
             let overlaps =
                 start.is_none_or(|s| entry.max_ts >= s) && end.is_none_or(|e| entry.min_ts <= e);
             if overlaps {
-                segments.push(Arc::new(Segment::open(&dir.join(&entry.file))?));
+                segments.push(cache.open(&dir.join(&entry.file))?);
             }
         }
         let wal_path = dir.join(&manifest.wal);

@@ -753,7 +753,7 @@ fn open_cost_on_a_gigabyte() {
         let fresh = Store::open(dir.path()).unwrap();
         let catalog = Catalog::load(fresh.root()).unwrap();
         let gdir = fresh.group_dir(&catalog.groups["g"]);
-        let snap = snapshot::Snapshot::load(&gdir, None, None).unwrap();
+        let snap = snapshot::Snapshot::load(&gdir, None, None, &Default::default()).unwrap();
         open.push(ms(t));
         assert_eq!(snap.segments.len(), m.segments.len());
         let tiny = ScanHints {
@@ -1170,4 +1170,38 @@ fn fields_leave_out_rows_of_deleted_streams_hidden_in_segments() {
         names(s.fields(&["g".into()], Some(2), None).unwrap()),
         vec![("x".to_string(), 100, 1), ("z".to_string(), 100, 1)]
     );
+}
+
+/// A store handle keeps the segments it read open for the next read, and reads what the
+/// manifest names now after seals, compactions and another handle's writes: never a
+/// segment that was compacted away, never a stale file at a reused path.
+#[test]
+fn kept_open_segments_follow_the_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), StoreConfig::default());
+    let other = store(dir.path(), StoreConfig::default());
+    let cached = |s: &Store| s.segments.len();
+    let mut want = Vec::new();
+    for round in 0..4 {
+        let events = batch(round * 100, 100);
+        other.append("g", "a", &events).unwrap();
+        other.seal("g").unwrap();
+        want.extend(events);
+        let out = s.scan(&all(&[])).unwrap();
+        assert_eq!(rows(&out).len(), want.len(), "round {round}");
+        assert_eq!(cached(&s), manifest(&s).segments.len(), "round {round}");
+    }
+    let before = manifest(&s).segments.len();
+    other.compact("g").unwrap();
+    let after = manifest(&s).segments.len();
+    assert!(after < before, "{before} -> {after}");
+    let out = s.scan(&all(&[])).unwrap();
+    let mut expected: Vec<(i64, String, String)> = want
+        .iter()
+        .map(|e| (e.timestamp, "a".to_owned(), e.message.clone()))
+        .collect();
+    expected.sort();
+    assert_eq!(rows(&out), expected);
+    // The compacted-away segments are no longer held.
+    assert_eq!(cached(&s), after);
 }
