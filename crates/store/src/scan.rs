@@ -1580,7 +1580,7 @@ fn fields_may_match(seg: &Segment, block: usize, equals: &[(String, String)]) ->
                     .parse::<f64>()
                     .is_ok_and(|v| format_float(v) == *text && *min <= v && v <= *max),
                 (_, FieldType::Boolean) => text == "true" || text == "false",
-                (Stats::Str { min, max }, _) => {
+                (Stats::Str { min, max, .. }, _) => {
                     let t = text.as_bytes();
                     t >= min.as_slice() && max.as_ref().is_none_or(|m| t <= m.as_slice())
                 }

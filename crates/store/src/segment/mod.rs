@@ -67,8 +67,8 @@ pub use write::{SegmentRow, WriteConfig, encode_segment, write_segment};
 
 pub(crate) const MAGIC: &[u8; 8] = b"LOUPESEG";
 /// The version this build writes. Readers also accept [`FORMAT_V1`] (blocks without
-/// `message_bytes`).
-pub const FORMAT_VERSION: u32 = 2;
+/// `message_bytes`) and version 2 (string chunks without the byte set of their values).
+pub const FORMAT_VERSION: u32 = 3;
 pub const FORMAT_V1: u32 = 1;
 pub(crate) const HEADER_LEN: usize = 12;
 pub(crate) const TAIL_LEN: usize = 16;
@@ -161,11 +161,45 @@ pub enum Stats {
         max: f64,
     },
     /// `min` is a prefix of the true minimum (so a lower bound); `max` is absent when the true
-    /// maximum was too long to keep.
+    /// maximum was too long to keep. `bytes`: every byte value the chunk's strings hold
+    /// (format 3 on), so a search for text with another byte skips the chunk undecoded.
     Str {
         min: Vec<u8>,
         max: Option<Vec<u8>>,
+        bytes: Option<ByteSet>,
     },
+}
+
+/// A set of byte values (256 bits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ByteSet(pub [u64; 4]);
+
+impl ByteSet {
+    /// The bytes of all of `texts`.
+    pub fn of<'a>(texts: impl IntoIterator<Item = &'a [u8]>) -> ByteSet {
+        // Byte counts first (no branch per byte), then the set.
+        let mut seen = [false; 256];
+        for text in texts {
+            for &b in text {
+                seen[usize::from(b)] = true;
+            }
+        }
+        let mut set = ByteSet::default();
+        for (b, _) in seen.iter().enumerate().filter(|(_, s)| **s) {
+            set.0[b / 64] |= 1 << (b % 64);
+        }
+        set
+    }
+
+    pub fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b / 64)] & (1 << (b % 64)) != 0
+    }
+
+    /// Whether every byte of `text` is in the set (a string of the chunk can hold `text` only
+    /// then).
+    pub fn holds_all(&self, text: &[u8]) -> bool {
+        text.iter().all(|&b| self.contains(b))
+    }
 }
 
 /// Where a chunk lives and what it holds.

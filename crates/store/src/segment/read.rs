@@ -76,7 +76,7 @@ impl Segment {
         }
         let mut c = Cursor::new(&bytes[8..12]);
         let version = c.u32().ok_or_else(|| corrupt("header"))?;
-        if version != FORMAT_VERSION && version != FORMAT_V1 {
+        if !(FORMAT_V1..=FORMAT_VERSION).contains(&version) {
             return Err(corrupt(&format!(
                 "has format version {version}; this build reads versions {FORMAT_V1} to \
                  {FORMAT_VERSION}"
@@ -775,7 +775,12 @@ fn decode_strings(c: &mut Cursor<'_>, n: usize) -> Option<Vec<String>> {
     Some(out)
 }
 
-fn get_chunkref(c: &mut Cursor<'_>, kind: Option<ColumnKind>, data_end: u64) -> Option<ChunkRef> {
+fn get_chunkref(
+    c: &mut Cursor<'_>,
+    kind: Option<ColumnKind>,
+    data_end: u64,
+    version: u32,
+) -> Option<ChunkRef> {
     let offset = c.uvarint()?;
     let len = c.uvarint()?;
     let raw_len = c.uvarint()?;
@@ -803,7 +808,16 @@ fn get_chunkref(c: &mut Cursor<'_>, kind: Option<ColumnKind>, data_end: u64) -> 
                 1 => Some(c.bytes()?.to_vec()),
                 _ => return None,
             };
-            Stats::Str { min, max }
+            let bytes = if version >= 3 {
+                let mut set = super::ByteSet::default();
+                for word in &mut set.0 {
+                    *word = c.u64()?;
+                }
+                Some(set)
+            } else {
+                None
+            };
+            Stats::Str { min, max, bytes }
         }
         _ => Stats::None,
     };
@@ -867,12 +881,12 @@ pub(crate) fn decode_footer(bytes: &[u8], data_end: u64, version: u32) -> Option
         } else {
             None
         };
-        let bloom = get_chunkref(&mut c, None, data_end)?;
+        let bloom = get_chunkref(&mut c, None, data_end, version)?;
         let mut chunks = Vec::with_capacity(columns.len());
         for col in &columns {
             chunks.push(match c.u8()? {
                 0 => None,
-                1 => Some(get_chunkref(&mut c, Some(col.kind), data_end)?),
+                1 => Some(get_chunkref(&mut c, Some(col.kind), data_end, version)?),
                 _ => return None,
             });
         }

@@ -25,7 +25,7 @@
 use memchr::memmem::Finder;
 
 use super::read::{Slot, SlotNeed, StringValues, StringView, string_view};
-use super::{ColumnData, Segment};
+use super::{ColumnData, FieldType, Segment, Stats};
 use crate::error::Result;
 use std::collections::HashMap;
 
@@ -364,6 +364,40 @@ impl Segment {
                 }
             }
         }
+        // A string column no needle can touch stays compressed: its chunk's byte set lacks a
+        // byte of every needle (so no value holds one), and no needle meets its values at a
+        // template piece (no split test reads them). Only for a field stored as strings alone
+        // (with columns of several types, which one renders is decided row by row below).
+        let meta = self.block(block)?;
+        let untouched = |name: &str| -> bool {
+            let cols: Vec<(usize, FieldType)> = self.footer().field_columns(name).collect();
+            let [(col, FieldType::String)] = cols.as_slice() else {
+                return false;
+            };
+            let Some(Some(chunk)) = meta.chunks.get(*col) else {
+                return false;
+            };
+            let Stats::Str {
+                bytes: Some(set), ..
+            } = &chunk.stats
+            else {
+                return false;
+            };
+            needles.iter().zip(&plans).all(|(n, p)| {
+                !set.holds_all(n.bytes)
+                    && m.json.iter().enumerate().all(|(t, (_, names))| {
+                        rows_of[1 + t].is_empty()
+                            || match &p[t] {
+                                TemplateMatch::Every => true,
+                                TemplateMatch::Slots(checks) => checks
+                                    .iter()
+                                    .zip(names)
+                                    .all(|(c, slot)| *slot != name || !c.has_splits()),
+                            }
+                    })
+            })
+        };
+        wanted.retain(|name| !untouched(name));
         // Numbers and booleans only when a needle could lie in one, or a split test may read
         // one.
         let others = needles.iter().zip(&plans).any(|(n, p)| {

@@ -453,14 +453,8 @@ fn golden_v1_decodes() {
     );
 }
 
-/// The v2 golden file decodes forever, and is what the writer produces today. If the last
-/// check fails, the format changed: bump `FORMAT_VERSION`, keep reading the old versions, and
-/// add `testdata/segments/v<N>/`.
-#[test]
-fn golden_v2_decodes() {
-    let path = golden_dir(2).join("basic.lseg");
-    let seg = Segment::open(&path).unwrap();
-    check_golden(&seg);
+/// Every block of a v2 or later golden file records its message bytes.
+fn check_message_bytes(seg: &Segment) {
     for b in 0..seg.footer().blocks.len() {
         let total: u64 = seg
             .messages(b)
@@ -470,6 +464,43 @@ fn golden_v2_decodes() {
             .sum();
         assert_eq!(seg.message_bytes(b).unwrap(), Some(total));
     }
+}
+
+/// The v2 golden file decodes forever (its string chunks have no byte sets).
+#[test]
+fn golden_v2_decodes() {
+    let seg = Segment::open(&golden_dir(2).join("basic.lseg")).unwrap();
+    check_golden(&seg);
+    check_message_bytes(&seg);
+    let sets = string_chunk_byte_sets(&seg);
+    assert!(!sets.is_empty() && sets.iter().all(Option::is_none));
+}
+
+/// The v3 golden file decodes forever, and is what the writer produces today. If the last
+/// check fails, the format changed: bump `FORMAT_VERSION`, keep reading the old versions, and
+/// add `testdata/segments/v<N>/`.
+#[test]
+fn golden_v3_decodes() {
+    let path = golden_dir(3).join("basic.lseg");
+    let seg = Segment::open(&path).unwrap();
+    check_golden(&seg);
+    check_message_bytes(&seg);
+    // Every string chunk knows its bytes: `level` holds "ERROR" in block 0.
+    let sets = string_chunk_byte_sets(&seg);
+    assert!(!sets.is_empty() && sets.iter().all(Option::is_some));
+    let f = seg.footer();
+    let (level, _) = f.field_columns("level").next().unwrap();
+    let Some(Some(chunk)) = f.blocks[0].chunks.get(level) else {
+        panic!("no level chunk in block 0")
+    };
+    let Stats::Str {
+        bytes: Some(set), ..
+    } = &chunk.stats
+    else {
+        panic!("no byte set")
+    };
+    assert!(set.holds_all(b"ERROR") && set.holds_all(b"ROE"));
+    assert!(!set.holds_all(b"e") && !set.holds_all(b"WARN"));
     // The writer is deterministic: the same rows give the same bytes.
     let mut rows = golden_rows();
     let bytes = encode_segment(&mut rows, &golden_config()).unwrap();
@@ -478,6 +509,19 @@ fn golden_v2_decodes() {
         std::fs::read(&path).unwrap(),
         "segment encoding changed"
     );
+}
+
+/// The byte sets of every string chunk of `seg`.
+fn string_chunk_byte_sets(seg: &Segment) -> Vec<Option<super::ByteSet>> {
+    seg.footer()
+        .blocks
+        .iter()
+        .flat_map(|b| b.chunks.iter().flatten())
+        .filter_map(|c| match &c.stats {
+            Stats::Str { bytes, .. } => Some(*bytes),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Seeded JSON application logs, one event per line.

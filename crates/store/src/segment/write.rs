@@ -1076,6 +1076,7 @@ fn encode_field(rows: usize, vals: &[(usize, Val<'_>)]) -> (Vec<u8>, Stats) {
             Stats::Str {
                 min: min[..min.len().min(STAT_BYTES)].to_vec(),
                 max: (max.len() <= STAT_BYTES).then(|| max.to_vec()),
+                bytes: Some(super::ByteSet::of(set.iter().map(|s| s.as_bytes()))),
             }
         }
         None => Stats::None,
@@ -1219,7 +1220,7 @@ fn put_chunkref(out: &mut Vec<u8>, c: &ChunkRef) {
             out.extend_from_slice(&min.to_bits().to_le_bytes());
             out.extend_from_slice(&max.to_bits().to_le_bytes());
         }
-        Stats::Str { min, max } => {
+        Stats::Str { min, max, bytes } => {
             put_bytes(out, min);
             match max {
                 Some(m) => {
@@ -1227,6 +1228,11 @@ fn put_chunkref(out: &mut Vec<u8>, c: &ChunkRef) {
                     put_bytes(out, m);
                 }
                 None => out.push(0),
+            }
+            // Format 3: the byte set (a chunk written without one claims every byte).
+            let set = bytes.unwrap_or(super::ByteSet([u64::MAX; 4]));
+            for word in set.0 {
+                out.extend_from_slice(&word.to_le_bytes());
             }
         }
     }
