@@ -15,8 +15,12 @@
 //!            (present:u8 chunkref?){columns}   -- v1 has no message_bytes
 //! chunkref:= offset:uv len:uv raw_len:uv crc32:u32le present:uv stats
 //! stats   := integer: min:i64 max:i64 | float: min:f64 max:f64
-//!          | string: min:bytes has_max:u8 max:bytes? | otherwise nothing
+//!          | string: min:bytes has_max:u8 max:bytes? byteset:u64le{4} | otherwise nothing
 //! ```
+//!
+//! (v1 and v2 string stats have no `byteset`: the 256-bit set of the byte values the chunk's
+//! strings hold, which lets a substring search skip a column whose values lack a byte of the
+//! needle without decompressing it.)
 //!
 //! (`uv` is an unsigned LEB128 varint, `bytes` a `uv` length then the bytes.) Column payloads,
 //! before zstd: `@timestamp` as zigzag varint deltas from the block's `min_ts` then from the
