@@ -579,7 +579,8 @@ pub struct ScanReader {
     best: BinaryHeap<i64>,
     records: u64,
     bytes: u64,
-    /// Rows past the early stop that the filter and needles keep (counted, not returned).
+    /// Rows the filter and needles keep that the early stop leaves out (counted, not
+    /// returned): past the stop, or behind `limit` better ones in a block read before it.
     matched_past_stop: u64,
 }
 
@@ -625,7 +626,7 @@ impl ScanReader {
         self
     }
 
-    /// Rows past the early stop that the scan's filter and needles keep: counted, not
+    /// Rows the scan's filter and needles keep that the early stop leaves out: counted, not
     /// returned. With the rows returned, every row of the range the scan keeps.
     pub fn matched_past_stop(&self) -> u64 {
         self.matched_past_stop
@@ -716,6 +717,7 @@ impl ScanReader {
         };
         self.records += decoded.scanned;
         self.bytes += decoded.bytes;
+        self.matched_past_stop += decoded.held_back;
         match self.mode {
             Mode::Rows => {}
             Mode::Matches => {
@@ -850,6 +852,7 @@ impl ScanReader {
             timestamps,
             scanned: rows as u64,
             bytes,
+            held_back: 0,
         }))
     }
 
@@ -959,6 +962,7 @@ impl ScanReader {
                 timestamps: Vec::new(),
                 scanned: scanned as u64,
                 bytes,
+                held_back: 0,
             }));
         }
         // Rows whose message provably lacks a needle the query's filter requires are out
@@ -1031,15 +1035,46 @@ impl ScanReader {
                 filtered = Some((columns, mask));
             }
         }
+        // With an early stop, kept rows that cannot be among this partition's `limit` first
+        // (at least `limit` rows returned before or kept here come first) are out before the
+        // other columns are decoded: the sort above sees `limit`-odd rows per block, not all.
+        let mut trimmed: Option<arrow::array::UInt32Array> = None;
+        let mut held_back = 0u64;
+        if let (true, Some(limit)) = (self.tracks(), self.limit) {
+            let n = selection.as_ref().map_or(rows, Vec::len);
+            let at = |i: usize| selection.as_ref().map_or(i, |s| s[i]);
+            if limit > 0 && n > limit {
+                let mut keys: Vec<i64> = self
+                    .best
+                    .iter()
+                    .copied()
+                    .chain((0..n).map(|i| self.key(ts[at(i)])))
+                    .collect();
+                let (_, &mut worst, _) = keys.select_nth_unstable(limit - 1);
+                let keep: Vec<u32> = (0..n)
+                    .filter(|&i| self.key(ts[at(i)]) <= worst)
+                    .map(|i| i as u32)
+                    .collect();
+                if keep.len() < n {
+                    held_back = (n - keep.len()) as u64;
+                    selection = Some(keep.iter().map(|&i| at(i as usize)).collect());
+                    narrowed = true;
+                    trimmed = Some(keep.into());
+                }
+            }
+        }
         let kept_rows = selection.as_ref().map_or(rows, Vec::len);
         let mut columns: Vec<Option<ArrayRef>> = vec![None; self.projection().len()];
         if let (Some((arrays, mask)), Some(filter)) = (&filtered, &self.filter) {
             for (slot, c) in columns.iter_mut().zip(self.projection()) {
                 if let Some(i) = filter.columns.iter().position(|f| f == c) {
-                    *slot = Some(
-                        arrow::compute::filter(&arrays[i], mask)
-                            .map_err(|e| StoreError::Filter(Box::new(e)))?,
-                    );
+                    let mut kept = arrow::compute::filter(&arrays[i], mask)
+                        .map_err(|e| StoreError::Filter(Box::new(e)))?;
+                    if let Some(positions) = &trimmed {
+                        kept = arrow::compute::take(&kept, positions, None)
+                            .map_err(|e| StoreError::Filter(Box::new(e)))?;
+                    }
+                    *slot = Some(kept);
                 }
             }
         }
@@ -1081,6 +1116,7 @@ impl ScanReader {
             timestamps,
             scanned: scanned as u64,
             bytes,
+            held_back,
         }))
     }
 
@@ -1130,6 +1166,7 @@ fn count_from_metadata(
         timestamps: Vec::new(),
         scanned: rows,
         bytes: meta.message_bytes? + rows * crate::EVENT_OVERHEAD_BYTES,
+        held_back: 0,
     })
 }
 
@@ -1143,6 +1180,8 @@ struct Decoded {
     timestamps: Vec<i64>,
     scanned: u64,
     bytes: u64,
+    /// Rows the filter kept that an early stop leaves out (they count as matched).
+    held_back: u64,
 }
 
 /// Decoding columns of one block for a selection of its rows.
