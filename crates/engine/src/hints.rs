@@ -5,10 +5,14 @@
 //! store's token filter skips blocks without the text), `field = "text"` (text that is not a
 //! number), comparisons of a
 //! field with a number (block statistics prune), and `@logStream = "name"` (exact). The hints
-//! only prune; the plan keeps its filters, so a hint can never change an answer.
+//! only prune: the scan still evaluates every filter, so a hint can never change an answer.
 //!
-//! A query whose first row-changing command is `limit N`, in newest-first or `@timestamp`
-//! order, also tells the store it needs only N rows in that order so it can stop early.
+//! A query that keeps only its first N rows in time order (`filter`, `fields`, `parse` and a
+//! `sort @timestamp` before `limit N`) also tells the store so, and the scan stops once no
+//! unread block can hold one of them. The scan evaluates the filters itself, so it knows its
+//! first N matching rows, and it counts the matches it does not return (`recordsMatched` stays
+//! every matching event); `scan::guard_early_stops` turns the stop off where anything above
+//! the scan but the limit could still drop rows.
 
 use loupe_lang::ast::{BinaryOp, CommandKind, Expr, ExprKind, Literal, Query, SortOrder};
 use loupe_store::{LOG_STREAM, MESSAGE, ScanHints, ScanOrder, TIMESTAMP};

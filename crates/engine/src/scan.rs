@@ -7,7 +7,9 @@
 //! blocks and unsealed WAL frames) are dealt round-robin over as many partitions as the
 //! session has target partitions, each partition reading its units in scan order (newest first
 //! unless the query sorts oldest first) and stopping early when the query needs only the first
-//! `limit` rows in that order.
+//! `limit` rows in that order. Every filter DataFusion pushes down the scan evaluates itself
+//! (`Exact`): on the filter's columns first, decoding the other columns for the kept rows
+//! only, and past an early stop counting the rows it keeps without returning them.
 //!
 //! What the scan read is summed into [`ScanCounters`] unit by unit, so a running query can show
 //! its progress; once it ends they are the query statistics `recordsScanned` and
