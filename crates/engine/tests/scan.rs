@@ -14,7 +14,8 @@ fn message(i: i64) -> String {
     let level = if i % 97 == 0 { "ERROR" } else { "INFO" };
     let needle = if i == 12_345 { " qx7needle" } else { "" };
     format!(
-        r#"{{"level":"{level}","n":{i},"svc":"s{}","text":"request {i} done{needle}"}}"#,
+        r#"{{"k":{},"level":"{level}","n":{i},"svc":"s{}","text":"request {i} done{needle}"}}"#,
+        i % 7,
         i % 5
     )
 }
@@ -280,6 +281,17 @@ fn filtered_early_stops_keep_rows_and_statistics() {
         ),
         (r#"@message like "qx7needle""#, 1),
         ("absent = 1", 0),
+        // A field of few values: past the stop, counted from each block's value counts.
+        ("k >= 5", (0..EVENTS).filter(|i| i % 7 >= 5).count()),
+        (
+            "k = 3 or k < 1",
+            (0..EVENTS).filter(|i| i % 7 == 3 || i % 7 < 1).count(),
+        ),
+        (
+            "ispresent(k) and k != 2",
+            (0..EVENTS).filter(|i| i % 7 != 2).count(),
+        ),
+        ("not ispresent(k)", 0),
     ] {
         for (order, twin_order) in [
             ("sort @timestamp desc | ", "sort @timestamp desc, n desc | "),

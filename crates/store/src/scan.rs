@@ -951,14 +951,28 @@ impl ScanReader {
             None
         };
 
-        if self.mode == Mode::Scanned {
+        // Past the early stop, a filter on one integer field whose chunk lists its distinct
+        // values counts from those, with nothing decoded.
+        let counted = match self.mode {
+            Mode::Scanned => Some(0),
+            Mode::Matches
+                if base.is_none()
+                    && self.exact_needles.is_empty()
+                    && plan.needles.is_empty()
+                    && plan.field_equals.is_empty() =>
+            {
+                self.count_from_int_counts(seg, block.block)?
+            }
+            _ => None,
+        };
+        if let Some(matched) = counted {
             let bytes = match bytes {
                 Some(b) => b,
                 None => block.message_bytes(base.as_deref())?,
             } + scanned as u64 * crate::EVENT_OVERHEAD_BYTES;
             return Ok(Some(Decoded {
                 columns: Vec::new(),
-                rows: 0,
+                rows: matched,
                 timestamps: Vec::new(),
                 scanned: scanned as u64,
                 bytes,
@@ -1118,6 +1132,63 @@ impl ScanReader {
             bytes,
             held_back,
         }))
+    }
+
+    /// The rows of `block` the filter keeps, when the filter reads one integer field and the
+    /// block's chunk of it lists its distinct values with their counts (format 3): the filter
+    /// is evaluated once per distinct value (and once for a missing value) and weighed by the
+    /// rows holding it. `None` when the block does not allow that.
+    fn count_from_int_counts(&self, seg: &Segment, block: usize) -> Result<Option<usize>> {
+        let Some(filter) = &self.filter else {
+            return Ok(None);
+        };
+        let &[c] = filter.columns.as_slice() else {
+            return Ok(None);
+        };
+        if c < SYSTEM_COLUMNS || self.schema_type(c) != &DataType::Int64 {
+            return Ok(None);
+        }
+        let footer = seg.footer();
+        let Some(meta) = footer.blocks.get(block) else {
+            return Ok(None);
+        };
+        let stored: Vec<(usize, FieldType)> = footer
+            .field_columns(&self.plan.names[c - SYSTEM_COLUMNS])
+            .collect();
+        let (counts, present): (&[(i64, u64)], u64) = match stored.as_slice() {
+            [(col, FieldType::Integer)] => match meta.chunks.get(*col) {
+                Some(None) => (&[], 0),
+                Some(Some(chunk)) => match &chunk.stats {
+                    Stats::Int {
+                        counts: Some(counts),
+                        ..
+                    } => (counts, chunk.present),
+                    _ => return Ok(None),
+                },
+                None => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        let rows = u64::from(meta.rows);
+        if counts.iter().map(|(_, n)| n).sum::<u64>() != present || present > rows {
+            return Ok(None);
+        }
+        let values = Int64Array::from_iter(
+            counts
+                .iter()
+                .map(|&(v, _)| Some(v))
+                .chain(std::iter::once(None)),
+        );
+        let weights: Vec<u64> = counts
+            .iter()
+            .map(|&(_, n)| n)
+            .chain(std::iter::once(rows - present))
+            .collect();
+        let kept = match self.keep(vec![Arc::new(values)], weights.len())? {
+            Some((kept, _)) => kept,
+            None => return Ok(None),
+        };
+        Ok(Some(kept.iter().map(|&i| weights[i]).sum::<u64>() as usize))
     }
 
     fn schema_type(&self, c: usize) -> &DataType {
@@ -1612,7 +1683,7 @@ fn fields_may_match(seg: &Segment, block: usize, equals: &[(String, String)]) ->
                 return false;
             };
             match (&chunk.stats, t) {
-                (Stats::Int { min, max }, _) => text
+                (Stats::Int { min, max, .. }, _) => text
                     .parse::<i64>()
                     .is_ok_and(|v| v.to_string() == *text && *min <= v && v <= *max),
                 (Stats::Float { min, max }, _) => text
@@ -1645,7 +1716,7 @@ fn ranges_may_match(seg: &Segment, block: usize, ranges: &[(String, f64, f64)]) 
                 return false;
             };
             match (&chunk.stats, t) {
-                (Stats::Int { min, max }, _) => (*max as f64) >= *lo && (*min as f64) <= *hi,
+                (Stats::Int { min, max, .. }, _) => (*max as f64) >= *lo && (*min as f64) <= *hi,
                 (Stats::Float { min, max }, _) => *max >= *lo && *min <= *hi,
                 (_, FieldType::Boolean) => (*lo <= 1.0 && *hi >= 1.0) || (*lo <= 0.0 && *hi >= 0.0),
                 // Text may hold any number.

@@ -14,13 +14,15 @@
 //! block   := rows:uv min_ts:i64 max_ts:i64 message_bytes:uv bloom:chunkref
 //!            (present:u8 chunkref?){columns}   -- v1 has no message_bytes
 //! chunkref:= offset:uv len:uv raw_len:uv crc32:u32le present:uv stats
-//! stats   := integer: min:i64 max:i64 | float: min:f64 max:f64
+//! stats   := integer: min:i64 max:i64 n:uv (value:zigzag-uv count:uv){n} | float: min:f64 max:f64
 //!          | string: min:bytes has_max:u8 max:bytes? byteset:u64le{4} | otherwise nothing
 //! ```
 //!
 //! (v1 and v2 string stats have no `byteset`: the 256-bit set of the byte values the chunk's
 //! strings hold, which lets a substring search skip a column whose values lack a byte of the
-//! needle without decompressing it.)
+//! needle without decompressing it; nor integer `n` and counts: the distinct values of a chunk
+//! of at most 16 (else `n` = 0) with the rows holding each, which lets a scan count the rows a
+//! predicate keeps without decompressing the chunk.)
 //!
 //! (`uv` is an unsigned LEB128 varint, `bytes` a `uv` length then the bytes.) Column payloads,
 //! before zstd: `@timestamp` as zigzag varint deltas from the block's `min_ts` then from the
@@ -156,9 +158,13 @@ pub struct ColumnDesc {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stats {
     None,
+    /// `counts`: for a chunk of at most [`INT_COUNTS_MAX`] distinct values (format 3 on),
+    /// each value with the number of rows holding it, ascending by value: a count of rows
+    /// passing a predicate on the column needs no decoding.
     Int {
         min: i64,
         max: i64,
+        counts: Option<Vec<(i64, u64)>>,
     },
     Float {
         min: f64,
@@ -173,6 +179,9 @@ pub enum Stats {
         bytes: Option<ByteSet>,
     },
 }
+
+/// The most distinct values an integer chunk lists with their counts.
+pub const INT_COUNTS_MAX: usize = 16;
 
 /// A set of byte values (256 bits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

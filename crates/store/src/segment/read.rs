@@ -793,10 +793,20 @@ fn get_chunkref(
         return None;
     }
     let stats = match kind {
-        Some(ColumnKind::Field(FieldType::Integer)) => Stats::Int {
-            min: c.i64()?,
-            max: c.i64()?,
-        },
+        Some(ColumnKind::Field(FieldType::Integer)) => {
+            let (min, max) = (c.i64()?, c.i64()?);
+            let counts = if version >= 3 {
+                let n = c.len(super::INT_COUNTS_MAX)?;
+                let mut counts = Vec::with_capacity(n);
+                for _ in 0..n {
+                    counts.push((c.ivarint()?, c.uvarint()?));
+                }
+                (n > 0).then_some(counts)
+            } else {
+                None
+            };
+            Stats::Int { min, max, counts }
+        }
         Some(ColumnKind::Field(FieldType::Float)) => Stats::Float {
             min: c.f64()?,
             max: c.f64()?,

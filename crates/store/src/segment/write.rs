@@ -1032,6 +1032,7 @@ fn encode_field(rows: usize, vals: &[(usize, Val<'_>)]) -> (Vec<u8>, Stats) {
             Stats::Int {
                 min: ints.iter().copied().min().unwrap_or(0),
                 max: ints.iter().copied().max().unwrap_or(0),
+                counts: int_counts(&ints),
             }
         }
         Some(FieldType::Float) => {
@@ -1082,6 +1083,23 @@ fn encode_field(rows: usize, vals: &[(usize, Val<'_>)]) -> (Vec<u8>, Stats) {
         None => Stats::None,
     };
     (raw, stats)
+}
+
+/// The distinct values of `ints` with how many times each occurs, ascending; `None` past
+/// [`super::INT_COUNTS_MAX`] distinct values.
+fn int_counts(ints: &[i64]) -> Option<Vec<(i64, u64)>> {
+    let mut counts: Vec<(i64, u64)> = Vec::new();
+    for &i in ints {
+        if let Some((_, n)) = counts.iter_mut().find(|(v, _)| *v == i) {
+            *n += 1;
+        } else if counts.len() < super::INT_COUNTS_MAX {
+            counts.push((i, 1));
+        } else {
+            return None;
+        }
+    }
+    counts.sort_unstable();
+    Some(counts)
 }
 
 /// Floats as scaled decimal integers (`12.34` → 1234 at scale 2, zigzag varint deltas) when
@@ -1212,9 +1230,16 @@ fn put_chunkref(out: &mut Vec<u8>, c: &ChunkRef) {
     put_uvarint(out, c.present);
     match &c.stats {
         Stats::None => {}
-        Stats::Int { min, max } => {
+        Stats::Int { min, max, counts } => {
             out.extend_from_slice(&min.to_le_bytes());
             out.extend_from_slice(&max.to_le_bytes());
+            // Format 3: the distinct values with their counts (0: not listed).
+            let counts = counts.as_deref().unwrap_or(&[]);
+            put_uvarint(out, counts.len() as u64);
+            for &(v, n) in counts {
+                put_uvarint(out, zigzag(v));
+                put_uvarint(out, n);
+            }
         }
         Stats::Float { min, max } => {
             out.extend_from_slice(&min.to_bits().to_le_bytes());
