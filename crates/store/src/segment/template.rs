@@ -291,13 +291,10 @@ pub(crate) fn split_text_into<'m>(
 /// zero-padded integers of one width, else text.
 pub(crate) fn encode_slot(out: &mut Vec<u8>, values: &[&str]) {
     use super::codec::{put_uvarint, zigzag};
+    // Canonical integers: exactly what prints back as the value's text.
     let ints: Option<Vec<i64>> = values
         .iter()
-        .map(|v| match super::quick_number(v) {
-            Some(super::QuickNum::Int(i)) => Some(i),
-            Some(super::QuickNum::Float { .. }) => None,
-            None => v.parse::<i64>().ok().filter(|i| super::displays_as(i, v)),
-        })
+        .map(|v| super::canonical_int(v.as_bytes()))
         .collect();
     if let Some(ints) = ints {
         out.push(0);
