@@ -19,9 +19,9 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::QuickNum;
-use super::bloom::Bloom;
+use super::bloom::{Bloom, Trigrams};
 use super::codec::{FxHashMap as HashMap, FxHashSet as HashSet, put_bytes, put_uvarint, zigzag};
-use super::template::{encode_slot, split_json_into, split_text_into};
+use super::template::{Var, encode_slot_values, key_pieces, split_json_into, split_text_key};
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
     ColumnKind, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
@@ -142,7 +142,7 @@ pub(crate) fn encode_block_alone(
 ) -> Result<BlockEncoding> {
     // A compressor per thread and level, taken out while in use: a fresh one per block
     // allocated (and faulted in) its tables every block. Taken rather than borrowed because
-    // rayon may run another block on this thread while this one waits in `analyze`.
+    // rayon may run another block on this thread while this one waits in discovery.
     thread_local! {
         static ZSTD: std::cell::Cell<Option<(i32, zstd::bulk::Compressor<'static>)>> =
             const { std::cell::Cell::new(None) };
@@ -345,10 +345,7 @@ fn encode_block(
     }
     let ingestion = chunk(zstd, &raw, n, Stats::None)?;
 
-    let (analyzed, bloom) = analyze(rows);
-    raw.clear();
-    bloom.encode(&mut raw);
-    let bloom = chunk(zstd, &raw, n, Stats::None)?;
+    let analyzed = discover_rows(rows);
 
     // Discovered fields, sparse: per column (dense by column id), (row, value).
     let mut values: Vec<Vec<(usize, Val<'_>)>> = Vec::new();
@@ -409,9 +406,15 @@ fn encode_block(
             _ => Template::None,
         });
     }
+    // The token filter is built with the messages: a text row's trigrams come from its
+    // template (once) and around its variables.
+    let mut trigrams = Trigrams::new();
     raw.clear();
-    encode_messages(&mut raw, rows, &row_templates);
+    encode_messages(&mut raw, rows, &row_templates, &mut trigrams);
     let message = chunk(zstd, &raw, n, Stats::None)?;
+    raw.clear();
+    trigrams.finish().encode(&mut raw);
+    let bloom = chunk(zstd, &raw, n, Stats::None)?;
 
     let mut fields = Vec::new();
     for (col, vals) in values.iter().enumerate() {
@@ -835,16 +838,6 @@ fn is_json_number(s: &[u8]) -> bool {
     i == s.len()
 }
 
-/// Discovery and the token filter: the costly parts of sealing a block, independent per row
-/// (discovery) or of everything else (the filter), so they run side by side on rayon's pool.
-fn analyze<'m>(rows: &[RowRef<'m>]) -> (Vec<Analyzed<'m>>, Bloom) {
-    let bloom = || Bloom::build(rows.iter().map(|r| r.message.as_bytes()));
-    if rows.len() < 256 {
-        return (discover_rows(rows), bloom());
-    }
-    rayon::join(|| discover_rows(rows), bloom)
-}
-
 /// Rows per discovery task: each task learns its template shapes afresh.
 const DISCOVERY_TASK_ROWS: usize = 2048;
 
@@ -894,9 +887,71 @@ enum Template<'m> {
 /// Messages longer than this are stored raw: templates pay on repetition, not on one-offs.
 const MAX_TEMPLATED_MESSAGE: usize = 64 << 10;
 
+/// A text template of a block: its key (see [`split_text_key`]) and the variables of its rows.
+struct TextTemplate<'m> {
+    key: Vec<u8>,
+    slots: usize,
+    /// The rows' variables, row after row (`slots` per row).
+    values: Vec<Var<'m>>,
+    /// The next template whose key has the same hash.
+    next: Option<usize>,
+}
+
+/// The text templates of a block, in order of first appearance, found by their keys.
+#[derive(Default)]
+struct TextTemplates<'m> {
+    list: Vec<TextTemplate<'m>>,
+    /// The first template of each key hash (the others chained through `next`).
+    by_hash: HashMap<u64, usize>,
+    /// The template of the previous text row: consecutive rows often share one.
+    last: Option<usize>,
+}
+
+impl<'m> TextTemplates<'m> {
+    /// The id of the template with `key`, and whether it is new (then it was added, with
+    /// `slots` variables per row).
+    fn find_or_add(&mut self, key: &[u8], slots: usize) -> (usize, bool) {
+        if let Some(id) = self.last
+            && self.list[id].key == key
+        {
+            return (id, false);
+        }
+        let hash = {
+            use std::hash::Hasher;
+            let mut h = super::codec::FxHasher::default();
+            h.write(key);
+            h.finish()
+        };
+        let mut at = self.by_hash.get(&hash).copied();
+        while let Some(id) = at {
+            if self.list[id].key == key {
+                self.last = Some(id);
+                return (id, false);
+            }
+            at = self.list[id].next;
+        }
+        let id = self.list.len();
+        self.list.push(TextTemplate {
+            key: key.to_vec(),
+            slots,
+            values: Vec::new(),
+            next: self.by_hash.insert(hash, id),
+        });
+        self.last = Some(id);
+        (id, true)
+    }
+}
+
 /// The `@message` chunk (mode 1; see the module docs): JSON templates rendered from field
-/// columns, text templates with their variables in per-slot columns, raw messages.
-fn encode_messages(raw: &mut Vec<u8>, rows: &[RowRef<'_>], templates: &[Template<'_>]) {
+/// columns, text templates with their variables in per-slot columns, raw messages. Also adds
+/// every message's trigrams to `trigrams`: a text message's from its template's pieces (once
+/// per template) and around its variables.
+fn encode_messages(
+    raw: &mut Vec<u8>,
+    rows: &[RowRef<'_>],
+    templates: &[Template<'_>],
+    trigrams: &mut Trigrams,
+) {
     enum Code {
         Raw,
         Json(u64),
@@ -906,16 +961,14 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[RowRef<'_>], templates: &[Template
     let mut json_dict: Vec<(&[&str], &[String])> = Vec::new();
     // Template ids by shape address (the shapes outlive this call in `json`).
     let mut shape_ids: HashMap<usize, u64> = HashMap::default();
-    let mut text_ids: HashMap<Vec<&str>, u64> = HashMap::default();
-    let mut text_dict: Vec<Vec<&str>> = Vec::new();
-    let mut text_vars: Vec<Vec<Vec<&str>>> = Vec::new();
-    // Reused for each row's pieces and variables; consecutive rows often share a template.
-    let (mut pieces, mut vars) = (Vec::new(), Vec::new());
-    let mut last_text: Option<usize> = None;
+    let mut text = TextTemplates::default();
+    // Reused for each row's key and variables.
+    let (mut key, mut vars) = (Vec::new(), Vec::new());
     let mut codes = Vec::with_capacity(rows.len());
     for (r, t) in rows.iter().zip(templates) {
         codes.push(match t {
             Template::Json(shape) => {
+                trigrams.add(r.message.as_bytes());
                 let addr = Arc::as_ptr(shape) as usize;
                 match shape_ids.get(&addr) {
                     Some(&id) => Code::Json(id),
@@ -931,27 +984,22 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[RowRef<'_>], templates: &[Template
                     }
                 }
             }
-            Template::None if r.message.len() > MAX_TEMPLATED_MESSAGE => Code::Raw,
+            Template::None if r.message.len() > MAX_TEMPLATED_MESSAGE => {
+                trigrams.add(r.message.as_bytes());
+                Code::Raw
+            }
             Template::None => {
-                split_text_into(r.message, &mut pieces, &mut vars);
-                let id = match last_text {
-                    Some(id) if text_dict[id] == pieces => id as u64,
-                    _ => match text_ids.get(pieces.as_slice()) {
-                        Some(&id) => id,
-                        None => {
-                            let id = text_dict.len() as u64;
-                            text_ids.insert(pieces.clone(), id);
-                            text_vars.push(vec![Vec::new(); vars.len()]);
-                            text_dict.push(pieces.clone());
-                            id
-                        }
-                    },
-                };
-                last_text = Some(id as usize);
-                for (slot, v) in text_vars[id as usize].iter_mut().zip(&vars) {
-                    slot.push(*v);
+                let n = split_text_key(r.message, &mut key, &mut vars);
+                let (id, new) = text.find_or_add(&key[..n], vars.len());
+                if new {
+                    // The trigrams inside the pieces, the same in every row of the template.
+                    for piece in key_pieces(&key[..n]) {
+                        trigrams.add(piece);
+                    }
                 }
-                Code::Text(id)
+                add_variable_trigrams(trigrams, r.message, &vars);
+                text.list[id].values.extend_from_slice(&vars);
+                Code::Text(id as u64)
             }
         });
     }
@@ -966,11 +1014,11 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[RowRef<'_>], templates: &[Template
             put_bytes(raw, n.as_bytes());
         }
     }
-    put_uvarint(raw, text_dict.len() as u64);
-    for pieces in &text_dict {
-        put_uvarint(raw, pieces.len() as u64 - 1);
-        for p in pieces {
-            put_bytes(raw, p.as_bytes());
+    put_uvarint(raw, text.list.len() as u64);
+    for t in &text.list {
+        put_uvarint(raw, t.slots as u64);
+        for p in key_pieces(&t.key) {
+            put_bytes(raw, p);
         }
     }
     let j = json_dict.len() as u64;
@@ -996,9 +1044,33 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[RowRef<'_>], templates: &[Template
     for r in &raw_rows {
         raw.extend_from_slice(r.message.as_bytes());
     }
-    for slots in &text_vars {
-        for values in slots {
-            encode_slot(raw, values);
+    let mut ints = Vec::new();
+    for t in &text.list {
+        for slot in 0..t.slots {
+            let values = t.values[slot..].iter().step_by(t.slots).copied();
+            encode_slot_values(raw, values, &mut ints);
+        }
+    }
+}
+
+/// Adds the trigrams of `message` that hold a byte of one of its variables (`vars`, slices of
+/// `message` in order): with those of its template's pieces, every trigram of the message.
+fn add_variable_trigrams(trigrams: &mut Trigrams, message: &str, vars: &[Var<'_>]) {
+    let b = message.as_bytes();
+    let base = message.as_ptr() as usize;
+    // Trigrams starting before this were added with the previous variable's.
+    let mut from = 0;
+    for v in vars {
+        let start = (v.text.as_ptr() as usize).wrapping_sub(base);
+        let end = start + v.text.len();
+        // A trigram holds a byte of [start, end) when it starts in [start - 2, end - 1].
+        let lo = start.saturating_sub(2).max(from);
+        let hi = (end + 2).min(b.len());
+        if let Some(window) = b.get(lo..hi)
+            && window.len() >= 3
+        {
+            trigrams.add(window);
+            from = hi - 2;
         }
     }
 }
@@ -1265,4 +1337,114 @@ pub(crate) fn encode_footer(f: &Footer) -> Vec<u8> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod phase_bench {
+    use super::*;
+
+    fn lines() -> Vec<String> {
+        let path = std::env::var("LOUPE_BULK_FILE").unwrap();
+        let text = std::fs::read_to_string(path).unwrap();
+        text.lines()
+            .map(|l| match l.split_once(' ') {
+                Some((t, rest)) if t.len() == 24 && t.ends_with('Z') => rest.to_owned(),
+                _ => l.to_owned(),
+            })
+            .collect()
+    }
+
+    #[test]
+    #[ignore]
+    fn phases() {
+        let lines = lines();
+        let rows: Vec<RowRef<'_>> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| RowRef {
+                timestamp: i as i64,
+                ingestion_time: 0,
+                stream: "s",
+                message: l,
+            })
+            .collect();
+        let blocks: Vec<&[RowRef<'_>]> = rows.chunks(16384).collect();
+        let only = std::env::var("PHASE").ok();
+        let t = |name: &str, f: &mut dyn FnMut()| {
+            if only.as_deref().is_some_and(|o| o != name) {
+                return;
+            }
+            let mut best = f64::MAX;
+            for _ in 0..5 {
+                let s = std::time::Instant::now();
+                f();
+                best = best.min(s.elapsed().as_secs_f64());
+            }
+            println!("{name:>20}: {:.1} ms", best * 1e3);
+        };
+        let (mut key, mut vars) = (Vec::new(), Vec::new());
+        t("split", &mut || {
+            for r in &rows {
+                let n = split_text_key(r.message, &mut key, &mut vars);
+                std::hint::black_box((n, &vars));
+            }
+        });
+        t("bloom", &mut || {
+            for b in &blocks {
+                std::hint::black_box(Bloom::build(b.iter().map(|r| r.message.as_bytes())));
+            }
+        });
+        t("discover", &mut || {
+            for b in &blocks {
+                std::hint::black_box(discover_rows(b));
+            }
+        });
+        t("split+lookup", &mut || {
+            for b in &blocks {
+                let mut text = TextTemplates::default();
+                let mut codes = Vec::new();
+                for r in b.iter() {
+                    let n = split_text_key(r.message, &mut key, &mut vars);
+                    let (id, _) = text.find_or_add(&key[..n], vars.len());
+                    codes.push(id);
+                }
+                std::hint::black_box(codes);
+            }
+        });
+        t("messages", &mut || {
+            for b in &blocks {
+                let templates: Vec<Template<'_>> = b.iter().map(|_| Template::None).collect();
+                let mut raw = Vec::new();
+                let mut tg = Trigrams::new();
+                encode_messages(&mut raw, b, &templates, &mut tg);
+                std::hint::black_box(tg.finish());
+                std::hint::black_box(raw);
+            }
+        });
+        let mut raws = Vec::new();
+        for b in &blocks {
+            let templates: Vec<Template<'_>> = b.iter().map(|_| Template::None).collect();
+            let mut raw = Vec::new();
+            let mut tg = Trigrams::new();
+            encode_messages(&mut raw, b, &templates, &mut tg);
+            raws.push(raw);
+        }
+        let mut z = zstd::bulk::Compressor::new(3).unwrap();
+        t("zstd messages", &mut || {
+            for r in &raws {
+                std::hint::black_box(z.compress(r).unwrap());
+            }
+        });
+        let config = WriteConfig {
+            block_rows: 16384,
+            ..WriteConfig::default()
+        };
+        t("encode_block_alone", &mut || {
+            for b in &blocks {
+                std::hint::black_box(encode_block_alone(b, &config).unwrap());
+            }
+        });
+        let total: usize = raws.iter().map(|r| r.len()).sum();
+        println!("message raw bytes {total}");
+    }
 }
