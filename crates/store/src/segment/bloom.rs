@@ -77,6 +77,7 @@ impl Trigrams {
 }
 
 impl Bloom {
+    #[cfg(test)]
     pub fn build<'a>(messages: impl Iterator<Item = &'a [u8]>) -> Bloom {
         let mut set = Trigrams::new();
         for m in messages {

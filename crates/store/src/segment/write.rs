@@ -19,7 +19,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::QuickNum;
-use super::bloom::{Bloom, Trigrams};
+use super::bloom::Trigrams;
 use super::codec::{FxHashMap as HashMap, FxHashSet as HashSet, put_bytes, put_uvarint, zigzag};
 use super::template::{Var, encode_slot_values, key_pieces, split_json_into, split_text_key};
 use super::{
@@ -319,6 +319,46 @@ struct EncodedBlock {
     fields: Vec<(usize, Chunk)>,
 }
 
+/// Buffers that encoding a block reuses from the previous block encoded on its thread: growing
+/// them afresh every block (several MB for a block of text) cost reallocation copies and page
+/// faults. Taken out of the thread while in use (a block nested on this thread by rayon gets
+/// fresh ones).
+#[derive(Default)]
+struct Scratch {
+    /// Each chunk's raw bytes before compression.
+    raw: Vec<u8>,
+    /// A text row's template key and variables.
+    key: Vec<u8>,
+    vars: Vec<Var<'static>>,
+    /// Emptied vectors for the variables of text templates.
+    values: Vec<Vec<Var<'static>>>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = const {
+        std::cell::Cell::new(Scratch {
+            raw: Vec::new(),
+            key: Vec::new(),
+            vars: Vec::new(),
+            values: Vec::new(),
+        })
+    };
+}
+
+/// Buffers larger than this are not kept for the next block (one odd block should not pin its
+/// memory for the life of the thread).
+const SCRATCH_KEEP_BYTES: usize = 16 << 20;
+/// Emptied template vectors kept at most.
+const SCRATCH_KEEP_VECS: usize = 4096;
+
+/// An empty vector of `U` in the allocation of `v`, when their layouts agree (the standard
+/// library collects a mapped `IntoIter` in place): for keeping a vector of borrowed values
+/// across blocks whose borrows differ.
+fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter().map(|_| unreachable!("the vector is empty")).collect()
+}
+
 /// Encodes a block's chunks except the stream column (which needs the segment's dictionary).
 fn encode_block(
     rows: &[RowRef<'_>],
@@ -329,7 +369,9 @@ fn encode_block(
     let min_ts = rows.first().map_or(0, |r| r.timestamp);
     let max_ts = rows.last().map_or(0, |r| r.timestamp);
 
-    let mut raw = Vec::new();
+    let mut scratch = SCRATCH.take();
+    let mut raw = std::mem::take(&mut scratch.raw);
+    raw.clear();
     let mut prev = min_ts;
     for r in rows {
         put_uvarint(&mut raw, zigzag(r.timestamp.wrapping_sub(prev)));
@@ -410,11 +452,15 @@ fn encode_block(
     // template (once) and around its variables.
     let mut trigrams = Trigrams::new();
     raw.clear();
-    encode_messages(&mut raw, rows, &row_templates, &mut trigrams);
+    encode_messages(&mut raw, rows, &row_templates, &mut trigrams, &mut scratch);
     let message = chunk(zstd, &raw, n, Stats::None)?;
     raw.clear();
     trigrams.finish().encode(&mut raw);
     let bloom = chunk(zstd, &raw, n, Stats::None)?;
+    if raw.capacity() <= SCRATCH_KEEP_BYTES {
+        scratch.raw = raw;
+    }
+    SCRATCH.set(scratch);
 
     let mut fields = Vec::new();
     for (col, vals) in values.iter().enumerate() {
@@ -910,7 +956,12 @@ struct TextTemplates<'m> {
 impl<'m> TextTemplates<'m> {
     /// The id of the template with `key`, and whether it is new (then it was added, with
     /// `slots` variables per row).
-    fn find_or_add(&mut self, key: &[u8], slots: usize) -> (usize, bool) {
+    fn find_or_add(
+        &mut self,
+        key: &[u8],
+        slots: usize,
+        spare: &mut Vec<Vec<Var<'static>>>,
+    ) -> (usize, bool) {
         if let Some(id) = self.last
             && self.list[id].key == key
         {
@@ -934,7 +985,7 @@ impl<'m> TextTemplates<'m> {
         self.list.push(TextTemplate {
             key: key.to_vec(),
             slots,
-            values: Vec::new(),
+            values: spare.pop().map(recycle).unwrap_or_default(),
             next: self.by_hash.insert(hash, id),
         });
         self.last = Some(id);
@@ -946,11 +997,12 @@ impl<'m> TextTemplates<'m> {
 /// columns, text templates with their variables in per-slot columns, raw messages. Also adds
 /// every message's trigrams to `trigrams`: a text message's from its template's pieces (once
 /// per template) and around its variables.
-fn encode_messages(
+fn encode_messages<'m>(
     raw: &mut Vec<u8>,
-    rows: &[RowRef<'_>],
+    rows: &[RowRef<'m>],
     templates: &[Template<'_>],
     trigrams: &mut Trigrams,
+    scratch: &mut Scratch,
 ) {
     enum Code {
         Raw,
@@ -963,7 +1015,8 @@ fn encode_messages(
     let mut shape_ids: HashMap<usize, u64> = HashMap::default();
     let mut text = TextTemplates::default();
     // Reused for each row's key and variables.
-    let (mut key, mut vars) = (Vec::new(), Vec::new());
+    let mut key = std::mem::take(&mut scratch.key);
+    let mut vars: Vec<Var<'m>> = recycle(std::mem::take(&mut scratch.vars));
     let mut codes = Vec::with_capacity(rows.len());
     for (r, t) in rows.iter().zip(templates) {
         codes.push(match t {
@@ -990,7 +1043,7 @@ fn encode_messages(
             }
             Template::None => {
                 let n = split_text_key(r.message, &mut key, &mut vars);
-                let (id, new) = text.find_or_add(&key[..n], vars.len());
+                let (id, new) = text.find_or_add(&key[..n], vars.len(), &mut scratch.values);
                 if new {
                     // The trigrams inside the pieces, the same in every row of the template.
                     for piece in key_pieces(&key[..n]) {
@@ -1051,6 +1104,18 @@ fn encode_messages(
             encode_slot_values(raw, values, &mut ints);
         }
     }
+    // The buffers go back for the next block.
+    for t in text.list {
+        if scratch.values.len() < SCRATCH_KEEP_VECS
+            && t.values.capacity() * std::mem::size_of::<Var<'_>>() <= SCRATCH_KEEP_BYTES
+        {
+            scratch.values.push(recycle(t.values));
+        }
+    }
+    if key.capacity() <= SCRATCH_KEEP_BYTES {
+        scratch.key = key;
+    }
+    scratch.vars = recycle(vars);
 }
 
 /// Adds the trigrams of `message` that hold a byte of one of its variables (`vars`, slices of
@@ -1391,7 +1456,7 @@ mod phase_bench {
         });
         t("bloom", &mut || {
             for b in &blocks {
-                std::hint::black_box(Bloom::build(b.iter().map(|r| r.message.as_bytes())));
+                std::hint::black_box(super::super::bloom::Bloom::build(b.iter().map(|r| r.message.as_bytes())));
             }
         });
         t("discover", &mut || {
@@ -1405,7 +1470,7 @@ mod phase_bench {
                 let mut codes = Vec::new();
                 for r in b.iter() {
                     let n = split_text_key(r.message, &mut key, &mut vars);
-                    let (id, _) = text.find_or_add(&key[..n], vars.len());
+                    let (id, _) = text.find_or_add(&key[..n], vars.len(), &mut Vec::new());
                     codes.push(id);
                 }
                 std::hint::black_box(codes);
@@ -1416,7 +1481,9 @@ mod phase_bench {
                 let templates: Vec<Template<'_>> = b.iter().map(|_| Template::None).collect();
                 let mut raw = Vec::new();
                 let mut tg = Trigrams::new();
-                encode_messages(&mut raw, b, &templates, &mut tg);
+                let mut scratch = SCRATCH.take();
+                encode_messages(&mut raw, b, &templates, &mut tg, &mut scratch);
+                SCRATCH.set(scratch);
                 std::hint::black_box(tg.finish());
                 std::hint::black_box(raw);
             }
@@ -1426,7 +1493,9 @@ mod phase_bench {
             let templates: Vec<Template<'_>> = b.iter().map(|_| Template::None).collect();
             let mut raw = Vec::new();
             let mut tg = Trigrams::new();
-            encode_messages(&mut raw, b, &templates, &mut tg);
+            let mut scratch = SCRATCH.take();
+            encode_messages(&mut raw, b, &templates, &mut tg, &mut scratch);
+            SCRATCH.set(scratch);
             raws.push(raw);
         }
         let mut z = zstd::bulk::Compressor::new(3).unwrap();
@@ -1446,5 +1515,19 @@ mod phase_bench {
         });
         let total: usize = raws.iter().map(|r| r.len()).sum();
         println!("message raw bytes {total}");
+    }
+}
+
+#[cfg(test)]
+mod scratch_tests {
+    #[test]
+    fn recycling_keeps_the_allocation() {
+        let text = String::from("abc");
+        let mut v: Vec<&str> = Vec::with_capacity(100);
+        v.push(&text);
+        let ptr = v.as_ptr() as usize;
+        let w: Vec<&'static str> = super::recycle(v);
+        assert!(w.is_empty());
+        assert_eq!((w.as_ptr() as usize, w.capacity()), (ptr, 100));
     }
 }
