@@ -61,7 +61,8 @@ mod write;
 pub use read::{ColumnData, Segment};
 pub use search::Holds;
 pub(crate) use write::{
-    BlockEncoding, RowRef, assemble, encode_block_alone, encode_rows, write_segment_unlinked,
+    Assembler, BlockEncoding, RowRef, encode_block_alone, encode_rows, recycle,
+    write_segment_unlinked,
 };
 pub use write::{SegmentRow, WriteConfig, encode_segment, write_segment};
 

@@ -189,7 +189,33 @@ pub(crate) fn assemble(
             w.add_block(&rows[range.clone()], block?, None)?;
         }
     }
-    w.finish(rows)
+    w.finish()
+}
+
+/// [`assemble`] one block at a time, for a caller that has the rows of one block at a time:
+/// `add` each block's rows (in order, cut as [`block_ranges`] cuts them) with its encoding.
+pub(crate) struct Assembler {
+    w: Writer,
+}
+
+impl Assembler {
+    pub(crate) fn new(config: &WriteConfig) -> Result<Self> {
+        Ok(Assembler {
+            w: Writer::new(config)?,
+        })
+    }
+
+    /// Appends the next block. False (and the assembler is spent) when the segment's blocks
+    /// hold more distinct field names than the cap: the segment must then be encoded from all
+    /// its rows with [`encode_rows`].
+    pub(crate) fn add(&mut self, rows: &[RowRef<'_>], block: BlockEncoding) -> Result<bool> {
+        let BlockEncoding { block, columns } = block;
+        self.w.add_block(rows, block, Some(&columns))
+    }
+
+    pub(crate) fn finish(self) -> Result<Vec<u8>> {
+        self.w.finish()
+    }
 }
 
 /// The rows of each block: at most `block_rows`, closed once the messages reach
@@ -354,7 +380,7 @@ const SCRATCH_KEEP_VECS: usize = 4096;
 /// An empty vector of `U` in the allocation of `v`, when their layouts agree (the standard
 /// library collects a mapped `IntoIter` in place): for keeping a vector of borrowed values
 /// across blocks whose borrows differ.
-fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+pub(crate) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
     v.clear();
     v.into_iter().map(|_| unreachable!("the vector is empty")).collect()
 }
@@ -599,15 +625,17 @@ impl Writer {
         Ok(true)
     }
 
-    fn finish(mut self, rows: &[RowRef<'_>]) -> Result<Vec<u8>> {
+    fn finish(mut self) -> Result<Vec<u8>> {
         let columns = self.columns.list.len();
         for b in &mut self.blocks {
             b.chunks.resize(columns, None);
         }
+        // Blocks are in timestamp order: the first row's time starts the first block, the
+        // last row's ends the last.
         let footer = Footer {
-            rows: rows.len() as u64,
-            min_ts: rows.first().map_or(0, |r| r.timestamp),
-            max_ts: rows.last().map_or(0, |r| r.timestamp),
+            rows: self.blocks.iter().map(|b| u64::from(b.rows)).sum(),
+            min_ts: self.blocks.first().map_or(0, |b| b.min_ts),
+            max_ts: self.blocks.last().map_or(0, |b| b.max_ts),
             fields_complete: self.columns.complete,
             streams: self.streams,
             columns: self.columns.list,
