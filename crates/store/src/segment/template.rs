@@ -312,49 +312,51 @@ pub(crate) fn split_text_key<'m>(
     }
     // A variable (at least one byte) becomes one mark: the key is never longer than the message.
     let key = &mut key[..b.len()];
-    let (mut k, mut i) = (0, 0);
-    while i < b.len() {
-        let c = b[i];
-        if CLASS[usize::from(c)] == DELIMITER {
-            key[k] = c;
-            k += 1;
-            i += 1;
-            continue;
-        }
-        let (start, key_start) = (i, k);
-        let mut class = 0;
-        while i < b.len() {
-            let c = b[i];
-            let cl = CLASS[usize::from(c)];
-            if cl == DELIMITER {
-                break;
-            }
-            class |= cl;
-            key[k] = c;
-            k += 1;
-            i += 1;
-        }
-        if class & DIGIT != 0 {
-            k = key_start;
+    // Every byte is copied to the key as it comes; when a delimiter ends a word that held a
+    // digit, the word is taken back out and replaced by the mark.
+    let (mut k, mut word_start, mut word_k, mut class) = (0usize, 0usize, 0usize, 0u8);
+    for (i, &c) in b.iter().enumerate() {
+        let cl = CLASS[usize::from(c)];
+        key[k] = c;
+        k += 1;
+        let delimiter = cl == DELIMITER;
+        if delimiter && class & DIGIT != 0 {
+            k = word_k;
             key[k] = VAR_MARK;
-            k += 1;
-            // Typed here, while its bytes are at hand: a slot column is typed later, in slot
-            // order, and reading the text again then was mostly cache misses.
-            let digits = if class == DIGIT && i - start <= 19 {
-                b[start..i]
-                    .iter()
-                    .fold(0u64, |v, &c| v * 10 + u64::from(c - b'0'))
-            } else {
-                NOT_DIGITS
-            };
-            vars.push(Var {
-                // Delimiters are ASCII, so `start` and `i` are on character boundaries.
-                text: &message[start..i],
-                digits,
-            });
+            key[k + 1] = c;
+            k += 2;
+            vars.push(var(message, word_start, i, class));
         }
+        class = if delimiter { 0 } else { class | cl };
+        word_start = if delimiter { i + 1 } else { word_start };
+        word_k = if delimiter { k } else { word_k };
+    }
+    if class & DIGIT != 0 {
+        k = word_k;
+        key[k] = VAR_MARK;
+        k += 1;
+        vars.push(var(message, word_start, b.len(), class));
     }
     k
+}
+
+/// The variable `message[start..end]`, a word whose bytes' classes are `class`.
+#[inline]
+fn var(message: &str, start: usize, end: usize, class: u8) -> Var<'_> {
+    // Typed here, while its bytes are at hand: a slot column is typed later, in slot order, and
+    // reading the text again then was mostly cache misses.
+    let digits = if class == DIGIT && end - start <= 19 {
+        message.as_bytes()[start..end]
+            .iter()
+            .fold(0u64, |v, &c| v * 10 + u64::from(c - b'0'))
+    } else {
+        NOT_DIGITS
+    };
+    Var {
+        // Delimiters are ASCII, so `start` and `end` are on character boundaries.
+        text: &message[start..end],
+        digits,
+    }
 }
 
 /// [`Var::digits`] of a variable that is not all digits, or has more than 19.
