@@ -352,7 +352,8 @@ impl BulkLoad {
                 let encoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     let mut rows = recycle(ROWS.take());
                     block.push_rows(&names, &mut rows);
-                    let encoded = encode_block_alone(&rows, &config);
+                    // Blocks are encoded side by side: each one's discovery stays on its thread.
+                    let encoded = encode_block_alone(&rows, &config, false);
                     ROWS.set(recycle(rows));
                     encoded
                 }))

@@ -121,9 +121,11 @@ pub(crate) fn encode_rows(rows: &mut [RowRef<'_>], config: &WriteConfig) -> Resu
     rows.sort_by_key(|r| r.timestamp);
     let rows = &*rows;
     let ranges = block_ranges(rows, config);
+    // Fewer blocks than threads: each block's discovery is split across the pool too.
+    let split = ranges.len() < rayon::current_num_threads();
     let parallel: Vec<Result<BlockEncoding>> = ranges
         .par_iter()
-        .map(|range| encode_block_alone(&rows[range.clone()], config))
+        .map(|range| encode_block_alone(&rows[range.clone()], config, split))
         .collect();
     assemble(rows, &ranges, parallel, config)
 }
@@ -135,10 +137,12 @@ pub(crate) struct BlockEncoding {
 }
 
 /// Encodes the rows of one block (already in timestamp order) on its own, as
-/// [`encode_rows`] does for each block in parallel.
+/// [`encode_rows`] does for each block in parallel. `split`: discovery runs in parallel tasks
+/// (worth it only when other blocks do not keep the pool busy).
 pub(crate) fn encode_block_alone(
     rows: &[RowRef<'_>],
     config: &WriteConfig,
+    split: bool,
 ) -> Result<BlockEncoding> {
     // A compressor per thread and level, taken out while in use: a fresh one per block
     // allocated (and faulted in) its tables every block. Taken rather than borrowed because
@@ -152,7 +156,7 @@ pub(crate) fn encode_block_alone(
         _ => compressor(config)?,
     };
     let mut columns = Columns::new(config.max_field_names);
-    let block = encode_block(rows, &mut columns, &mut zstd);
+    let block = encode_block(rows, &mut columns, &mut zstd, split);
     ZSTD.set(Some((config.zstd_level, zstd)));
     Ok(BlockEncoding {
         block: block?,
@@ -184,7 +188,7 @@ pub(crate) fn assemble(
         let mut zstd = compressor(config)?;
         for range in ranges {
             let mut columns = std::mem::replace(&mut w.columns, Columns::new(0));
-            let block = encode_block(&rows[range.clone()], &mut columns, &mut zstd);
+            let block = encode_block(&rows[range.clone()], &mut columns, &mut zstd, true);
             w.columns = columns;
             w.add_block(&rows[range.clone()], block?, None)?;
         }
@@ -390,6 +394,7 @@ fn encode_block(
     rows: &[RowRef<'_>],
     columns: &mut Columns,
     zstd: &mut zstd::bulk::Compressor<'static>,
+    split: bool,
 ) -> Result<EncodedBlock> {
     let n = rows.len() as u64;
     let min_ts = rows.first().map_or(0, |r| r.timestamp);
@@ -413,7 +418,7 @@ fn encode_block(
     }
     let ingestion = chunk(zstd, &raw, n, Stats::None)?;
 
-    let analyzed = discover_rows(rows);
+    let analyzed = discover_rows(rows, split);
 
     // Discovered fields, sparse: per column (dense by column id), (row, value).
     let mut values: Vec<Vec<(usize, Val<'_>)>> = Vec::new();
@@ -915,15 +920,15 @@ fn is_json_number(s: &[u8]) -> bool {
 /// Rows per discovery task: each task learns its template shapes afresh.
 const DISCOVERY_TASK_ROWS: usize = 2048;
 
-/// Discovery over `rows`, in tasks of [`DISCOVERY_TASK_ROWS`].
-fn discover_rows<'m>(rows: &[RowRef<'m>]) -> Vec<Analyzed<'m>> {
+/// Discovery over `rows`; with `split`, in parallel tasks of [`DISCOVERY_TASK_ROWS`].
+fn discover_rows<'m>(rows: &[RowRef<'m>], split: bool) -> Vec<Analyzed<'m>> {
     fn run<'m>(part: &[RowRef<'m>]) -> Vec<Analyzed<'m>> {
         let mut shapes = Shapes::default();
         part.iter()
             .map(|r| analyze_one(r.message, &mut shapes))
             .collect()
     }
-    if rows.len() <= DISCOVERY_TASK_ROWS {
+    if !split || rows.len() <= DISCOVERY_TASK_ROWS {
         return run(rows);
     }
     let parts: Vec<Vec<Analyzed<'m>>> = rows.par_chunks(DISCOVERY_TASK_ROWS).map(run).collect();
@@ -1489,7 +1494,7 @@ mod phase_bench {
         });
         t("discover", &mut || {
             for b in &blocks {
-                std::hint::black_box(discover_rows(b));
+                std::hint::black_box(discover_rows(b, false));
             }
         });
         t("split+lookup", &mut || {
@@ -1538,7 +1543,7 @@ mod phase_bench {
         };
         t("encode_block_alone", &mut || {
             for b in &blocks {
-                std::hint::black_box(encode_block_alone(b, &config).unwrap());
+                std::hint::black_box(encode_block_alone(b, &config, false).unwrap());
             }
         });
         let total: usize = raws.iter().map(|r| r.len()).sum();
