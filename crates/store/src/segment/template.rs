@@ -412,55 +412,99 @@ pub(crate) fn key_pieces(key: &[u8]) -> impl Iterator<Item = &[u8]> {
     key.split(|&b| b == VAR_MARK)
 }
 
+/// A variable as its template keeps it until the slot columns are encoded: 16 bytes and no
+/// borrow (the slot columns are encoded after all the block's rows, from memory long gone
+/// cold: the smaller the better). Its text is found again from its row's message.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stored {
+    /// What a numeric column stores for it: its canonical integer, else its digits' value.
+    num: u64,
+    /// Row (20 bits: blocks have at most 2^20 rows), offset in the row's message and length
+    /// (17 bits each: templated messages have at most 64 KiB), and two flags.
+    meta: u64,
+}
+
+const STORED_INT: u64 = 1 << 54;
+const STORED_DIGITS: u64 = 1 << 55;
+const MASK_17: u64 = (1 << 17) - 1;
+
+impl Stored {
+    /// `v`, a variable of `message`, the message of row `row`.
+    #[inline]
+    pub(crate) fn new(v: &Var<'_>, row: usize, message: &str) -> Stored {
+        let start = (v.text.as_ptr() as usize).wrapping_sub(message.as_ptr() as usize);
+        debug_assert!(
+            row < super::MAX_BLOCK_ROWS && start as u64 <= MASK_17 && v.text.len() as u64 <= MASK_17
+        );
+        let (num, int) = match v.canonical_int() {
+            Some(i) => (i as u64, STORED_INT),
+            None => (v.digits, 0),
+        };
+        let digits = if v.digits == NOT_DIGITS {
+            0
+        } else {
+            STORED_DIGITS
+        };
+        Stored {
+            num,
+            meta: row as u64 | (start as u64) << 20 | (v.text.len() as u64) << 37 | int | digits,
+        }
+    }
+
+    fn row(&self) -> usize {
+        (self.meta & ((1 << 20) - 1)) as usize
+    }
+
+    fn len(&self) -> usize {
+        ((self.meta >> 37) & MASK_17) as usize
+    }
+
+    fn text<'m>(&self, message: &'m str) -> &'m str {
+        let start = ((self.meta >> 20) & MASK_17) as usize;
+        message.get(start..start + self.len()).unwrap_or_default()
+    }
+}
+
 /// A column of one template slot's values: integers when every value is a canonical integer,
 /// zero-padded integers of one width, else text.
 #[cfg(test)]
 pub(crate) fn encode_slot(out: &mut Vec<u8>, values: &[&str]) {
-    let vars: Vec<Var<'_>> = values.iter().map(|v| Var::new(v)).collect();
-    encode_slot_values(out, vars.iter().copied(), &mut Vec::new());
+    let stored: Vec<Stored> = values
+        .iter()
+        .enumerate()
+        .map(|(row, v)| Stored::new(&Var::new(v), row, v))
+        .collect();
+    encode_slot_values(out, stored.iter().copied(), |row| values[row]);
 }
 
-/// [`encode_slot`] of the values `values` yields (walked several times), with `ints` as scratch.
-pub(crate) fn encode_slot_values<'v>(
+/// [`encode_slot`] of the variables `values` yields (walked several times), whose messages
+/// `message(row)` gives.
+pub(crate) fn encode_slot_values<'m>(
     out: &mut Vec<u8>,
-    values: impl Iterator<Item = Var<'v>> + Clone,
-    ints: &mut Vec<i64>,
+    values: impl Iterator<Item = Stored> + Clone,
+    message: impl Fn(usize) -> &'m str,
 ) {
     use super::codec::{put_uvarint, zigzag};
-    // Canonical integers: exactly what prints back as the value's text.
-    ints.clear();
-    let mut all_ints = true;
-    for v in values.clone() {
-        match v.canonical_int() {
-            Some(i) => ints.push(i),
-            None => {
-                all_ints = false;
-                break;
-            }
-        }
-    }
-    if all_ints {
+    // Canonical integers (exactly what prints back as the value's text), or zero-padded
+    // integers of one width (at most 18 digits: within i64).
+    let mut numeric = values.clone().all(|v| v.meta & STORED_INT != 0);
+    if numeric {
         out.push(0);
-        let mut prev = 0i64;
-        for &i in ints.iter() {
-            put_uvarint(out, zigzag(i.wrapping_sub(prev)));
-            prev = i;
+    } else {
+        let width = values.clone().next().map_or(0, |v| v.len());
+        numeric = (1..=18).contains(&width)
+            && values
+                .clone()
+                .all(|v| v.meta & STORED_DIGITS != 0 && v.len() == width);
+        if numeric {
+            out.push(1);
+            out.push(width as u8);
         }
-        return;
     }
-    let width = values.clone().next().map_or(0, |v| v.text.len());
-    let padded = width > 0
-        && width <= 18
-        && values
-            .clone()
-            .all(|v| v.text.len() == width && v.digits != NOT_DIGITS);
-    if padded {
-        out.push(1);
-        out.push(width as u8);
+    if numeric {
         let mut prev = 0i64;
         for v in values {
-            // At most 18 digits: within i64.
-            let i = v.digits as i64;
+            let i = v.num as i64;
             put_uvarint(out, zigzag(i.wrapping_sub(prev)));
             prev = i;
         }
@@ -468,10 +512,10 @@ pub(crate) fn encode_slot_values<'v>(
     }
     out.push(2);
     for v in values.clone() {
-        put_uvarint(out, v.text.len() as u64);
+        put_uvarint(out, v.len() as u64);
     }
     for v in values {
-        out.extend_from_slice(v.text.as_bytes());
+        out.extend_from_slice(v.text(message(v.row())).as_bytes());
     }
 }
 

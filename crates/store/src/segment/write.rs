@@ -21,7 +21,9 @@ use rayon::prelude::*;
 use super::QuickNum;
 use super::bloom::Trigrams;
 use super::codec::{FxHashMap as HashMap, FxHashSet as HashSet, put_bytes, put_uvarint, zigzag};
-use super::template::{Var, encode_slot_values, key_pieces, split_json_into, split_text_key};
+use super::template::{
+    Stored, Var, encode_slot_values, key_pieces, split_json_into, split_text_key,
+};
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
     ColumnKind, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
@@ -361,7 +363,7 @@ struct Scratch {
     key: Vec<u8>,
     vars: Vec<Var<'static>>,
     /// Emptied vectors for the variables of text templates.
-    values: Vec<Vec<Var<'static>>>,
+    values: Vec<Vec<Stored>>,
 }
 
 thread_local! {
@@ -967,33 +969,33 @@ enum Template<'m> {
 const MAX_TEMPLATED_MESSAGE: usize = 64 << 10;
 
 /// A text template of a block: its key (see [`split_text_key`]) and the variables of its rows.
-struct TextTemplate<'m> {
+struct TextTemplate {
     key: Vec<u8>,
     slots: usize,
     /// The rows' variables, row after row (`slots` per row).
-    values: Vec<Var<'m>>,
+    values: Vec<Stored>,
     /// The next template whose key has the same hash.
     next: Option<usize>,
 }
 
 /// The text templates of a block, in order of first appearance, found by their keys.
 #[derive(Default)]
-struct TextTemplates<'m> {
-    list: Vec<TextTemplate<'m>>,
+struct TextTemplates {
+    list: Vec<TextTemplate>,
     /// The first template of each key hash (the others chained through `next`).
     by_hash: HashMap<u64, usize>,
     /// The template of the previous text row: consecutive rows often share one.
     last: Option<usize>,
 }
 
-impl<'m> TextTemplates<'m> {
+impl TextTemplates {
     /// The id of the template with `key`, and whether it is new (then it was added, with
     /// `slots` variables per row).
     fn find_or_add(
         &mut self,
         key: &[u8],
         slots: usize,
-        spare: &mut Vec<Vec<Var<'static>>>,
+        spare: &mut Vec<Vec<Stored>>,
     ) -> (usize, bool) {
         if let Some(id) = self.last
             && self.list[id].key == key
@@ -1018,7 +1020,7 @@ impl<'m> TextTemplates<'m> {
         self.list.push(TextTemplate {
             key: key.to_vec(),
             slots,
-            values: spare.pop().map(recycle).unwrap_or_default(),
+            values: spare.pop().unwrap_or_default(),
             next: self.by_hash.insert(hash, id),
         });
         self.last = Some(id);
@@ -1051,7 +1053,7 @@ fn encode_messages<'m>(
     let mut key = std::mem::take(&mut scratch.key);
     let mut vars: Vec<Var<'m>> = recycle(std::mem::take(&mut scratch.vars));
     let mut codes = Vec::with_capacity(rows.len());
-    for (r, t) in rows.iter().zip(templates) {
+    for (row, (r, t)) in rows.iter().zip(templates).enumerate() {
         codes.push(match t {
             Template::Json(shape) => {
                 trigrams.add(r.message.as_bytes());
@@ -1084,7 +1086,9 @@ fn encode_messages<'m>(
                     }
                 }
                 add_variable_trigrams(trigrams, r.message, &vars);
-                text.list[id].values.extend_from_slice(&vars);
+                text.list[id]
+                    .values
+                    .extend(vars.iter().map(|v| Stored::new(v, row, r.message)));
                 Code::Text(id as u64)
             }
         });
@@ -1130,19 +1134,20 @@ fn encode_messages<'m>(
     for r in &raw_rows {
         raw.extend_from_slice(r.message.as_bytes());
     }
-    let mut ints = Vec::new();
     for t in &text.list {
         for slot in 0..t.slots {
             let values = t.values[slot..].iter().step_by(t.slots).copied();
-            encode_slot_values(raw, values, &mut ints);
+            encode_slot_values(raw, values, |row| rows.get(row).map_or("", |r| r.message));
         }
     }
     // The buffers go back for the next block.
     for t in text.list {
         if scratch.values.len() < SCRATCH_KEEP_VECS
-            && t.values.capacity() * std::mem::size_of::<Var<'_>>() <= SCRATCH_KEEP_BYTES
+            && t.values.capacity() * std::mem::size_of::<Stored>() <= SCRATCH_KEEP_BYTES
         {
-            scratch.values.push(recycle(t.values));
+            let mut values = t.values;
+            values.clear();
+            scratch.values.push(values);
         }
     }
     if key.capacity() <= SCRATCH_KEEP_BYTES {
