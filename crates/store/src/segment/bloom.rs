@@ -41,21 +41,25 @@ fn hashes(t: u32) -> (u32, u32) {
 /// every block.
 pub(crate) struct Trigrams {
     seen: Vec<u64>,
+    /// The nonzero words of `seen` (index, bits) while the filter is built: the bitmap is
+    /// scanned once.
+    words: Vec<(u32, u64)>,
 }
 
 thread_local! {
-    static SEEN: std::cell::Cell<Vec<u64>> = const { std::cell::Cell::new(Vec::new()) };
+    static SEEN: std::cell::Cell<(Vec<u64>, Vec<(u32, u64)>)> =
+        const { std::cell::Cell::new((Vec::new(), Vec::new())) };
 }
 
 impl Trigrams {
     /// An empty set (this thread's bitmap, taken out while in use: a nested build on this
     /// thread gets its own).
     pub fn new() -> Self {
-        let mut seen = SEEN.take();
+        let (mut seen, words) = SEEN.take();
         if seen.len() != SEEN_WORDS {
             seen = vec![0u64; SEEN_WORDS];
         }
-        Trigrams { seen }
+        Trigrams { seen, words }
     }
 
     /// Adds the trigrams of `bytes` (none when shorter than 3).
@@ -70,8 +74,8 @@ impl Trigrams {
 
     /// The filter of the trigrams added; gives the (zeroed) bitmap back to this thread.
     pub fn finish(mut self) -> Bloom {
-        let bloom = Bloom::from_seen(&mut self.seen);
-        SEEN.set(self.seen);
+        let bloom = Bloom::from_seen(&mut self.seen, &mut self.words);
+        SEEN.set((self.seen, self.words));
         bloom
     }
 }
@@ -86,9 +90,16 @@ impl Bloom {
         set.finish()
     }
 
-    /// The filter of the trigrams marked in `seen`; leaves it zeroed.
-    fn from_seen(seen: &mut [u64]) -> Bloom {
-        let distinct: usize = seen.iter().map(|w| w.count_ones() as usize).sum();
+    /// The filter of the trigrams marked in `seen`; leaves it zeroed (`words`: scratch).
+    fn from_seen(seen: &mut [u64], words: &mut Vec<(u32, u64)>) -> Bloom {
+        words.clear();
+        let mut distinct = 0;
+        for (i, word) in seen.iter_mut().enumerate() {
+            if *word != 0 {
+                distinct += word.count_ones() as usize;
+                words.push((i as u32, std::mem::take(word)));
+            }
+        }
         let want = (distinct * BITS_PER_ITEM).max(1);
         let log2_bits = (usize::BITS - (want - 1).leading_zeros()) as u8;
         let log2_bits = log2_bits.clamp(MIN_LOG2_BITS, MAX_LOG2_BITS);
@@ -97,10 +108,9 @@ impl Bloom {
             bits: vec![0; (1usize << log2_bits) / 8],
         };
         let mask = (1u32 << log2_bits) - 1;
-        for (i, word) in seen.iter_mut().enumerate() {
-            let mut w = std::mem::take(word);
+        for &(i, mut w) in words.iter() {
             while w != 0 {
-                let t = (i * 64) as u32 + w.trailing_zeros();
+                let t = i * 64 + w.trailing_zeros();
                 w &= w - 1;
                 let (h1, h2) = hashes(t);
                 for k in 0..K {
