@@ -37,8 +37,8 @@ use crate::catalog::sync_dir;
 use crate::error::{Result, StoreError};
 use crate::manifest::{Manifest, SegmentEntry, remove_unnamed, segment_file};
 use crate::segment::{
-    Assembler, recycle, BlockEncoding, MAX_BLOCK_ROWS, RowRef, WriteConfig, encode_block_alone,
-    encode_rows, write_segment_unlinked,
+    Assembler, BlockEncoding, MAX_BLOCK_ROWS, RowRef, WriteConfig, encode_block_alone, encode_rows,
+    recycle, write_segment_unlinked,
 };
 use crate::{Store, StoreConfig};
 
@@ -521,7 +521,9 @@ impl Drop for BulkLoad {
 /// its blocks to `spare` for reuse.
 fn write_job(job: Job, config: &WriteConfig, spare: &SyncSender<Block>) -> Result<Written> {
     let bytes = match job.encoded {
-        Some(receivers) => assemble_encoded(&job.blocks, receivers, &job.streams, &job.path, config)?,
+        Some(receivers) => {
+            assemble_encoded(&job.blocks, receivers, &job.streams, &job.path, config)?
+        }
         None => None,
     };
     let bytes = match bytes {

@@ -39,6 +39,7 @@ fn hashes(t: u32) -> (u32, u32) {
 /// hashing) before they go into a [`Bloom`]. The bitmap (2 MiB) is kept per thread and left
 /// zeroed after use: a fresh one per block cost a page fault and a page clearing per 4 KiB,
 /// every block.
+#[derive(Default)]
 pub(crate) struct Trigrams {
     seen: Vec<u64>,
     /// The nonzero words of `seen` (index, bits) while the filter is built: the bitmap is
@@ -47,19 +48,23 @@ pub(crate) struct Trigrams {
 }
 
 thread_local! {
-    static SEEN: std::cell::Cell<(Vec<u64>, Vec<(u32, u64)>)> =
-        const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+    static SPARE: std::cell::Cell<Trigrams> = const {
+        std::cell::Cell::new(Trigrams {
+            seen: Vec::new(),
+            words: Vec::new(),
+        })
+    };
 }
 
 impl Trigrams {
     /// An empty set (this thread's bitmap, taken out while in use: a nested build on this
     /// thread gets its own).
     pub fn new() -> Self {
-        let (mut seen, words) = SEEN.take();
-        if seen.len() != SEEN_WORDS {
-            seen = vec![0u64; SEEN_WORDS];
+        let mut set = SPARE.take();
+        if set.seen.len() != SEEN_WORDS {
+            set.seen = vec![0u64; SEEN_WORDS];
         }
-        Trigrams { seen, words }
+        set
     }
 
     /// Adds the trigrams of `bytes` (none when shorter than 3).
@@ -75,7 +80,7 @@ impl Trigrams {
     /// The filter of the trigrams added; gives the (zeroed) bitmap back to this thread.
     pub fn finish(mut self) -> Bloom {
         let bloom = Bloom::from_seen(&mut self.seen, &mut self.words);
-        SEEN.set((self.seen, self.words));
+        SPARE.set(self);
         bloom
     }
 }

@@ -434,7 +434,9 @@ impl Stored {
     pub(crate) fn new(v: &Var<'_>, row: usize, message: &str) -> Stored {
         let start = (v.text.as_ptr() as usize).wrapping_sub(message.as_ptr() as usize);
         debug_assert!(
-            row < super::MAX_BLOCK_ROWS && start as u64 <= MASK_17 && v.text.len() as u64 <= MASK_17
+            row < super::MAX_BLOCK_ROWS
+                && start as u64 <= MASK_17
+                && v.text.len() as u64 <= MASK_17
         );
         let (num, int) = match v.canonical_int() {
             Some(i) => (i as u64, STORED_INT),

@@ -798,10 +798,7 @@ fn quick_number_agrees_with_printing() {
         texts.push(t);
     }
     for t in &texts {
-        let int = t
-            .parse::<i64>()
-            .ok()
-            .filter(|i| displays_as(i, t));
+        let int = t.parse::<i64>().ok().filter(|i| displays_as(i, t));
         assert_eq!(canonical_int(t.as_bytes()), int, "{t}");
         let quick = quick_number(t);
         match quick {

@@ -388,7 +388,9 @@ const SCRATCH_KEEP_VECS: usize = 4096;
 /// across blocks whose borrows differ.
 pub(crate) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
     v.clear();
-    v.into_iter().map(|_| unreachable!("the vector is empty")).collect()
+    v.into_iter()
+        .map(|_| unreachable!("the vector is empty"))
+        .collect()
 }
 
 /// Encodes a block's chunks except the stream column (which needs the segment's dictionary).
@@ -1494,7 +1496,9 @@ mod phase_bench {
         });
         t("bloom", &mut || {
             for b in &blocks {
-                std::hint::black_box(super::super::bloom::Bloom::build(b.iter().map(|r| r.message.as_bytes())));
+                std::hint::black_box(super::super::bloom::Bloom::build(
+                    b.iter().map(|r| r.message.as_bytes()),
+                ));
             }
         });
         t("discover", &mut || {
