@@ -969,6 +969,8 @@ enum Template<'m> {
 
 /// Messages longer than this are stored raw: templates pay on repetition, not on one-offs.
 const MAX_TEMPLATED_MESSAGE: usize = 64 << 10;
+// A template's variables are kept packed (`Stored`): 20 bits of row, 17 of offset and length.
+const _: () = assert!(MAX_TEMPLATED_MESSAGE < 1 << 17 && MAX_BLOCK_ROWS <= 1 << 20);
 
 /// A text template of a block: its key (see [`split_text_key`]) and the variables of its rows.
 struct TextTemplate {
