@@ -37,10 +37,13 @@ use crate::catalog::sync_dir;
 use crate::error::{Result, StoreError};
 use crate::manifest::{Manifest, SegmentEntry, remove_unnamed, segment_file};
 use crate::segment::{
-    BlockEncoding, MAX_BLOCK_ROWS, RowRef, WriteConfig, assemble, encode_block_alone, encode_rows,
-    write_segment_unlinked,
+    Assembler, BlockEncoding, MAX_BLOCK_ROWS, RowRef, WriteConfig, encode_block_alone, encode_rows,
+    recycle, write_segment_unlinked,
 };
 use crate::{Store, StoreConfig};
+
+/// Blocks of written segments waiting for reuse at most (a segment's worth of short rows).
+const SPARE_BLOCKS: usize = 128;
 
 /// The lock file a live load holds inside its directory.
 const LOCK_FILE: &str = "lock";
@@ -68,6 +71,9 @@ pub struct BulkLoad {
     next_file: u64,
     jobs: Option<SyncSender<Job>>,
     results: Receiver<Result<Written>>,
+    /// Blocks of written segments, for the rows of new ones (their buffers already grown and
+    /// faulted in).
+    spare: Receiver<Block>,
     writer: Option<JoinHandle<()>>,
     /// Segments written and not yet published, in order.
     written: Vec<Written>,
@@ -113,6 +119,14 @@ impl Block {
 
     fn len(&self) -> usize {
         self.timestamps.len()
+    }
+
+    fn clear(&mut self) {
+        self.timestamps.clear();
+        self.ingestion.clear();
+        self.streams.clear();
+        self.ends.clear();
+        self.text.clear();
     }
 
     fn push_rows<'a>(&'a self, names: &'a [String], out: &mut Vec<RowRef<'a>>) {
@@ -209,12 +223,16 @@ impl Store {
         });
         let (jobs, jobs_rx) = sync_channel::<Job>(1);
         let (results_tx, results) = channel();
+        let (spare_tx, spare) = sync_channel::<Block>(SPARE_BLOCKS);
         let writer_config = config.clone();
         let writer = std::thread::Builder::new()
             .name("loupe-bulk-writer".into())
             .spawn(move || {
                 for job in jobs_rx {
-                    if results_tx.send(write_job(job, &writer_config)).is_err() {
+                    if results_tx
+                        .send(write_job(job, &writer_config, &spare_tx))
+                        .is_err()
+                    {
                         break;
                     }
                 }
@@ -242,6 +260,7 @@ impl Store {
             next_file: 1,
             jobs: Some(jobs),
             results,
+            spare,
             writer: Some(writer),
             written: Vec::new(),
             failed: None,
@@ -309,23 +328,40 @@ impl BulkLoad {
         if b.current.len() == 0 {
             return;
         }
-        let next = Block::like(&b.current);
+        let next = match self.spare.try_recv() {
+            Ok(mut spare) => {
+                spare.clear();
+                spare
+            }
+            Err(_) => Block::like(&b.current),
+        };
         let block = Arc::new(std::mem::replace(&mut b.current, next));
         if let Some(encoded) = &mut b.encoded {
             let (tx, rx) = channel();
             let (block, names, config) = (block.clone(), self.streams.clone(), self.config.clone());
             let load_dir = self.load_dir.clone();
             rayon::spawn(move || {
+                // The rows of a block, kept per thread for the next block (their borrows end
+                // with each block).
+                thread_local! {
+                    static ROWS: std::cell::Cell<Vec<RowRef<'static>>> =
+                        const { std::cell::Cell::new(Vec::new()) };
+                }
                 // A panic on a rayon task would abort the process: turn it into this load's
                 // error instead (the load then publishes only what came before).
                 let encoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let mut rows = Vec::with_capacity(block.len());
+                    let mut rows = recycle(ROWS.take());
                     block.push_rows(&names, &mut rows);
-                    encode_block_alone(&rows, &config)
+                    // Blocks are encoded side by side: each one's discovery stays on its thread.
+                    let encoded = encode_block_alone(&rows, &config, false);
+                    ROWS.set(recycle(rows));
+                    encoded
                 }))
                 .unwrap_or_else(|_| {
                     Err(StoreError::corrupt(&load_dir, "encoding a block panicked"))
                 });
+                // Let go of the block before the writer thread looks for it to reuse.
+                drop(block);
                 // The receiver is gone only when the load was dropped.
                 let _ = tx.send(encoded);
             });
@@ -481,39 +517,75 @@ impl Drop for BulkLoad {
     }
 }
 
-/// Encodes one segment and writes it (fsynced) to its path in the load directory.
-fn write_job(job: Job, config: &WriteConfig) -> Result<Written> {
-    let rows_total: usize = job.blocks.iter().map(|b| b.len()).sum();
-    let mut rows = Vec::with_capacity(rows_total);
-    let mut ranges = Vec::with_capacity(job.blocks.len());
-    for block in &job.blocks {
-        let start = rows.len();
-        block.push_rows(&job.streams, &mut rows);
-        ranges.push(start..rows.len());
-    }
+/// Encodes one segment and writes it (fsynced) to its path in the load directory; then offers
+/// its blocks to `spare` for reuse.
+fn write_job(job: Job, config: &WriteConfig, spare: &SyncSender<Block>) -> Result<Written> {
     let bytes = match job.encoded {
         Some(receivers) => {
-            let encoded = receivers
-                .into_iter()
-                .map(|rx| {
-                    rx.recv().unwrap_or_else(|_| {
-                        Err(StoreError::corrupt(&job.path, "a block encoder stopped"))
-                    })
-                })
-                .collect();
-            assemble(&rows, &ranges, encoded, config)?
+            assemble_encoded(&job.blocks, receivers, &job.streams, &job.path, config)?
         }
-        None => encode_rows(&mut rows, config)?,
+        None => None,
+    };
+    let bytes = match bytes {
+        Some(bytes) => bytes,
+        None => {
+            let rows_total: usize = job.blocks.iter().map(|b| b.len()).sum();
+            let mut rows = Vec::with_capacity(rows_total);
+            for block in &job.blocks {
+                block.push_rows(&job.streams, &mut rows);
+            }
+            encode_rows(&mut rows, config)?
+        }
     };
     write_segment_unlinked(&job.path, &bytes)?;
-    Ok(Written {
+    let blocks = &job.blocks;
+    let written = Written {
         path: job.path,
-        rows: rows.len() as u64,
-        min_ts: rows.first().map_or(0, |r| r.timestamp),
-        max_ts: rows.last().map_or(0, |r| r.timestamp),
+        rows: blocks.iter().map(|b| b.len() as u64).sum(),
+        min_ts: blocks
+            .first()
+            .and_then(|b| b.timestamps.first())
+            .map_or(0, |t| *t),
+        max_ts: blocks
+            .last()
+            .and_then(|b| b.timestamps.last())
+            .map_or(0, |t| *t),
         bytes: bytes.len() as u64,
-        message_bytes: rows.iter().map(|r| r.message.len() as u64).sum(),
-    })
+        message_bytes: blocks.iter().map(|b| b.text.len() as u64).sum(),
+    };
+    for block in job.blocks {
+        // Its encoder has let go of it by now, unless it is still returning.
+        if let Ok(block) = Arc::try_unwrap(block)
+            && spare.try_send(block).is_err()
+        {
+            break;
+        }
+    }
+    Ok(written)
+}
+
+/// Lays out a segment from its blocks encoded ahead, one block's rows at a time; `None` when
+/// the blocks' field names exceed the cap (the segment must be encoded from all its rows).
+fn assemble_encoded(
+    blocks: &[Arc<Block>],
+    encoded: Vec<Receiver<Result<BlockEncoding>>>,
+    streams: &[String],
+    path: &Path,
+    config: &WriteConfig,
+) -> Result<Option<Vec<u8>>> {
+    let mut assembler = Assembler::new(config)?;
+    let mut rows = Vec::new();
+    for (block, rx) in blocks.iter().zip(encoded) {
+        let encoding = rx
+            .recv()
+            .unwrap_or_else(|_| Err(StoreError::corrupt(path, "a block encoder stopped")))?;
+        rows.clear();
+        block.push_rows(streams, &mut rows);
+        if !assembler.add(&rows, encoding)? {
+            return Ok(None);
+        }
+    }
+    assembler.finish().map(Some)
 }
 
 /// Deletes the directories of loads that died before finishing (their lock is free). Call

@@ -35,32 +35,76 @@ fn hashes(t: u32) -> (u32, u32) {
     (z as u32, ((z >> 32) as u32) | 1)
 }
 
-impl Bloom {
-    pub fn build<'a>(messages: impl Iterator<Item = &'a [u8]>) -> Bloom {
-        // A trigram is 24 bits: a 2 MiB bitmap collects the distinct ones without hashing. It
-        // is kept per thread and left zeroed after use: a fresh one per block cost a page
-        // fault and a page clearing per 4 KiB, every block.
-        thread_local! {
-            static SEEN: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
-        SEEN.with(|seen| {
-            let mut seen = seen.borrow_mut();
-            if seen.len() != SEEN_WORDS {
-                *seen = vec![0u64; SEEN_WORDS];
-            }
-            Self::build_in(&mut seen, messages)
+/// The distinct trigrams of a block's messages, collected in a bitmap of all 2^24 trigrams (no
+/// hashing) before they go into a [`Bloom`]. The bitmap (2 MiB) is kept per thread and left
+/// zeroed after use: a fresh one per block cost a page fault and a page clearing per 4 KiB,
+/// every block.
+#[derive(Default)]
+pub(crate) struct Trigrams {
+    seen: Vec<u64>,
+    /// The nonzero words of `seen` (index, bits) while the filter is built: the bitmap is
+    /// scanned once.
+    words: Vec<(u32, u64)>,
+}
+
+thread_local! {
+    static SPARE: std::cell::Cell<Trigrams> = const {
+        std::cell::Cell::new(Trigrams {
+            seen: Vec::new(),
+            words: Vec::new(),
         })
+    };
+}
+
+impl Trigrams {
+    /// An empty set (this thread's bitmap, taken out while in use: a nested build on this
+    /// thread gets its own).
+    pub fn new() -> Self {
+        let mut set = SPARE.take();
+        if set.seen.len() != SEEN_WORDS {
+            set.seen = vec![0u64; SEEN_WORDS];
+        }
+        set
     }
 
-    /// [`Bloom::build`] with `seen` (zeroed) as the bitmap; leaves it zeroed.
-    fn build_in<'a>(seen: &mut [u64], messages: impl Iterator<Item = &'a [u8]>) -> Bloom {
+    /// Adds the trigrams of `bytes` (none when shorter than 3).
+    #[inline]
+    pub fn add(&mut self, bytes: &[u8]) {
+        let seen = &mut self.seen[..SEEN_WORDS];
+        for w in bytes.windows(3) {
+            let t = trigram(w) as usize;
+            seen[t / 64] |= 1 << (t % 64);
+        }
+    }
+
+    /// The filter of the trigrams added; gives the (zeroed) bitmap back to this thread.
+    pub fn finish(mut self) -> Bloom {
+        let bloom = Bloom::from_seen(&mut self.seen, &mut self.words);
+        SPARE.set(self);
+        bloom
+    }
+}
+
+impl Bloom {
+    #[cfg(test)]
+    pub fn build<'a>(messages: impl Iterator<Item = &'a [u8]>) -> Bloom {
+        let mut set = Trigrams::new();
         for m in messages {
-            for w in m.windows(3) {
-                let t = trigram(w) as usize;
-                seen[t / 64] |= 1 << (t % 64);
+            set.add(m);
+        }
+        set.finish()
+    }
+
+    /// The filter of the trigrams marked in `seen`; leaves it zeroed (`words`: scratch).
+    fn from_seen(seen: &mut [u64], words: &mut Vec<(u32, u64)>) -> Bloom {
+        words.clear();
+        let mut distinct = 0;
+        for (i, word) in seen.iter_mut().enumerate() {
+            if *word != 0 {
+                distinct += word.count_ones() as usize;
+                words.push((i as u32, std::mem::take(word)));
             }
         }
-        let distinct: usize = seen.iter().map(|w| w.count_ones() as usize).sum();
         let want = (distinct * BITS_PER_ITEM).max(1);
         let log2_bits = (usize::BITS - (want - 1).leading_zeros()) as u8;
         let log2_bits = log2_bits.clamp(MIN_LOG2_BITS, MAX_LOG2_BITS);
@@ -69,10 +113,9 @@ impl Bloom {
             bits: vec![0; (1usize << log2_bits) / 8],
         };
         let mask = (1u32 << log2_bits) - 1;
-        for (i, word) in seen.iter_mut().enumerate() {
-            let mut w = std::mem::take(word);
+        for &(i, mut w) in words.iter() {
             while w != 0 {
-                let t = (i * 64) as u32 + w.trailing_zeros();
+                let t = i * 64 + w.trailing_zeros();
                 w &= w - 1;
                 let (h1, h2) = hashes(t);
                 for k in 0..K {

@@ -67,7 +67,8 @@ mod write;
 pub use read::{ColumnData, Segment};
 pub use search::Holds;
 pub(crate) use write::{
-    BlockEncoding, RowRef, assemble, encode_block_alone, encode_rows, write_segment_unlinked,
+    Assembler, BlockEncoding, RowRef, encode_block_alone, encode_rows, recycle,
+    write_segment_unlinked,
 };
 pub use write::{SegmentRow, WriteConfig, encode_segment, write_segment};
 
@@ -341,13 +342,16 @@ pub(crate) enum QuickNum {
 }
 
 /// Types number text without printing the value back, where the answer is certain: a canonical
-/// integer of at most 18 digits (`-?(0|[1-9][0-9]*)`, not `-0`) is an integer; a decimal
+/// integer (`-?(0|[1-9][0-9]*)`, not `-0`, within `i64`: [`canonical_int`]) is an integer; a decimal
 /// `-?(0|[1-9][0-9]*)\.[0-9]*[1-9]` of at most 15 digits is a float that prints as its text
 /// (decimals of at most 15 significant digits are distinct as `f64`s, so the shortest form
 /// that reads back as the value is the text itself). `None`: decide by printing
 /// ([`displays_as`]). This runs for every numeric value at ingest.
 pub(crate) fn quick_number(text: &str) -> Option<QuickNum> {
     let b = text.as_bytes();
+    if let Some(i) = canonical_int(b) {
+        return Some(QuickNum::Int(i));
+    }
     let neg = b.first() == Some(&b'-');
     let digits = &b[usize::from(neg)..];
     let int_len = digits
@@ -359,11 +363,8 @@ pub(crate) fn quick_number(text: &str) -> Option<QuickNum> {
         return None;
     }
     if int_len == digits.len() {
-        if int.len() > 18 || (neg && int == b"0") {
-            return None;
-        }
-        let v = int.iter().fold(0i64, |v, &c| v * 10 + i64::from(c - b'0'));
-        return Some(QuickNum::Int(if neg { -v } else { v }));
+        // Not canonical (checked above): prints differently, or does not fit.
+        return None;
     }
     if digits[int_len] != b'.' {
         return None;
@@ -381,6 +382,44 @@ pub(crate) fn quick_number(text: &str) -> Option<QuickNum> {
         value,
         places: frac.len() as u32,
     })
+}
+
+/// The integer whose printed form is exactly `text` (`-?(0|[1-9][0-9]*)`, not `-0`, within
+/// `i64`): what `text.parse::<i64>()` followed by [`displays_as`] accepts, without printing.
+/// Runs for every text template slot value and JSON number at ingest.
+#[inline]
+pub(crate) fn canonical_int(text: &[u8]) -> Option<i64> {
+    let (neg, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    match digits {
+        [] => return None,
+        [_] => {}
+        [b'0', ..] => return None,
+        _ if digits.len() > 19 => return None,
+        _ => {}
+    }
+    // At most 19 digits: below 10^19 < 2^64, no overflow.
+    let mut v = 0u64;
+    for &c in digits {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + u64::from(d);
+    }
+    if neg {
+        // `-0` prints as `0`; `i64::MIN` is the one magnitude above `i64::MAX`.
+        match v {
+            0 => None,
+            v if v <= i64::MAX as u64 => Some(-(v as i64)),
+            v if v == i64::MAX as u64 + 1 => Some(i64::MIN),
+            _ => None,
+        }
+    } else {
+        i64::try_from(v).ok()
+    }
 }
 
 /// Whether `v` prints exactly as `text`, compared as it prints: no allocation (this runs for

@@ -228,8 +228,9 @@ const fn is_delimiter(b: u8) -> bool {
 
 const DELIMITER: u8 = 1;
 const DIGIT: u8 = 2;
+const OTHER: u8 = 4;
 
-/// Per byte: [`DELIMITER`], [`DIGIT`] or 0 (one table load per byte in the split loop).
+/// Per byte: [`DELIMITER`], [`DIGIT`] or [`OTHER`] (one table load per byte in the split loop).
 static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
@@ -239,7 +240,7 @@ static CLASS: [u8; 256] = {
         } else if (b as u8).is_ascii_digit() {
             DIGIT
         } else {
-            0
+            OTHER
         };
         b += 1;
     }
@@ -255,7 +256,9 @@ pub(crate) fn split_text(message: &str) -> (Vec<&str>, Vec<&str>) {
     (pieces, vars)
 }
 
-/// [`split_text`] into buffers the caller reuses (cleared first).
+/// [`split_text`] into buffers the caller reuses (cleared first): the reference for
+/// [`split_text_key`].
+#[cfg(test)]
 pub(crate) fn split_text_into<'m>(
     message: &'m str,
     pieces: &mut Vec<&'m str>,
@@ -287,50 +290,234 @@ pub(crate) fn split_text_into<'m>(
     pieces.push(&message[piece_start..]);
 }
 
+/// Stands for a variable in a text template's key ([`split_text_key`]): no byte of UTF-8 text
+/// is 0xFF, so a key splits back into its pieces unambiguously.
+pub(crate) const VAR_MARK: u8 = 0xFF;
+
+/// [`split_text`] as the writer uses it: writes the message's template *key* (the message with
+/// each variable replaced by [`VAR_MARK`], i.e. the pieces joined by it) at the start of `key`
+/// and returns its length, and the variables into `vars` (cleared first). `key` is scratch that
+/// only grows: it is resized to hold the message, and what lies past the returned length is
+/// left over. Rows of one template have equal keys, so a template is found by comparing or
+/// hashing one byte string instead of a list of pieces.
+pub(crate) fn split_text_key<'m>(
+    message: &'m str,
+    key: &mut Vec<u8>,
+    vars: &mut Vec<Var<'m>>,
+) -> usize {
+    vars.clear();
+    let b = message.as_bytes();
+    if key.len() < b.len() {
+        key.resize(b.len(), 0);
+    }
+    // A variable (at least one byte) becomes one mark: the key is never longer than the message.
+    let key = &mut key[..b.len()];
+    // Every byte is copied to the key as it comes; when a delimiter ends a word that held a
+    // digit, the word is taken back out and replaced by the mark.
+    let (mut k, mut word_start, mut word_k, mut class) = (0usize, 0usize, 0usize, 0u8);
+    for (i, &c) in b.iter().enumerate() {
+        let cl = CLASS[usize::from(c)];
+        key[k] = c;
+        k += 1;
+        let delimiter = cl == DELIMITER;
+        if delimiter && class & DIGIT != 0 {
+            k = word_k;
+            key[k] = VAR_MARK;
+            key[k + 1] = c;
+            k += 2;
+            vars.push(var(message, word_start, i, class));
+        }
+        class = if delimiter { 0 } else { class | cl };
+        word_start = if delimiter { i + 1 } else { word_start };
+        word_k = if delimiter { k } else { word_k };
+    }
+    if class & DIGIT != 0 {
+        k = word_k;
+        key[k] = VAR_MARK;
+        k += 1;
+        vars.push(var(message, word_start, b.len(), class));
+    }
+    k
+}
+
+/// The variable `message[start..end]`, a word whose bytes' classes are `class`.
+#[inline]
+fn var(message: &str, start: usize, end: usize, class: u8) -> Var<'_> {
+    // Typed here, while its bytes are at hand: a slot column is typed later, in slot order, and
+    // reading the text again then was mostly cache misses.
+    let digits = if class == DIGIT && end - start <= 19 {
+        message.as_bytes()[start..end]
+            .iter()
+            .fold(0u64, |v, &c| v * 10 + u64::from(c - b'0'))
+    } else {
+        NOT_DIGITS
+    };
+    Var {
+        // Delimiters are ASCII, so `start` and `end` are on character boundaries.
+        text: &message[start..end],
+        digits,
+    }
+}
+
+/// [`Var::digits`] of a variable that is not all digits, or has more than 19.
+const NOT_DIGITS: u64 = u64::MAX;
+
+/// A variable of a text message, with what typing its slot needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Var<'m> {
+    pub text: &'m str,
+    /// The value of its digits when it is 1 to 19 ASCII digits, else [`NOT_DIGITS`].
+    pub digits: u64,
+}
+
+impl<'m> Var<'m> {
+    #[cfg(test)]
+    pub(crate) fn new(text: &'m str) -> Self {
+        let all = !text.is_empty() && text.len() <= 19 && text.bytes().all(|b| b.is_ascii_digit());
+        Var {
+            text,
+            digits: if all {
+                text.bytes().fold(0, |v, c| v * 10 + u64::from(c - b'0'))
+            } else {
+                NOT_DIGITS
+            },
+        }
+    }
+
+    /// [`canonical_int`](super::canonical_int) of its text, from `digits` when it is digits.
+    #[inline]
+    fn canonical_int(&self) -> Option<i64> {
+        const POW10: [u64; 20] = {
+            let mut t = [1u64; 20];
+            let mut i = 1;
+            while i < 20 {
+                t[i] = t[i - 1] * 10;
+                i += 1;
+            }
+            t
+        };
+        let len = self.text.len();
+        if self.digits == NOT_DIGITS {
+            // A sign, or not a number: rare in slot values (`-` ends a word).
+            return super::canonical_int(self.text.as_bytes());
+        }
+        // No leading zero (unless the number is 0), within i64.
+        let canonical = len == 1 || self.digits >= POW10[len - 1];
+        (canonical && self.digits <= i64::MAX as u64).then_some(self.digits as i64)
+    }
+}
+
+/// The pieces of a template key (one more than its variables).
+pub(crate) fn key_pieces(key: &[u8]) -> impl Iterator<Item = &[u8]> {
+    key.split(|&b| b == VAR_MARK)
+}
+
+/// A variable as its template keeps it until the slot columns are encoded: 16 bytes and no
+/// borrow (the slot columns are encoded after all the block's rows, from memory long gone
+/// cold: the smaller the better). Its text is found again from its row's message.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stored {
+    /// What a numeric column stores for it: its canonical integer, else its digits' value.
+    num: u64,
+    /// Row (20 bits: blocks have at most 2^20 rows), offset in the row's message and length
+    /// (17 bits each: templated messages have at most 64 KiB), and two flags.
+    meta: u64,
+}
+
+const STORED_INT: u64 = 1 << 54;
+const STORED_DIGITS: u64 = 1 << 55;
+const MASK_17: u64 = (1 << 17) - 1;
+
+impl Stored {
+    /// `v`, a variable of `message`, the message of row `row`.
+    #[inline]
+    pub(crate) fn new(v: &Var<'_>, row: usize, message: &str) -> Stored {
+        let start = (v.text.as_ptr() as usize).wrapping_sub(message.as_ptr() as usize);
+        debug_assert!(
+            row < super::MAX_BLOCK_ROWS
+                && start as u64 <= MASK_17
+                && v.text.len() as u64 <= MASK_17
+        );
+        let (num, int) = match v.canonical_int() {
+            Some(i) => (i as u64, STORED_INT),
+            None => (v.digits, 0),
+        };
+        let digits = if v.digits == NOT_DIGITS {
+            0
+        } else {
+            STORED_DIGITS
+        };
+        Stored {
+            num,
+            meta: row as u64 | (start as u64) << 20 | (v.text.len() as u64) << 37 | int | digits,
+        }
+    }
+
+    fn row(&self) -> usize {
+        (self.meta & ((1 << 20) - 1)) as usize
+    }
+
+    fn len(&self) -> usize {
+        ((self.meta >> 37) & MASK_17) as usize
+    }
+
+    fn text<'m>(&self, message: &'m str) -> &'m str {
+        let start = ((self.meta >> 20) & MASK_17) as usize;
+        message.get(start..start + self.len()).unwrap_or_default()
+    }
+}
+
 /// A column of one template slot's values: integers when every value is a canonical integer,
 /// zero-padded integers of one width, else text.
+#[cfg(test)]
 pub(crate) fn encode_slot(out: &mut Vec<u8>, values: &[&str]) {
-    use super::codec::{put_uvarint, zigzag};
-    let ints: Option<Vec<i64>> = values
+    let stored: Vec<Stored> = values
         .iter()
-        .map(|v| match super::quick_number(v) {
-            Some(super::QuickNum::Int(i)) => Some(i),
-            Some(super::QuickNum::Float { .. }) => None,
-            None => v.parse::<i64>().ok().filter(|i| super::displays_as(i, v)),
-        })
+        .enumerate()
+        .map(|(row, v)| Stored::new(&Var::new(v), row, v))
         .collect();
-    if let Some(ints) = ints {
+    encode_slot_values(out, stored.iter().copied(), |row| values[row]);
+}
+
+/// [`encode_slot`] of the variables `values` yields (walked several times), whose messages
+/// `message(row)` gives.
+pub(crate) fn encode_slot_values<'m>(
+    out: &mut Vec<u8>,
+    values: impl Iterator<Item = Stored> + Clone,
+    message: impl Fn(usize) -> &'m str,
+) {
+    use super::codec::{put_uvarint, zigzag};
+    // Canonical integers (exactly what prints back as the value's text), or zero-padded
+    // integers of one width (at most 18 digits: within i64).
+    let mut numeric = values.clone().all(|v| v.meta & STORED_INT != 0);
+    if numeric {
         out.push(0);
-        let mut prev = 0i64;
-        for i in ints {
-            put_uvarint(out, zigzag(i.wrapping_sub(prev)));
-            prev = i;
+    } else {
+        let width = values.clone().next().map_or(0, |v| v.len());
+        numeric = (1..=18).contains(&width)
+            && values
+                .clone()
+                .all(|v| v.meta & STORED_DIGITS != 0 && v.len() == width);
+        if numeric {
+            out.push(1);
+            out.push(width as u8);
         }
-        return;
     }
-    let width = values.first().map_or(0, |v| v.len());
-    let padded = width > 0
-        && width <= 18
-        && values
-            .iter()
-            .all(|v| v.len() == width && v.bytes().all(|b| b.is_ascii_digit()));
-    if padded {
-        out.push(1);
-        out.push(width as u8);
+    if numeric {
         let mut prev = 0i64;
         for v in values {
-            let i = v.parse::<i64>().unwrap_or(0);
+            let i = v.num as i64;
             put_uvarint(out, zigzag(i.wrapping_sub(prev)));
             prev = i;
         }
         return;
     }
     out.push(2);
-    for v in values {
+    for v in values.clone() {
         put_uvarint(out, v.len() as u64);
     }
     for v in values {
-        out.extend_from_slice(v.as_bytes());
+        out.extend_from_slice(v.text(message(v.row())).as_bytes());
     }
 }
 
@@ -395,6 +582,13 @@ mod text_tests {
         ] {
             let (pieces, vars) = split_text(msg);
             assert_eq!(pieces.len(), vars.len() + 1);
+            let (mut key, mut key_vars) = (vec![7u8; 3], Vec::new());
+            let n = split_text_key(msg, &mut key, &mut key_vars);
+            let want: Vec<Var<'_>> = vars.iter().map(|v| Var::new(v)).collect();
+            assert_eq!(key_vars, want);
+            let key_pieces: Vec<&[u8]> = key_pieces(&key[..n]).collect();
+            let want: Vec<&[u8]> = pieces.iter().map(|p| p.as_bytes()).collect();
+            assert_eq!(key_pieces, want);
             let mut back = String::new();
             for (i, p) in pieces.iter().enumerate() {
                 back.push_str(p);
@@ -409,6 +603,11 @@ mod text_tests {
             vec!["04", "47", "09"],
             vec!["04", "470", "x"],
             vec!["007", "7"],
+            vec!["0", "9223372036854775807", "9223372036854775808"],
+            vec!["0", "9223372036854775807", "18446744073709551615"],
+            vec!["1", "-0", "x"],
+            vec!["12", "-9223372036854775808"],
+            vec!["0009223372036854775807", "7"],
             vec![],
         ] {
             let mut buf = Vec::new();

@@ -808,6 +808,16 @@ fn quick_number_agrees_with_printing() {
         "0.000000000000001",
         "5e-324",
         "-0.0",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "9223372036854775808",
+        "-09",
+        "10000000000000000000",
+        "99999999999999999999",
+        "-",
+        "",
+        "12a",
+        "a12",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -832,6 +842,8 @@ fn quick_number_agrees_with_printing() {
         texts.push(t);
     }
     for t in &texts {
+        let int = t.parse::<i64>().ok().filter(|i| displays_as(i, t));
+        assert_eq!(canonical_int(t.as_bytes()), int, "{t}");
         let quick = quick_number(t);
         match quick {
             Some(QuickNum::Int(i)) => assert_eq!(slow(t), Some(Value::Int(i)), "{t}"),

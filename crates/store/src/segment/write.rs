@@ -19,9 +19,11 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::QuickNum;
-use super::bloom::Bloom;
+use super::bloom::Trigrams;
 use super::codec::{FxHashMap as HashMap, FxHashSet as HashSet, put_bytes, put_uvarint, zigzag};
-use super::template::{encode_slot, split_json_into, split_text_into};
+use super::template::{
+    Stored, Var, encode_slot_values, key_pieces, split_json_into, split_text_key,
+};
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
     ColumnKind, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
@@ -121,9 +123,11 @@ pub(crate) fn encode_rows(rows: &mut [RowRef<'_>], config: &WriteConfig) -> Resu
     rows.sort_by_key(|r| r.timestamp);
     let rows = &*rows;
     let ranges = block_ranges(rows, config);
+    // Fewer blocks than threads: each block's discovery is split across the pool too.
+    let split = ranges.len() < rayon::current_num_threads();
     let parallel: Vec<Result<BlockEncoding>> = ranges
         .par_iter()
-        .map(|range| encode_block_alone(&rows[range.clone()], config))
+        .map(|range| encode_block_alone(&rows[range.clone()], config, split))
         .collect();
     assemble(rows, &ranges, parallel, config)
 }
@@ -135,14 +139,16 @@ pub(crate) struct BlockEncoding {
 }
 
 /// Encodes the rows of one block (already in timestamp order) on its own, as
-/// [`encode_rows`] does for each block in parallel.
+/// [`encode_rows`] does for each block in parallel. `split`: discovery runs in parallel tasks
+/// (worth it only when other blocks do not keep the pool busy).
 pub(crate) fn encode_block_alone(
     rows: &[RowRef<'_>],
     config: &WriteConfig,
+    split: bool,
 ) -> Result<BlockEncoding> {
     // A compressor per thread and level, taken out while in use: a fresh one per block
     // allocated (and faulted in) its tables every block. Taken rather than borrowed because
-    // rayon may run another block on this thread while this one waits in `analyze`.
+    // rayon may run another block on this thread while this one waits in discovery.
     thread_local! {
         static ZSTD: std::cell::Cell<Option<(i32, zstd::bulk::Compressor<'static>)>> =
             const { std::cell::Cell::new(None) };
@@ -152,7 +158,7 @@ pub(crate) fn encode_block_alone(
         _ => compressor(config)?,
     };
     let mut columns = Columns::new(config.max_field_names);
-    let block = encode_block(rows, &mut columns, &mut zstd);
+    let block = encode_block(rows, &mut columns, &mut zstd, split);
     ZSTD.set(Some((config.zstd_level, zstd)));
     Ok(BlockEncoding {
         block: block?,
@@ -184,12 +190,38 @@ pub(crate) fn assemble(
         let mut zstd = compressor(config)?;
         for range in ranges {
             let mut columns = std::mem::replace(&mut w.columns, Columns::new(0));
-            let block = encode_block(&rows[range.clone()], &mut columns, &mut zstd);
+            let block = encode_block(&rows[range.clone()], &mut columns, &mut zstd, true);
             w.columns = columns;
             w.add_block(&rows[range.clone()], block?, None)?;
         }
     }
-    w.finish(rows)
+    w.finish()
+}
+
+/// [`assemble`] one block at a time, for a caller that has the rows of one block at a time:
+/// `add` each block's rows (in order, cut as [`block_ranges`] cuts them) with its encoding.
+pub(crate) struct Assembler {
+    w: Writer,
+}
+
+impl Assembler {
+    pub(crate) fn new(config: &WriteConfig) -> Result<Self> {
+        Ok(Assembler {
+            w: Writer::new(config)?,
+        })
+    }
+
+    /// Appends the next block. False (and the assembler is spent) when the segment's blocks
+    /// hold more distinct field names than the cap: the segment must then be encoded from all
+    /// its rows with [`encode_rows`].
+    pub(crate) fn add(&mut self, rows: &[RowRef<'_>], block: BlockEncoding) -> Result<bool> {
+        let BlockEncoding { block, columns } = block;
+        self.w.add_block(rows, block, Some(&columns))
+    }
+
+    pub(crate) fn finish(self) -> Result<Vec<u8>> {
+        self.w.finish()
+    }
 }
 
 /// The rows of each block: at most `block_rows`, closed once the messages reach
@@ -319,17 +351,62 @@ struct EncodedBlock {
     fields: Vec<(usize, Chunk)>,
 }
 
+/// Buffers that encoding a block reuses from the previous block encoded on its thread: growing
+/// them afresh every block (several MB for a block of text) cost reallocation copies and page
+/// faults. Taken out of the thread while in use (a block nested on this thread by rayon gets
+/// fresh ones).
+#[derive(Default)]
+struct Scratch {
+    /// Each chunk's raw bytes before compression.
+    raw: Vec<u8>,
+    /// A text row's template key and variables.
+    key: Vec<u8>,
+    vars: Vec<Var<'static>>,
+    /// Emptied vectors for the variables of text templates.
+    values: Vec<Vec<Stored>>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = const {
+        std::cell::Cell::new(Scratch {
+            raw: Vec::new(),
+            key: Vec::new(),
+            vars: Vec::new(),
+            values: Vec::new(),
+        })
+    };
+}
+
+/// Buffers larger than this are not kept for the next block (one odd block should not pin its
+/// memory for the life of the thread).
+const SCRATCH_KEEP_BYTES: usize = 16 << 20;
+/// Emptied template vectors kept at most.
+const SCRATCH_KEEP_VECS: usize = 4096;
+
+/// An empty vector of `U` in the allocation of `v`, when their layouts agree (the standard
+/// library collects a mapped `IntoIter` in place): for keeping a vector of borrowed values
+/// across blocks whose borrows differ.
+pub(crate) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter()
+        .map(|_| unreachable!("the vector is empty"))
+        .collect()
+}
+
 /// Encodes a block's chunks except the stream column (which needs the segment's dictionary).
 fn encode_block(
     rows: &[RowRef<'_>],
     columns: &mut Columns,
     zstd: &mut zstd::bulk::Compressor<'static>,
+    split: bool,
 ) -> Result<EncodedBlock> {
     let n = rows.len() as u64;
     let min_ts = rows.first().map_or(0, |r| r.timestamp);
     let max_ts = rows.last().map_or(0, |r| r.timestamp);
 
-    let mut raw = Vec::new();
+    let mut scratch = SCRATCH.take();
+    let mut raw = std::mem::take(&mut scratch.raw);
+    raw.clear();
     let mut prev = min_ts;
     for r in rows {
         put_uvarint(&mut raw, zigzag(r.timestamp.wrapping_sub(prev)));
@@ -345,10 +422,7 @@ fn encode_block(
     }
     let ingestion = chunk(zstd, &raw, n, Stats::None)?;
 
-    let (analyzed, bloom) = analyze(rows);
-    raw.clear();
-    bloom.encode(&mut raw);
-    let bloom = chunk(zstd, &raw, n, Stats::None)?;
+    let analyzed = discover_rows(rows, split);
 
     // Discovered fields, sparse: per column (dense by column id), (row, value).
     let mut values: Vec<Vec<(usize, Val<'_>)>> = Vec::new();
@@ -409,9 +483,19 @@ fn encode_block(
             _ => Template::None,
         });
     }
+    // The token filter is built with the messages: a text row's trigrams come from its
+    // template (once) and around its variables.
+    let mut trigrams = Trigrams::new();
     raw.clear();
-    encode_messages(&mut raw, rows, &row_templates);
+    encode_messages(&mut raw, rows, &row_templates, &mut trigrams, &mut scratch);
     let message = chunk(zstd, &raw, n, Stats::None)?;
+    raw.clear();
+    trigrams.finish().encode(&mut raw);
+    let bloom = chunk(zstd, &raw, n, Stats::None)?;
+    if raw.capacity() <= SCRATCH_KEEP_BYTES {
+        scratch.raw = raw;
+    }
+    SCRATCH.set(scratch);
 
     let mut fields = Vec::new();
     for (col, vals) in values.iter().enumerate() {
@@ -550,15 +634,17 @@ impl Writer {
         Ok(true)
     }
 
-    fn finish(mut self, rows: &[RowRef<'_>]) -> Result<Vec<u8>> {
+    fn finish(mut self) -> Result<Vec<u8>> {
         let columns = self.columns.list.len();
         for b in &mut self.blocks {
             b.chunks.resize(columns, None);
         }
+        // Blocks are in timestamp order: the first row's time starts the first block, the
+        // last row's ends the last.
         let footer = Footer {
-            rows: rows.len() as u64,
-            min_ts: rows.first().map_or(0, |r| r.timestamp),
-            max_ts: rows.last().map_or(0, |r| r.timestamp),
+            rows: self.blocks.iter().map(|b| u64::from(b.rows)).sum(),
+            min_ts: self.blocks.first().map_or(0, |b| b.min_ts),
+            max_ts: self.blocks.last().map_or(0, |b| b.max_ts),
             fields_complete: self.columns.complete,
             streams: self.streams,
             columns: self.columns.list,
@@ -835,28 +921,18 @@ fn is_json_number(s: &[u8]) -> bool {
     i == s.len()
 }
 
-/// Discovery and the token filter: the costly parts of sealing a block, independent per row
-/// (discovery) or of everything else (the filter), so they run side by side on rayon's pool.
-fn analyze<'m>(rows: &[RowRef<'m>]) -> (Vec<Analyzed<'m>>, Bloom) {
-    let bloom = || Bloom::build(rows.iter().map(|r| r.message.as_bytes()));
-    if rows.len() < 256 {
-        return (discover_rows(rows), bloom());
-    }
-    rayon::join(|| discover_rows(rows), bloom)
-}
-
 /// Rows per discovery task: each task learns its template shapes afresh.
 const DISCOVERY_TASK_ROWS: usize = 2048;
 
-/// Discovery over `rows`, in tasks of [`DISCOVERY_TASK_ROWS`].
-fn discover_rows<'m>(rows: &[RowRef<'m>]) -> Vec<Analyzed<'m>> {
+/// Discovery over `rows`; with `split`, in parallel tasks of [`DISCOVERY_TASK_ROWS`].
+fn discover_rows<'m>(rows: &[RowRef<'m>], split: bool) -> Vec<Analyzed<'m>> {
     fn run<'m>(part: &[RowRef<'m>]) -> Vec<Analyzed<'m>> {
         let mut shapes = Shapes::default();
         part.iter()
             .map(|r| analyze_one(r.message, &mut shapes))
             .collect()
     }
-    if rows.len() <= DISCOVERY_TASK_ROWS {
+    if !split || rows.len() <= DISCOVERY_TASK_ROWS {
         return run(rows);
     }
     let parts: Vec<Vec<Analyzed<'m>>> = rows.par_chunks(DISCOVERY_TASK_ROWS).map(run).collect();
@@ -893,10 +969,80 @@ enum Template<'m> {
 
 /// Messages longer than this are stored raw: templates pay on repetition, not on one-offs.
 const MAX_TEMPLATED_MESSAGE: usize = 64 << 10;
+// A template's variables are kept packed (`Stored`): 20 bits of row, 17 of offset and length.
+const _: () = assert!(MAX_TEMPLATED_MESSAGE < 1 << 17 && MAX_BLOCK_ROWS <= 1 << 20);
+
+/// A text template of a block: its key (see [`split_text_key`]) and the variables of its rows.
+struct TextTemplate {
+    key: Vec<u8>,
+    slots: usize,
+    /// The rows' variables, row after row (`slots` per row).
+    values: Vec<Stored>,
+    /// The next template whose key has the same hash.
+    next: Option<usize>,
+}
+
+/// The text templates of a block, in order of first appearance, found by their keys.
+#[derive(Default)]
+struct TextTemplates {
+    list: Vec<TextTemplate>,
+    /// The first template of each key hash (the others chained through `next`).
+    by_hash: HashMap<u64, usize>,
+    /// The template of the previous text row: consecutive rows often share one.
+    last: Option<usize>,
+}
+
+impl TextTemplates {
+    /// The id of the template with `key`, and whether it is new (then it was added, with
+    /// `slots` variables per row).
+    fn find_or_add(
+        &mut self,
+        key: &[u8],
+        slots: usize,
+        spare: &mut Vec<Vec<Stored>>,
+    ) -> (usize, bool) {
+        if let Some(id) = self.last
+            && self.list[id].key == key
+        {
+            return (id, false);
+        }
+        let hash = {
+            use std::hash::Hasher;
+            let mut h = super::codec::FxHasher::default();
+            h.write(key);
+            h.finish()
+        };
+        let mut at = self.by_hash.get(&hash).copied();
+        while let Some(id) = at {
+            if self.list[id].key == key {
+                self.last = Some(id);
+                return (id, false);
+            }
+            at = self.list[id].next;
+        }
+        let id = self.list.len();
+        self.list.push(TextTemplate {
+            key: key.to_vec(),
+            slots,
+            values: spare.pop().unwrap_or_default(),
+            next: self.by_hash.insert(hash, id),
+        });
+        self.last = Some(id);
+        (id, true)
+    }
+}
 
 /// The `@message` chunk (mode 1; see the module docs): JSON templates rendered from field
-/// columns, text templates with their variables in per-slot columns, raw messages.
-fn encode_messages(raw: &mut Vec<u8>, rows: &[RowRef<'_>], templates: &[Template<'_>]) {
+/// columns, text templates with their variables in per-slot columns, raw messages. Also adds
+/// every message's trigrams to `trigrams`: a text message's from its template's pieces (once
+/// per template) and around its variables.
+fn encode_messages<'m>(
+    raw: &mut Vec<u8>,
+    rows: &[RowRef<'m>],
+    templates: &[Template<'_>],
+    trigrams: &mut Trigrams,
+    scratch: &mut Scratch,
+) {
     enum Code {
         Raw,
         Json(u64),
@@ -906,16 +1052,15 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[RowRef<'_>], templates: &[Template
     let mut json_dict: Vec<(&[&str], &[String])> = Vec::new();
     // Template ids by shape address (the shapes outlive this call in `json`).
     let mut shape_ids: HashMap<usize, u64> = HashMap::default();
-    let mut text_ids: HashMap<Vec<&str>, u64> = HashMap::default();
-    let mut text_dict: Vec<Vec<&str>> = Vec::new();
-    let mut text_vars: Vec<Vec<Vec<&str>>> = Vec::new();
-    // Reused for each row's pieces and variables; consecutive rows often share a template.
-    let (mut pieces, mut vars) = (Vec::new(), Vec::new());
-    let mut last_text: Option<usize> = None;
+    let mut text = TextTemplates::default();
+    // Reused for each row's key and variables.
+    let mut key = std::mem::take(&mut scratch.key);
+    let mut vars: Vec<Var<'m>> = recycle(std::mem::take(&mut scratch.vars));
     let mut codes = Vec::with_capacity(rows.len());
-    for (r, t) in rows.iter().zip(templates) {
+    for (row, (r, t)) in rows.iter().zip(templates).enumerate() {
         codes.push(match t {
             Template::Json(shape) => {
+                trigrams.add(r.message.as_bytes());
                 let addr = Arc::as_ptr(shape) as usize;
                 match shape_ids.get(&addr) {
                     Some(&id) => Code::Json(id),
@@ -931,27 +1076,24 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[RowRef<'_>], templates: &[Template
                     }
                 }
             }
-            Template::None if r.message.len() > MAX_TEMPLATED_MESSAGE => Code::Raw,
+            Template::None if r.message.len() > MAX_TEMPLATED_MESSAGE => {
+                trigrams.add(r.message.as_bytes());
+                Code::Raw
+            }
             Template::None => {
-                split_text_into(r.message, &mut pieces, &mut vars);
-                let id = match last_text {
-                    Some(id) if text_dict[id] == pieces => id as u64,
-                    _ => match text_ids.get(pieces.as_slice()) {
-                        Some(&id) => id,
-                        None => {
-                            let id = text_dict.len() as u64;
-                            text_ids.insert(pieces.clone(), id);
-                            text_vars.push(vec![Vec::new(); vars.len()]);
-                            text_dict.push(pieces.clone());
-                            id
-                        }
-                    },
-                };
-                last_text = Some(id as usize);
-                for (slot, v) in text_vars[id as usize].iter_mut().zip(&vars) {
-                    slot.push(*v);
+                let n = split_text_key(r.message, &mut key, &mut vars);
+                let (id, new) = text.find_or_add(&key[..n], vars.len(), &mut scratch.values);
+                if new {
+                    // The trigrams inside the pieces, the same in every row of the template.
+                    for piece in key_pieces(&key[..n]) {
+                        trigrams.add(piece);
+                    }
                 }
-                Code::Text(id)
+                add_variable_trigrams(trigrams, r.message, &vars);
+                text.list[id]
+                    .values
+                    .extend(vars.iter().map(|v| Stored::new(v, row, r.message)));
+                Code::Text(id as u64)
             }
         });
     }
@@ -966,11 +1108,11 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[RowRef<'_>], templates: &[Template
             put_bytes(raw, n.as_bytes());
         }
     }
-    put_uvarint(raw, text_dict.len() as u64);
-    for pieces in &text_dict {
-        put_uvarint(raw, pieces.len() as u64 - 1);
-        for p in pieces {
-            put_bytes(raw, p.as_bytes());
+    put_uvarint(raw, text.list.len() as u64);
+    for t in &text.list {
+        put_uvarint(raw, t.slots as u64);
+        for p in key_pieces(&t.key) {
+            put_bytes(raw, p);
         }
     }
     let j = json_dict.len() as u64;
@@ -996,9 +1138,46 @@ fn encode_messages(raw: &mut Vec<u8>, rows: &[RowRef<'_>], templates: &[Template
     for r in &raw_rows {
         raw.extend_from_slice(r.message.as_bytes());
     }
-    for slots in &text_vars {
-        for values in slots {
-            encode_slot(raw, values);
+    for t in &text.list {
+        for slot in 0..t.slots {
+            let values = t.values[slot..].iter().step_by(t.slots).copied();
+            encode_slot_values(raw, values, |row| rows.get(row).map_or("", |r| r.message));
+        }
+    }
+    // The buffers go back for the next block.
+    for t in text.list {
+        if scratch.values.len() < SCRATCH_KEEP_VECS
+            && t.values.capacity() * std::mem::size_of::<Stored>() <= SCRATCH_KEEP_BYTES
+        {
+            let mut values = t.values;
+            values.clear();
+            scratch.values.push(values);
+        }
+    }
+    if key.capacity() <= SCRATCH_KEEP_BYTES {
+        scratch.key = key;
+    }
+    scratch.vars = recycle(vars);
+}
+
+/// Adds the trigrams of `message` that hold a byte of one of its variables (`vars`, slices of
+/// `message` in order): with those of its template's pieces, every trigram of the message.
+fn add_variable_trigrams(trigrams: &mut Trigrams, message: &str, vars: &[Var<'_>]) {
+    let b = message.as_bytes();
+    let base = message.as_ptr() as usize;
+    // Trigrams starting before this were added with the previous variable's.
+    let mut from = 0;
+    for v in vars {
+        let start = (v.text.as_ptr() as usize).wrapping_sub(base);
+        let end = start + v.text.len();
+        // A trigram holds a byte of [start, end) when it starts in [start - 2, end - 1].
+        let lo = start.saturating_sub(2).max(from);
+        let hi = (end + 2).min(b.len());
+        if let Some(window) = b.get(lo..hi)
+            && window.len() >= 3
+        {
+            trigrams.add(window);
+            from = hi - 2;
         }
     }
 }
@@ -1296,4 +1475,134 @@ pub(crate) fn encode_footer(f: &Footer) -> Vec<u8> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod phase_bench {
+    use super::*;
+
+    fn lines() -> Vec<String> {
+        let path = std::env::var("LOUPE_BULK_FILE").unwrap();
+        let text = std::fs::read_to_string(path).unwrap();
+        text.lines()
+            .map(|l| match l.split_once(' ') {
+                Some((t, rest)) if t.len() == 24 && t.ends_with('Z') => rest.to_owned(),
+                _ => l.to_owned(),
+            })
+            .collect()
+    }
+
+    #[test]
+    #[ignore]
+    fn phases() {
+        let lines = lines();
+        let rows: Vec<RowRef<'_>> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| RowRef {
+                timestamp: i as i64,
+                ingestion_time: 0,
+                stream: "s",
+                message: l,
+            })
+            .collect();
+        let blocks: Vec<&[RowRef<'_>]> = rows.chunks(16384).collect();
+        let only = std::env::var("PHASE").ok();
+        let t = |name: &str, f: &mut dyn FnMut()| {
+            if only.as_deref().is_some_and(|o| o != name) {
+                return;
+            }
+            let mut best = f64::MAX;
+            for _ in 0..5 {
+                let s = std::time::Instant::now();
+                f();
+                best = best.min(s.elapsed().as_secs_f64());
+            }
+            println!("{name:>20}: {:.1} ms", best * 1e3);
+        };
+        let (mut key, mut vars) = (Vec::new(), Vec::new());
+        t("split", &mut || {
+            for r in &rows {
+                let n = split_text_key(r.message, &mut key, &mut vars);
+                std::hint::black_box((n, &vars));
+            }
+        });
+        t("bloom", &mut || {
+            for b in &blocks {
+                std::hint::black_box(super::super::bloom::Bloom::build(
+                    b.iter().map(|r| r.message.as_bytes()),
+                ));
+            }
+        });
+        t("discover", &mut || {
+            for b in &blocks {
+                std::hint::black_box(discover_rows(b, false));
+            }
+        });
+        t("split+lookup", &mut || {
+            for b in &blocks {
+                let mut text = TextTemplates::default();
+                let mut codes = Vec::new();
+                for r in b.iter() {
+                    let n = split_text_key(r.message, &mut key, &mut vars);
+                    let (id, _) = text.find_or_add(&key[..n], vars.len(), &mut Vec::new());
+                    codes.push(id);
+                }
+                std::hint::black_box(codes);
+            }
+        });
+        t("messages", &mut || {
+            for b in &blocks {
+                let templates: Vec<Template<'_>> = b.iter().map(|_| Template::None).collect();
+                let mut raw = Vec::new();
+                let mut tg = Trigrams::new();
+                let mut scratch = SCRATCH.take();
+                encode_messages(&mut raw, b, &templates, &mut tg, &mut scratch);
+                SCRATCH.set(scratch);
+                std::hint::black_box(tg.finish());
+                std::hint::black_box(raw);
+            }
+        });
+        let mut raws = Vec::new();
+        for b in &blocks {
+            let templates: Vec<Template<'_>> = b.iter().map(|_| Template::None).collect();
+            let mut raw = Vec::new();
+            let mut tg = Trigrams::new();
+            let mut scratch = SCRATCH.take();
+            encode_messages(&mut raw, b, &templates, &mut tg, &mut scratch);
+            SCRATCH.set(scratch);
+            raws.push(raw);
+        }
+        let mut z = zstd::bulk::Compressor::new(3).unwrap();
+        t("zstd messages", &mut || {
+            for r in &raws {
+                std::hint::black_box(z.compress(r).unwrap());
+            }
+        });
+        let config = WriteConfig {
+            block_rows: 16384,
+            ..WriteConfig::default()
+        };
+        t("encode_block_alone", &mut || {
+            for b in &blocks {
+                std::hint::black_box(encode_block_alone(b, &config, false).unwrap());
+            }
+        });
+        let total: usize = raws.iter().map(|r| r.len()).sum();
+        println!("message raw bytes {total}");
+    }
+}
+
+#[cfg(test)]
+mod scratch_tests {
+    #[test]
+    fn recycling_keeps_the_allocation() {
+        let text = String::from("abc");
+        let mut v: Vec<&str> = Vec::with_capacity(100);
+        v.push(&text);
+        let ptr = v.as_ptr() as usize;
+        let w: Vec<&'static str> = super::recycle(v);
+        assert!(w.is_empty());
+        assert_eq!((w.as_ptr() as usize, w.capacity()), (ptr, 100));
+    }
 }
