@@ -45,7 +45,6 @@ use loupe_lang::{Diagnostic, Span};
 use super::subquery::{SubqueryNeeds, col, is_internal, restore_order, valid_order};
 use super::{Env, PlanState, push_unique};
 use crate::error::{Result, limit_exceeded};
-use crate::expr::ExprPlanner;
 
 /// The most distinct keys the right side of a join may hold (spec §7.5).
 pub const MAX_JOIN_KEYS: usize = 50_000;
@@ -107,12 +106,7 @@ pub(crate) fn plan(
 
     let (left_key, right_key) = {
         let outer = state.exprs();
-        let inner = ExprPlanner {
-            schema: sub.plan.schema(),
-            ctx: &state.ctx,
-            marks: &[],
-            computed: &[],
-        };
+        let inner = sub.exprs(&state.ctx);
         outer.equality_keys(outer.field(&left_field), &inner, inner.field(&right_field))?
     };
     let qualified = |alias: &str, name: &str| format!("{alias}.{name}");

@@ -309,12 +309,7 @@ fn baseline_rows(
         span: spec.span,
     };
     let sub = env.subqueries.plan(&prefix, &needs)?;
-    let exprs = ExprPlanner {
-        schema: sub.plan.schema(),
-        ctx: &state.ctx,
-        marks: &[],
-        computed: &sub.computed,
-    };
+    let exprs = sub.exprs(&state.ctx);
     if sub.structures.iter().any(|s| is_field(spec.expr, s)) {
         return Err(super::structure_error(spec.expr, "pattern"));
     }

@@ -36,6 +36,7 @@ use loupe_lang::ast::{Expr as AstExpr, ExprKind, Query};
 use loupe_lang::{Diagnostic, Span};
 
 use super::{Env, PlanState};
+use crate::QueryContext;
 use crate::error::Result;
 use crate::expr::ExprPlanner;
 
@@ -76,6 +77,17 @@ pub struct SubqueryPlan {
 }
 
 impl SubqueryPlan {
+    /// Expressions over its rows, as the nested query computed them (none of the outer
+    /// query's `in` tests apply inside it).
+    pub(crate) fn exprs<'a>(&'a self, ctx: &'a QueryContext) -> ExprPlanner<'a> {
+        ExprPlanner {
+            schema: self.plan.schema(),
+            ctx,
+            marks: &[],
+            computed: &self.computed,
+        }
+    }
+
     /// The plan of a pipeline whose rows are final (see [`super::plan_rows`]).
     pub(crate) fn from_state(state: PlanState) -> Result<SubqueryPlan> {
         let wanted = match (&state.display, state.fields.is_empty()) {
@@ -218,12 +230,7 @@ fn mark(
     let name = format!("__loupe_in_{n}");
     let (l, r) = {
         let outer = state.exprs();
-        let inner = ExprPlanner {
-            schema: sub.plan.schema(),
-            ctx: &state.ctx,
-            marks: &[],
-            computed: &[],
-        };
+        let inner = sub.exprs(&state.ctx);
         let l = outer.plan(value)?;
         let r = inner.field(first);
         outer.equality_keys(l, &inner, r)?
