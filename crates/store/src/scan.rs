@@ -1152,11 +1152,9 @@ impl ScanReader {
         let Some(meta) = footer.blocks.get(block) else {
             return Ok(None);
         };
-        let stored: Vec<(usize, FieldType)> = footer
-            .field_columns(&self.plan.names[c - SYSTEM_COLUMNS])
-            .collect();
-        let (counts, present): (&[(i64, u64)], u64) = match stored.as_slice() {
-            [(col, FieldType::Integer)] => match meta.chunks.get(*col) {
+        let stored = footer.sole_field_column(&self.plan.names[c - SYSTEM_COLUMNS]);
+        let (counts, present): (&[(i64, u64)], u64) = match stored {
+            Some((col, FieldType::Integer)) => match meta.chunks.get(col) {
                 Some(None) => (&[], 0),
                 Some(Some(chunk)) => match &chunk.stats {
                     Stats::Int {

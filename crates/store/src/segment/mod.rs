@@ -256,6 +256,14 @@ pub struct Footer {
 }
 
 impl Footer {
+    /// The one column holding field `name`, with its type; `None` when the field has no
+    /// column or columns of several types.
+    pub fn sole_field_column(&self, name: &str) -> Option<(usize, FieldType)> {
+        let mut columns = self.field_columns(name);
+        let first = columns.next()?;
+        columns.next().is_none().then_some(first)
+    }
+
     /// Column indexes holding field `name`, with their types.
     pub fn field_columns<'a>(
         &'a self,

@@ -185,14 +185,8 @@ impl Segment {
         let (raw, rows) = self.system_chunk(block, COL_INGESTION)?;
         let mut c = Cursor::new(&raw);
         let mut out = Vec::with_capacity(rows);
-        let mut prev = 0i64;
-        for _ in 0..rows {
-            let d = c
-                .ivarint()
-                .ok_or_else(|| self.corrupt(block, "ingestion times"))?;
-            prev = prev.wrapping_add(d);
-            out.push(prev);
-        }
+        c.delta_ivarints(rows, 0, &mut out)
+            .ok_or_else(|| self.corrupt(block, "ingestion times"))?;
         if !c.at_end() {
             return Err(self.corrupt(block, "ingestion times: trailing bytes"));
         }
@@ -557,11 +551,9 @@ fn decode_field(raw: &[u8], rows: usize, ty: FieldType) -> Option<ColumnData> {
                         return None;
                     }
                     let factor = 10f64.powi(i32::from(scale));
-                    let mut prev = 0i64;
-                    for _ in 0..n {
-                        prev = prev.wrapping_add(c.ivarint()?);
-                        vals.push(prev as f64 / factor);
-                    }
+                    let mut scaled = Vec::new();
+                    c.delta_ivarints(n, 0, &mut scaled)?;
+                    vals.extend(scaled.into_iter().map(|v| v as f64 / factor));
                 }
                 _ => return None,
             }

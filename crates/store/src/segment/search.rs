@@ -370,11 +370,10 @@ impl Segment {
         // (with columns of several types, which one renders is decided row by row below).
         let meta = self.block(block)?;
         let untouched = |name: &str| -> bool {
-            let cols: Vec<(usize, FieldType)> = self.footer().field_columns(name).collect();
-            let [(col, FieldType::String)] = cols.as_slice() else {
+            let Some((col, FieldType::String)) = self.footer().sole_field_column(name) else {
                 return false;
             };
-            let Some(Some(chunk)) = meta.chunks.get(*col) else {
+            let Some(Some(chunk)) = meta.chunks.get(col) else {
                 return false;
             };
             let Stats::Str {
