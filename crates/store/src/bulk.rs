@@ -591,13 +591,7 @@ fn assemble_encoded(
 /// Deletes the directories of loads that died before finishing (their lock is free). Call
 /// only while holding the writer lock.
 pub(crate) fn remove_stale_loads(dir: &Path) -> Result<()> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(StoreError::io(dir)(e)),
-    };
-    for entry in entries {
-        let entry = entry.map_err(StoreError::io(dir))?;
+    for entry in crate::manifest::dir_entries(dir)? {
         let name = entry.file_name();
         if !name.to_str().is_some_and(|n| n.starts_with(LOAD_PREFIX)) {
             continue;

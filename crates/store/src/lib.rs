@@ -796,19 +796,8 @@ fn pick_for_compaction(segments: &[SegmentEntry], below: u64) -> Vec<usize> {
 }
 
 fn dir_size(dir: &Path) -> Result<u64> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => {
-            return Err(StoreError::Io {
-                path: dir.to_owned(),
-                source: e,
-            });
-        }
-    };
     let mut total = 0;
-    for entry in entries {
-        let entry = entry.map_err(StoreError::io(dir))?;
+    for entry in manifest::dir_entries(dir)? {
         let meta = entry.metadata().map_err(StoreError::io(&entry.path()))?;
         total += if meta.is_dir() {
             dir_size(&entry.path())?

@@ -130,18 +130,23 @@ pub(crate) fn wal_file(n: u64) -> String {
     format!("wal-{n:08}.log")
 }
 
+/// The entries of directory `dir`; none when it does not exist.
+pub(crate) fn dir_entries(dir: &Path) -> Result<Vec<std::fs::DirEntry>> {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .collect::<std::io::Result<_>>()
+            .map_err(StoreError::io(dir)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(StoreError::io(dir)(e)),
+    }
+}
+
 /// Deletes files of `dir` the manifest does not name (leftovers of an interrupted seal or
 /// compaction, sealed WALs, dropped segments) and the directories of bulk loads that died.
 /// Call only while holding the writer lock.
 pub(crate) fn remove_unnamed(dir: &Path, manifest: &Manifest) -> Result<()> {
     crate::bulk::remove_stale_loads(dir)?;
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(StoreError::io(dir)(e)),
-    };
-    for entry in entries {
-        let entry = entry.map_err(StoreError::io(dir))?;
+    for entry in dir_entries(dir)? {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         let ours = name.ends_with(".lseg")
