@@ -4,6 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::runtime;
 use loupe_engine::{EngineError, QueryOutput, QueryRequest, explain_query, run_query};
 use loupe_store::{EVENT_OVERHEAD_BYTES, Event, Store};
 
@@ -74,13 +77,6 @@ fn request() -> QueryRequest {
         now_ms: T0 + 10_000_000,
         ..Default::default()
     }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap()
 }
 
 fn try_run(f: &Fixture, query: &str) -> Result<QueryOutput, EngineError> {

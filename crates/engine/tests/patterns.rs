@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use loupe_engine::{QueryOutput, QueryRequest, run_query};
 use loupe_store::{Event, Store, StoreConfig, WriteConfig};
 
@@ -135,10 +137,7 @@ fn run(f: &Fixture, query: &str, range: Option<(i64, i64)>) -> QueryOutput {
         now_ms: T0 + DAY,
         ..Default::default()
     };
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap()
+    common::runtime()
         .block_on(run_query(&f.store, &query, &request))
         .unwrap_or_else(|e| panic!("{e}"))
 }

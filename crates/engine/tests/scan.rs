@@ -4,6 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::runtime;
 use loupe_engine::{QueryOutput, QueryRequest, explain_query, run_query};
 use loupe_store::{EVENT_OVERHEAD_BYTES, Event, Store, StoreConfig, WriteConfig};
 
@@ -59,13 +62,6 @@ fn request() -> QueryRequest {
         now_ms: T0 + EVENTS * 1000,
         ..Default::default()
     }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap()
 }
 
 fn run(f: &Fixture, query: &str) -> QueryOutput {

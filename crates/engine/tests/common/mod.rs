@@ -28,3 +28,11 @@ pub fn fixture(messages: &[&str]) -> Fixture {
     store.append("g", "s", &events).unwrap();
     Fixture { _dir: dir, store }
 }
+
+/// A two-thread runtime, as the service runs queries (parallel scan partitions).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap()
+}
