@@ -162,7 +162,8 @@ pub fn guard_early_stops(plan: Arc<dyn ExecutionPlan>) -> DfResult<Arc<dyn Execu
                 plan
             });
         }
-        let fetch = plan.fetch().is_some();
+        let limits =
+            plan.fetch().is_some() || matches!(plan.name(), "GlobalLimitExec" | "LocalLimitExec");
         let keeps_rows = matches!(
             plan.name(),
             "ProjectionExec"
@@ -172,16 +173,10 @@ pub fn guard_early_stops(plan: Arc<dyn ExecutionPlan>) -> DfResult<Arc<dyn Execu
                 | "CooperativeExec"
                 | "SortExec"
                 | "SortPreservingMergeExec"
-                | "GlobalLimitExec"
-                | "LocalLimitExec"
         );
         // Below a limit nothing has dropped rows yet; below anything else that may drop
         // rows, something has.
-        let dropped = if fetch || matches!(plan.name(), "GlobalLimitExec" | "LocalLimitExec") {
-            false
-        } else {
-            dropped || !keeps_rows
-        };
+        let dropped = !limits && (dropped || !keeps_rows);
         let children: Vec<Arc<dyn ExecutionPlan>> = plan
             .children()
             .into_iter()

@@ -1051,7 +1051,7 @@ impl ScanReader {
         }
         // With an early stop, kept rows that cannot be among this partition's `limit` first
         // (at least `limit` rows returned before or kept here come first) are out before the
-        // other columns are decoded: the sort above sees `limit`-odd rows per block, not all.
+        // other columns are decoded: the sort above sees about `limit` rows per block, not all of them.
         let mut trimmed: Option<arrow::array::UInt32Array> = None;
         let mut held_back = 0u64;
         if let (true, Some(limit)) = (self.tracks(), self.limit) {
