@@ -11,14 +11,23 @@ const K: u32 = 2;
 /// all its trigrams do, so a 6-byte needle (4 trigrams) passes a block without it ~0.004% of
 /// the time. The filter is small next to the block's compressed columns.
 const BITS_PER_ITEM: usize = 6;
+/// Format 1-3 filters: a power of two of bits, at least 2^9 (rounding up cost up to twice the
+/// bits the trigrams need: a fifth of a small text block's bytes).
 const MIN_LOG2_BITS: u8 = 9;
 pub(crate) const MAX_LOG2_BITS: u8 = 24;
+/// Format 4 filters: any multiple of 64 bits in this range, a bit picked by multiplying the
+/// hash by the size (Lemire's range reduction) rather than masking it.
+const MIN_BITS: u32 = 64;
+const MAX_BITS: u32 = 1 << MAX_LOG2_BITS;
 /// Words of the bitmap of all 2^24 trigrams.
 const SEEN_WORDS: usize = (1 << 24) / 64;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Bloom {
-    log2_bits: u8,
+    /// The filter's size in bits: a power of two in format 1-3 files, where a hash picks a bit
+    /// by its low bits; a multiple of 64 from format 4 on.
+    nbits: u32,
+    pow2: bool,
     bits: Vec<u8>,
 }
 
@@ -105,21 +114,20 @@ impl Bloom {
                 words.push((i as u32, std::mem::take(word)));
             }
         }
-        let want = (distinct * BITS_PER_ITEM).max(1);
-        let log2_bits = (usize::BITS - (want - 1).leading_zeros()) as u8;
-        let log2_bits = log2_bits.clamp(MIN_LOG2_BITS, MAX_LOG2_BITS);
+        let want = (distinct * BITS_PER_ITEM).clamp(MIN_BITS as usize, MAX_BITS as usize);
+        let nbits = want.next_multiple_of(64) as u32;
         let mut bloom = Bloom {
-            log2_bits,
-            bits: vec![0; (1usize << log2_bits) / 8],
+            nbits,
+            pow2: false,
+            bits: vec![0; nbits as usize / 8],
         };
-        let mask = (1u32 << log2_bits) - 1;
         for &(i, mut w) in words.iter() {
             while w != 0 {
                 let t = i * 64 + w.trailing_zeros();
                 w &= w - 1;
                 let (h1, h2) = hashes(t);
                 for k in 0..K {
-                    let bit = h1.wrapping_add(k.wrapping_mul(h2)) & mask;
+                    let bit = bloom.bit(h1.wrapping_add(k.wrapping_mul(h2)));
                     bloom.bits[(bit / 8) as usize] |= 1 << (bit % 8);
                 }
             }
@@ -127,13 +135,22 @@ impl Bloom {
         bloom
     }
 
+    /// The bit a hash picks.
+    #[inline]
+    fn bit(&self, h: u32) -> u32 {
+        if self.pow2 {
+            h & (self.nbits - 1)
+        } else {
+            ((u64::from(h) * u64::from(self.nbits)) >> 32) as u32
+        }
+    }
+
     /// Whether a message of this block may contain `needle`.
     pub fn may_contain(&self, needle: &[u8]) -> bool {
-        let mask = (1u32 << self.log2_bits) - 1;
         needle.windows(3).all(|w| {
             let (h1, h2) = hashes(trigram(w));
             (0..K).all(|i| {
-                let bit = h1.wrapping_add(i.wrapping_mul(h2)) & mask;
+                let bit = self.bit(h1.wrapping_add(i.wrapping_mul(h2)));
                 self.bits
                     .get((bit / 8) as usize)
                     .is_some_and(|b| b & (1 << (bit % 8)) != 0)
@@ -141,20 +158,28 @@ impl Bloom {
         })
     }
 
+    /// Format 4: the size in bits (`u32le`), then the bits.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        out.push(self.log2_bits);
+        debug_assert!(!self.pow2);
+        out.extend_from_slice(&self.nbits.to_le_bytes());
         out.extend_from_slice(&self.bits);
     }
 
-    pub fn decode(bytes: &[u8]) -> Option<Bloom> {
-        let (&log2_bits, bits) = bytes.split_first()?;
-        if !(MIN_LOG2_BITS..=MAX_LOG2_BITS).contains(&log2_bits)
-            || bits.len() != (1usize << log2_bits) / 8
-        {
-            return None;
-        }
-        Some(Bloom {
-            log2_bits,
+    /// A filter as the file's `version` lays it out (before 4: `log2(bits)`, then the bits).
+    pub fn decode(bytes: &[u8], version: u32) -> Option<Bloom> {
+        let (nbits, pow2, bits) = if version >= 4 {
+            let (size, bits) = bytes.split_at_checked(4)?;
+            let nbits = u32::from_le_bytes(size.try_into().ok()?);
+            let ok = (MIN_BITS..=MAX_BITS).contains(&nbits) && nbits % 64 == 0;
+            (ok.then_some(nbits)?, false, bits)
+        } else {
+            let (&log2_bits, bits) = bytes.split_first()?;
+            let ok = (MIN_LOG2_BITS..=MAX_LOG2_BITS).contains(&log2_bits);
+            (ok.then(|| 1u32 << log2_bits)?, true, bits)
+        };
+        (bits.len() == nbits as usize / 8).then(|| Bloom {
+            nbits,
+            pow2,
             bits: bits.to_vec(),
         })
     }
@@ -186,7 +211,12 @@ mod tests {
         );
         let mut buf = Vec::new();
         bloom.encode(&mut buf);
-        assert_eq!(Bloom::decode(&buf), Some(bloom.clone()));
+        assert_eq!(Bloom::decode(&buf, 4), Some(bloom.clone()));
+        assert_eq!(
+            Bloom::decode(&buf, 3),
+            None,
+            "a format 4 filter is no format 3 one"
+        );
         // The per-thread bitmap is left clean: the same input builds the same filter, and a
         // later block does not inherit an earlier one's trigrams.
         let again = Bloom::build(msgs.iter().map(|m| m.as_bytes()));

@@ -33,7 +33,9 @@
 //! around the *variables*, words holding a digit: the CLP idea); a varint code per row (0 raw,
 //! then the JSON templates, then the text templates); the raw messages' lengths and bytes; and
 //! per text template and slot, a column of that slot's values (canonical integers as zigzag
-//! varint deltas, zero-padded integers of one width likewise, else text). A JSON-templated
+//! varint deltas, zero-padded integers of one width likewise, else text; from v4, a slot whose
+//! every value is one part of its row's `@timestamp` (the year, the minute, the millisecond,
+//! epoch seconds...: a timestamp the message prints) stores the part's code and no values). A JSON-templated
 //! message is rendered from the block's field columns, and the writer uses a JSON template
 //! only when that rendering gives the message back byte for byte; text templates partition the
 //! message exactly. So `@message` is always byte-exact (see the `template` module).
@@ -44,7 +46,8 @@
 //! decimal integers (mode 1, a scale byte, zigzag varint deltas) when every value round-trips
 //! that way, else 8 raw bytes each (mode 0); booleans as a bitmap; strings plain (mode 0:
 //! lengths then bytes) or, where it pays, as a dictionary (mode 1). The bloom chunk is the
-//! block's trigram filter over `@message` (see `bloom`).
+//! block's trigram filter over `@message` (see `bloom`): from v4 its size in bits (`u32le`, a
+//! multiple of 64) then the bits; before, `log2(bits)` then the bits.
 //!
 //! A discovered number is typed integer or float only when printing the value gives back the
 //! text discovery produced; otherwise it is a string, so a field's text always round-trips.
@@ -74,8 +77,10 @@ pub use write::{SegmentRow, WriteConfig, encode_segment, write_segment};
 
 pub(crate) const MAGIC: &[u8; 8] = b"LOUPESEG";
 /// The version this build writes. Readers also accept [`FORMAT_V1`] (blocks without
-/// `message_bytes`) and version 2 (string chunks without the byte set of their values).
-pub const FORMAT_VERSION: u32 = 3;
+/// `message_bytes`), version 2 (string chunks without the byte set of their values) and
+/// version 3 (token filters of a power of two of bits; no text slot stored as a part of the
+/// timestamps).
+pub const FORMAT_VERSION: u32 = 4;
 pub const FORMAT_V1: u32 = 1;
 pub(crate) const HEADER_LEN: usize = 12;
 pub(crate) const TAIL_LEN: usize = 16;

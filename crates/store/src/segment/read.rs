@@ -8,6 +8,7 @@ use memmap2::Mmap;
 use super::bloom::Bloom;
 use super::codec::Cursor;
 use super::search::{FieldColumn, LoadedColumn, column_text, field_columns};
+use super::template::{SLOT_TIME_PART, TIME_PARTS, time_part};
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
     ColumnKind, FORMAT_V1, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
@@ -29,6 +30,8 @@ pub struct Segment {
     path: PathBuf,
     map: Mmap,
     footer: Footer,
+    /// The file's format version (what some chunks' layout depends on).
+    version: u32,
 }
 
 /// The decoded values of one field column in one block, one entry per row.
@@ -100,6 +103,7 @@ impl Segment {
             path: path.to_owned(),
             map,
             footer,
+            version,
         })
     }
 
@@ -232,7 +236,8 @@ impl Segment {
             return Err(bad());
         }
         let mut m = self.parse_messages(block, &raw, rows)?;
-        m.decode_slots(|_, _| SlotNeed::All).ok_or_else(bad)?;
+        m.decode_slots(|_, _| SlotNeed::All, || self.timestamps(block).ok())
+            .ok_or_else(bad)?;
         // The field columns the JSON templates draw on, read once (strings in place).
         let mut names: Vec<&str> = Vec::new();
         for (_, slots) in &m.json {
@@ -466,7 +471,8 @@ impl Segment {
         }
         let meta = self.block(block)?;
         let raw = self.decompress(block, &meta.bloom)?;
-        let bloom = Bloom::decode(&raw).ok_or_else(|| self.corrupt(block, "token filter"))?;
+        let bloom =
+            Bloom::decode(&raw, self.version).ok_or_else(|| self.corrupt(block, "token filter"))?;
         Ok(bloom.may_contain(needle))
     }
 
@@ -952,13 +958,38 @@ pub(super) struct MessageChunk<'a> {
 impl<'a> MessageChunk<'a> {
     /// Decodes the text templates' slot values, as much of each as `need(template, slot)`
     /// asks (the rest is skipped over). `None` when the bytes are corrupt.
-    pub fn decode_slots(&mut self, need: impl Fn(usize, usize) -> SlotNeed) -> Option<()> {
+    /// `times` gives the block's timestamps, asked for once if a slot needed is a part of
+    /// them (format 4).
+    pub fn decode_slots(
+        &mut self,
+        need: impl Fn(usize, usize) -> SlotNeed,
+        times: impl FnOnce() -> Option<Vec<i64>>,
+    ) -> Option<()> {
+        let mut times = Some(times);
+        // Per text template, the timestamps of its rows.
+        let mut template_times: Vec<Vec<i64>> = Vec::new();
         let mut text_vars = Vec::with_capacity(self.text.len());
         for (t, pieces) in self.text.iter().enumerate() {
             let mut slots = Vec::with_capacity(pieces.len() - 1);
             for j in 1..pieces.len() {
                 let n = self.text_rows[t];
-                slots.push(Slot::decode(&mut self.slots, n, need(t, j - 1))?);
+                let need = need(t, j - 1);
+                let is_time = self.slots.buf.get(self.slots.pos) == Some(&SLOT_TIME_PART);
+                if is_time && need == SlotNeed::All && template_times.is_empty() {
+                    let all = (times.take()?)()?;
+                    if all.len() != self.codes.len() {
+                        return None;
+                    }
+                    template_times = vec![Vec::new(); self.text.len()];
+                    let first_text = 1 + self.json.len();
+                    for (&code, &time) in self.codes.iter().zip(&all) {
+                        if let Some(k) = code.checked_sub(first_text) {
+                            template_times[k].push(time);
+                        }
+                    }
+                }
+                let times = template_times.get(t).map_or(&[][..], Vec::as_slice);
+                slots.push(Slot::decode(&mut self.slots, n, need, times)?);
             }
             text_vars.push(slots);
         }
@@ -999,9 +1030,32 @@ pub(super) enum Slot<'a> {
 impl<'a> Slot<'a> {
     /// The inverse of `template::encode_slot` for `n` values; numbers only when `numbers`
     /// (else they are skipped over, which is much cheaper).
-    fn decode(c: &mut Cursor<'a>, n: usize, need: SlotNeed) -> Option<Slot<'a>> {
+    fn decode(c: &mut Cursor<'a>, n: usize, need: SlotNeed, times: &[i64]) -> Option<Slot<'a>> {
         let cap = n.min(c.remaining());
         Some(match c.u8()? {
+            SLOT_TIME_PART => {
+                let (part, width) = (c.u8()?, usize::from(c.u8()?));
+                if part >= TIME_PARTS || width > 18 {
+                    return None;
+                }
+                if need != SlotNeed::All {
+                    return Some(Slot::Skipped);
+                }
+                let bound = 10i64.pow(width as u32);
+                let mut out = Vec::with_capacity(n);
+                for &t in times.get(..n).filter(|t| t.len() == n)? {
+                    let v = time_part(part, t)?;
+                    if width > 0 && !(0..bound).contains(&v) {
+                        return None;
+                    }
+                    out.push(v);
+                }
+                if width > 0 {
+                    Slot::Padded(width, out)
+                } else {
+                    Slot::Ints(out)
+                }
+            }
             mode @ (0 | 1) => {
                 let width = if mode == 1 {
                     let width = usize::from(c.u8()?);

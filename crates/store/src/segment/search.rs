@@ -330,18 +330,21 @@ impl Segment {
                 json.chain(text).collect()
             })
             .collect();
-        m.decode_slots(|t, j| {
-            let mut need = SlotNeed::Nothing;
-            for (n, p) in needles.iter().zip(&plans) {
-                if let TemplateMatch::Slots(checks) = &p[json_templates + t] {
-                    if n.number_may_match(&checks[j]) {
-                        return SlotNeed::All;
+        m.decode_slots(
+            |t, j| {
+                let mut need = SlotNeed::Nothing;
+                for (n, p) in needles.iter().zip(&plans) {
+                    if let TemplateMatch::Slots(checks) = &p[json_templates + t] {
+                        if n.number_may_match(&checks[j]) {
+                            return SlotNeed::All;
+                        }
+                        need = SlotNeed::Text;
                     }
-                    need = SlotNeed::Text;
                 }
-            }
-            need
-        })
+                need
+            },
+            || self.timestamps(block).ok(),
+        )
         .ok_or_else(bad)?;
         // The rows of each code (0: raw messages, then the templates), in order.
         let mut rows_of: Vec<Vec<usize>> = vec![Vec::new(); 1 + json_templates + m.text.len()];

@@ -470,13 +470,18 @@ impl Stored {
 /// A column of one template slot's values: integers when every value is a canonical integer,
 /// zero-padded integers of one width, else text.
 #[cfg(test)]
-pub(crate) fn encode_slot(out: &mut Vec<u8>, values: &[&str]) {
+pub(crate) fn encode_slot(out: &mut Vec<u8>, values: &[&str], times: &[i64]) {
     let stored: Vec<Stored> = values
         .iter()
         .enumerate()
         .map(|(row, v)| Stored::new(&Var::new(v), row, v))
         .collect();
-    encode_slot_values(out, stored.iter().copied(), |row| values[row]);
+    encode_slot_values(
+        out,
+        stored.iter().copied(),
+        |row| values[row],
+        |row| times[row],
+    );
 }
 
 /// [`encode_slot`] of the variables `values` yields (walked several times), whose messages
@@ -485,25 +490,33 @@ pub(crate) fn encode_slot_values<'m>(
     out: &mut Vec<u8>,
     values: impl Iterator<Item = Stored> + Clone,
     message: impl Fn(usize) -> &'m str,
+    timestamp: impl Fn(usize) -> i64,
 ) {
     use super::codec::{put_uvarint, zigzag};
-    // Canonical integers (exactly what prints back as the value's text), or zero-padded
-    // integers of one width (at most 18 digits: within i64).
-    let mut numeric = values.clone().all(|v| v.meta & STORED_INT != 0);
-    if numeric {
-        out.push(0);
+    // Canonical integers (exactly what prints back as the value's text: width 0), or
+    // zero-padded integers of one width (at most 18 digits: within i64).
+    let width = if values.clone().all(|v| v.meta & STORED_INT != 0) {
+        Some(0)
     } else {
         let width = values.clone().next().map_or(0, |v| v.len());
-        numeric = (1..=18).contains(&width)
+        ((1..=18).contains(&width)
             && values
                 .clone()
-                .all(|v| v.meta & STORED_DIGITS != 0 && v.len() == width);
-        if numeric {
-            out.push(1);
-            out.push(width as u8);
+                .all(|v| v.meta & STORED_DIGITS != 0 && v.len() == width))
+        .then_some(width as u8)
+    };
+    if let Some(width) = width {
+        if let Some(part) = repeated_time_part(values.clone(), &timestamp) {
+            // Format 4: the values are a part of each row's timestamp (one printed in the
+            // message), computed back from the `@timestamp` column.
+            out.extend_from_slice(&[SLOT_TIME_PART, part, width]);
+            return;
         }
-    }
-    if numeric {
+        if width == 0 {
+            out.push(0);
+        } else {
+            out.extend_from_slice(&[1, width]);
+        }
         let mut prev = 0i64;
         for v in values {
             let i = v.num as i64;
@@ -521,15 +534,84 @@ pub(crate) fn encode_slot_values<'m>(
     }
 }
 
+/// The tag of a slot whose values are a part of their rows' timestamps ([`time_part`]; format 4
+/// on): the part's code and the values' zero-padded width (0: not padded) follow, no values.
+pub(crate) const SLOT_TIME_PART: u8 = 3;
+
+/// How many parts of a timestamp [`time_part`] knows.
+pub(crate) const TIME_PARTS: u8 = 9;
+
+/// Part `part` of the UTC timestamp `ms` (milliseconds since the epoch): 0 seconds and 1
+/// milliseconds since the epoch, 2 the millisecond, 3 second, 4 minute, 5 hour, 6 day, 7 month
+/// and 8 year. A text message's timestamp splits into such numbers, each a slot whose values
+/// the `@timestamp` column already holds (format 4 stores the part's code instead of them).
+pub(crate) fn time_part(part: u8, ms: i64) -> Option<i64> {
+    let secs = ms.div_euclid(1000);
+    Some(match part {
+        0 => secs,
+        1 => ms,
+        2 => ms.rem_euclid(1000),
+        3 => secs.rem_euclid(60),
+        4 => secs.div_euclid(60).rem_euclid(60),
+        5 => secs.div_euclid(3600).rem_euclid(24),
+        6..=8 => {
+            let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+            [day, month, year][usize::from(part - 6)]
+        }
+        _ => return None,
+    })
+}
+
+/// The proleptic Gregorian (year, month, day) of a day count from 1970-01-01 (Howard
+/// Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// The timestamp part every one of `values` (numeric: canonical integers, or zero-padded ones
+/// of one width) equals, as its row's timestamp gives it; `None` if none does (or no value).
+fn repeated_time_part(
+    values: impl Iterator<Item = Stored> + Clone,
+    timestamp: impl Fn(usize) -> i64,
+) -> Option<u8> {
+    let first = values.clone().next()?;
+    let t = timestamp(first.row());
+    (0..TIME_PARTS).find(|&part| {
+        time_part(part, t) == Some(first.num as i64)
+            && values
+                .clone()
+                .all(|v| time_part(part, timestamp(v.row())) == Some(v.num as i64))
+    })
+}
+
 /// The reference decoder of a slot (the reader has its own that does not allocate per value).
 #[cfg(test)]
 pub(crate) fn decode_slot(
     c: &mut super::codec::Cursor<'_>,
     n: usize,
+    times: &[i64],
 ) -> Option<Vec<std::borrow::Cow<'static, str>>> {
     use std::borrow::Cow;
     let mut out = Vec::with_capacity(n.min(c.remaining()));
     match c.u8()? {
+        SLOT_TIME_PART => {
+            let (part, width) = (c.u8()?, usize::from(c.u8()?));
+            for &t in times.get(..n)? {
+                let v = time_part(part, t)?;
+                if width > 18 || (width > 0 && !(0..10i64.pow(width as u32)).contains(&v)) {
+                    return None;
+                }
+                out.push(Cow::Owned(format!("{v:0width$}")));
+            }
+        }
         0 => {
             let mut prev = 0i64;
             for _ in 0..n {
@@ -610,12 +692,53 @@ mod text_tests {
             vec!["0009223372036854775807", "7"],
             vec![],
         ] {
+            // Timestamps none of whose parts all the values repeat.
+            let times = vec![1_700_000_000_123; values.len()];
             let mut buf = Vec::new();
-            encode_slot(&mut buf, &values);
+            encode_slot(&mut buf, &values, &times);
+            assert!(buf.first() != Some(&3));
             let mut c = super::super::codec::Cursor::new(&buf);
-            let got = decode_slot(&mut c, values.len()).unwrap();
+            let got = decode_slot(&mut c, values.len(), &times).unwrap();
             assert!(c.at_end());
             assert_eq!(got, values);
         }
+    }
+
+    #[test]
+    fn timestamp_parts_are_computed_back() {
+        // 2026-03-07 04:05:09.042 UTC, then a day, an hour and a few milliseconds on; and two
+        // instants before 1970 and around a leap day.
+        let t0 = 1_772_856_309_042i64;
+        let times = [t0, t0 + 86_400_000 + 3_600_000 + 7, t0 + 999];
+        let parts = |part: u8| times.map(|t| time_part(part, t).unwrap());
+        assert_eq!(parts(8), [2026; 3]);
+        assert_eq!(parts(7), [3; 3]);
+        assert_eq!(parts(6), [7, 8, 7]);
+        assert_eq!(parts(5), [4, 5, 4]);
+        assert_eq!(parts(4), [5; 3]);
+        assert_eq!(parts(3), [9, 9, 10]);
+        assert_eq!(parts(2), [42, 49, 41]);
+        assert_eq!(parts(0)[0], 1_772_856_309);
+        assert_eq!(time_part(TIME_PARTS, t0), None);
+        // 1969-12-31 23:59:59.999 and 2024-02-29.
+        assert_eq!(
+            civil_from_days((-1i64).div_euclid(86_400_000)),
+            (1969, 12, 31)
+        );
+        assert_eq!(time_part(2, -1), Some(999));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+        // A slot of zero-padded hours and one of canonical days: stored as the part's code,
+        // read back from the times; a value off by one keeps the slot's own values.
+        for (values, part) in [(["04", "05", "04"], 5u8), (["7", "8", "7"], 6)] {
+            let mut buf = Vec::new();
+            encode_slot(&mut buf, &values, &times);
+            assert_eq!(&buf[..2], &[3, part], "{values:?}");
+            assert_eq!(buf.len(), 3);
+            let mut c = super::super::codec::Cursor::new(&buf);
+            assert_eq!(decode_slot(&mut c, 3, &times).unwrap(), values);
+        }
+        let mut buf = Vec::new();
+        encode_slot(&mut buf, &["7", "9", "7"], &times);
+        assert_eq!(buf[0], 0);
     }
 }

@@ -401,6 +401,9 @@ fn write_golden() {
     let dir = golden_dir(FORMAT_VERSION);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("basic.lseg"), bytes).unwrap();
+    let mut rows = time_part_rows();
+    let bytes = encode_segment(&mut rows, &golden_config()).unwrap();
+    std::fs::write(dir.join("time_parts.lseg"), bytes).unwrap();
 }
 
 /// What every golden file (of any version) holds.
@@ -476,17 +479,85 @@ fn golden_v2_decodes() {
     assert!(!sets.is_empty() && sets.iter().all(Option::is_none));
 }
 
-/// The v3 golden file decodes forever, and is what the writer produces today. If the last
+/// The v3 golden file decodes forever (its token filters are a power of two of bits, and no
+/// text slot is a part of the timestamps).
+#[test]
+fn golden_v3_decodes() {
+    let seg = Segment::open(&golden_dir(3).join("basic.lseg")).unwrap();
+    check_golden(&seg);
+    check_message_bytes(&seg);
+    check_byte_sets(&seg);
+}
+
+/// The v4 golden files decode forever, and are what the writer produces today. If the last
 /// check fails, the format changed: bump `FORMAT_VERSION`, keep reading the old versions, and
 /// add `testdata/segments/v<N>/`.
 #[test]
-fn golden_v3_decodes() {
-    let path = golden_dir(3).join("basic.lseg");
+fn golden_v4_decodes() {
+    let path = golden_dir(4).join("basic.lseg");
     let seg = Segment::open(&path).unwrap();
     check_golden(&seg);
     check_message_bytes(&seg);
-    // Every string chunk knows its bytes: `level` holds "ERROR" in block 0.
-    let sets = string_chunk_byte_sets(&seg);
+    check_byte_sets(&seg);
+    // The writer is deterministic: the same rows give the same bytes.
+    let mut rows = golden_rows();
+    let bytes = encode_segment(&mut rows, &golden_config()).unwrap();
+    assert_eq!(
+        bytes,
+        std::fs::read(&path).unwrap(),
+        "segment encoding changed"
+    );
+    // Text lines that print their own timestamps: the slots of those numbers are stored as
+    // parts of `@timestamp`.
+    let path = golden_dir(4).join("time_parts.lseg");
+    let seg = Segment::open(&path).unwrap();
+    let mut want = time_part_rows();
+    want.sort_by_key(|r| r.event.timestamp);
+    assert_eq!(seg.read_rows().unwrap(), want);
+    let mut rows = time_part_rows();
+    let bytes = encode_segment(&mut rows, &golden_config()).unwrap();
+    assert_eq!(
+        bytes,
+        std::fs::read(&path).unwrap(),
+        "segment encoding changed"
+    );
+    // Seven milliseconds off, the millisecond slot keeps its values: more bytes.
+    let mut off = time_part_rows();
+    off.iter_mut().for_each(|r| r.event.timestamp += 7);
+    let off_bytes = encode_segment(&mut off, &golden_config()).unwrap();
+    assert!(
+        off_bytes.len() > bytes.len(),
+        "{} vs {}",
+        off_bytes.len(),
+        bytes.len()
+    );
+}
+
+/// Lines that print their timestamp (2026-01-01 00:00:00 UTC on), but the last one.
+fn time_part_rows() -> Vec<SegmentRow> {
+    let lines = [
+        (0, "2026-01-01 00:00:00.000 GET /a 200"),
+        (1_234, "2026-01-01 00:00:01.234 GET /b 404"),
+        (61_005, "2026-01-01 00:01:01.005 GET /c 200"),
+        (3_600_000, "2026-01-01 01:00:00.000 GET /d 500"),
+        (3_600_001, "2026-01-01 01:00:00.000 GET /e 500"),
+    ];
+    lines
+        .iter()
+        .map(|(ms, m)| SegmentRow {
+            stream: "s".into(),
+            event: Event {
+                timestamp: 1_767_225_600_000 + ms,
+                ingestion_time: 1_767_225_700_000,
+                message: (*m).into(),
+            },
+        })
+        .collect()
+}
+
+/// Every string chunk knows its bytes (format 3 on): `level` holds "ERROR" in block 0.
+fn check_byte_sets(seg: &Segment) {
+    let sets = string_chunk_byte_sets(seg);
     assert!(!sets.is_empty() && sets.iter().all(Option::is_some));
     let f = seg.footer();
     let (level, _) = f.field_columns("level").next().unwrap();
@@ -501,14 +572,6 @@ fn golden_v3_decodes() {
     };
     assert!(set.holds_all(b"ERROR") && set.holds_all(b"ROE"));
     assert!(!set.holds_all(b"e") && !set.holds_all(b"WARN"));
-    // The writer is deterministic: the same rows give the same bytes.
-    let mut rows = golden_rows();
-    let bytes = encode_segment(&mut rows, &golden_config()).unwrap();
-    assert_eq!(
-        bytes,
-        std::fs::read(&path).unwrap(),
-        "segment encoding changed"
-    );
 }
 
 /// The byte sets of every string chunk of `seg`.

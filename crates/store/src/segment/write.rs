@@ -1141,7 +1141,12 @@ fn encode_messages<'m>(
     for t in &text.list {
         for slot in 0..t.slots {
             let values = t.values[slot..].iter().step_by(t.slots).copied();
-            encode_slot_values(raw, values, |row| rows.get(row).map_or("", |r| r.message));
+            encode_slot_values(
+                raw,
+                values,
+                |row| rows.get(row).map_or("", |r| r.message),
+                |row| rows.get(row).map_or(0, |r| r.timestamp),
+            );
         }
     }
     // The buffers go back for the next block.
