@@ -200,6 +200,13 @@ pub struct RecordArgs {
     pub output: OutputFormat,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct CompactArgs {
+    /// Log group to compact; repeat for several. Globs select by pattern: 'app/*', '*'.
+    #[arg(long = "group", short, value_name = "NAME")]
+    pub groups: Vec<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum RetentionAction {
     /// Expire events older than DAYS (one of the values CloudWatch allows: 1, 3, 5, 7, 14, 30, ...).
@@ -876,6 +883,32 @@ pub fn retention(store: &Path, action: RetentionAction) -> Result<(), CliError> 
             loupe.set_retention(&group, None)?;
             println!("{group}: events never expire");
         }
+    }
+    Ok(())
+}
+
+pub fn compact(store: &Path, args: CompactArgs) -> Result<(), CliError> {
+    let loupe = open(store)?;
+    for group in groups::resolve(&loupe, &args.groups)? {
+        let started = std::time::Instant::now();
+        let r = loupe.settle(&group)?;
+        let merged = match r.merged {
+            0 => String::new(),
+            n => format!("{n} small segments merged; "),
+        };
+        let recompressed = match r.recompressed {
+            0 => "nothing to recompress".to_owned(),
+            n => format!(
+                "{n} segment{} recompressed, {} -> {}",
+                if n == 1 { "" } else { "s" },
+                output::human_bytes(r.bytes_before),
+                output::human_bytes(r.bytes_after)
+            ),
+        };
+        println!(
+            "{group}: {merged}{recompressed} ({:.1}s)",
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(())
 }

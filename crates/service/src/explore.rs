@@ -5,7 +5,7 @@
 //! Thin wrappers over the store, adding the AWS error shapes and the clock; what the CLI and the
 //! REPL use to show a user what they can ask about.
 
-use crate::{Loupe, Result, ServiceError, StartQuery};
+use crate::{Loupe, Result, ServiceError, SettleReport, StartQuery};
 
 /// One discovered field of a time range (`GetLogGroupFields`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +42,12 @@ impl Loupe {
     /// group or the stream does not exist).
     pub fn delete_stream(&self, group: &str, stream: &str) -> Result<()> {
         Ok(self.store.delete_stream(group, stream)?)
+    }
+
+    /// Merges the group's small segments and recompresses its segments written at a fast
+    /// level at the store's settle level (`loupe compact`; see `Store::settle`).
+    pub fn settle(&self, group: &str) -> Result<SettleReport> {
+        Ok(self.store.settle(group)?)
     }
 
     /// `PutRetentionPolicy` (`Some(days)`, one of the values AWS allows) or

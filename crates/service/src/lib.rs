@@ -38,7 +38,7 @@ pub use error::{Result, ServiceError};
 pub use ingest::{
     Format, GroupIngest, IngestOptions, IngestReport, TimestampRule, split_timestamp,
 };
-pub use loupe_store::GroupInfo;
+pub use loupe_store::{GroupInfo, SettleReport};
 pub use queries::{QueryInfo, QueryLimits};
 pub use query::{GetQueryResults, QueryStatistics, QueryStatus, ResultField, StartQuery};
 

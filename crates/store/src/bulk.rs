@@ -195,28 +195,12 @@ impl Store {
     /// Starts a bulk load into `group` (see [`BulkLoad`]). Its streams must exist when it
     /// publishes.
     pub fn bulk_load(&self, group: &str) -> Result<BulkLoad> {
-        static LOADS: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let token = format!(
-            "{LOAD_PREFIX}{}-{nanos}-{}",
-            std::process::id(),
-            LOADS.fetch_add(1, Ordering::Relaxed)
-        );
-        // Under the writer lock, so that no writer cleaning stale loads sees the directory
-        // before its lock is held.
-        let (group_id, dir, load_dir, lock) = self.write(|catalog| {
-            let meta = Self::group_meta(catalog, group)?;
-            let dir = self.group_dir(meta);
-            remove_stale_loads(&dir)?;
-            let load_dir = dir.join(&token);
-            std::fs::create_dir(&load_dir).map_err(StoreError::io(&load_dir))?;
-            let lock_path = load_dir.join(LOCK_FILE);
-            let lock = File::create(&lock_path).map_err(StoreError::io(&lock_path))?;
-            lock.lock().map_err(StoreError::io(&lock_path))?;
-            Ok(((meta.id, dir, load_dir, lock), false))
-        })?;
+        let Staging {
+            group_id,
+            dir,
+            load_dir,
+            lock,
+        } = self.staging(group)?;
         let config = Arc::new(WriteConfig {
             block_rows: self.config.bulk_block_rows,
             ..self.config.segment.clone()
@@ -265,6 +249,52 @@ impl Store {
             written: Vec::new(),
             failed: None,
             published_rows: 0,
+        })
+    }
+}
+
+/// A directory of segments being written outside the writer lock (by a bulk load, or by
+/// [`Store::settle`]), inside the group's directory and locked while its owner lives.
+pub(crate) struct Staging {
+    pub group_id: u64,
+    /// The group's directory.
+    pub dir: PathBuf,
+    /// The staging directory itself.
+    pub load_dir: PathBuf,
+    /// Held while the directory is in use: a writer that can take it deletes the directory.
+    pub lock: File,
+}
+
+impl Store {
+    /// Makes a staging directory in `group`'s.
+    pub(crate) fn staging(&self, group: &str) -> Result<Staging> {
+        static LOADS: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let token = format!(
+            "{LOAD_PREFIX}{}-{nanos}-{}",
+            std::process::id(),
+            LOADS.fetch_add(1, Ordering::Relaxed)
+        );
+        // Under the writer lock, so that no writer cleaning stale loads sees the directory
+        // before its lock is held.
+        self.write(|catalog| {
+            let meta = Self::group_meta(catalog, group)?;
+            let dir = self.group_dir(meta);
+            remove_stale_loads(&dir)?;
+            let load_dir = dir.join(&token);
+            std::fs::create_dir(&load_dir).map_err(StoreError::io(&load_dir))?;
+            let lock_path = load_dir.join(LOCK_FILE);
+            let lock = File::create(&lock_path).map_err(StoreError::io(&lock_path))?;
+            lock.lock().map_err(StoreError::io(&lock_path))?;
+            let staging = Staging {
+                group_id: meta.id,
+                dir,
+                load_dir,
+                lock,
+            };
+            Ok((staging, false))
         })
     }
 }
@@ -467,6 +497,7 @@ impl BulkLoad {
                     bytes: w.bytes,
                     hidden_streams: Vec::new(),
                     hidden_rows: 0,
+                    zstd_level: Some(self.config.zstd_level),
                 });
             }
             // The new names are durable before the manifest names them.

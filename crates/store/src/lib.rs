@@ -53,6 +53,7 @@ mod names;
 pub mod ptr;
 mod scan;
 pub mod segment;
+mod settle;
 mod snapshot;
 #[cfg(test)]
 mod store_tests;
@@ -74,6 +75,7 @@ pub use scan::{
     is_system_column,
 };
 pub use segment::{FieldType, WriteConfig};
+pub use settle::SettleReport;
 
 use catalog::{Catalog, GroupMeta, StreamMeta};
 use manifest::{Manifest, SegmentEntry, remove_unnamed, segment_file, wal_file};
@@ -102,6 +104,9 @@ pub struct StoreConfig {
     pub compact_min_segments: usize,
     /// zstd level compaction rewrites segments with (sealing uses `segment.zstd_level`).
     pub compact_zstd_level: i32,
+    /// zstd level [`Store::settle`] recompresses segments at: the smallest store, at a cost
+    /// paid once, off the ingest path.
+    pub settle_zstd_level: i32,
     /// A [`BulkLoad`] cuts a segment once its messages reach this many bytes: large enough that
     /// its segments are not small ones that compaction would rewrite.
     pub bulk_segment_bytes: u64,
@@ -123,6 +128,7 @@ impl Default for StoreConfig {
             compact_below_bytes: 8 << 20,
             compact_min_segments: 8,
             compact_zstd_level: 9,
+            settle_zstd_level: 19,
             bulk_segment_bytes: 128 << 20,
             bulk_publish_bytes: 1 << 30,
             bulk_block_rows: 16384,
@@ -389,6 +395,7 @@ impl Store {
                 bytes: bytes.len() as u64,
                 hidden_streams: Vec::new(),
                 hidden_rows: 0,
+                zstd_level: Some(self.config.segment.zstd_level),
             };
             changed = true;
         }
@@ -568,6 +575,7 @@ impl Store {
                 bytes: bytes.len() as u64,
                 hidden_streams: Vec::new(),
                 hidden_rows: 0,
+                zstd_level: Some(self.config.segment.zstd_level),
             });
         }
         crash_at(crash, "SegmentWritten")?;
@@ -598,20 +606,25 @@ impl Store {
             .filter(|s| s.bytes < self.config.compact_below_bytes)
             .count();
         if small >= self.config.compact_min_segments.max(2) {
-            self.compact_dir(dir)?;
+            self.compact_dir(dir, self.config.compact_zstd_level)?;
         }
         Ok(())
     }
 
     /// Merges the group's small segments into one; returns how many segments were merged.
     pub fn compact(&self, group: &str) -> Result<usize> {
+        self.compact_at(group, self.config.compact_zstd_level)
+    }
+
+    /// [`Store::compact`], the merged segment compressed at zstd `level`.
+    pub(crate) fn compact_at(&self, group: &str, level: i32) -> Result<usize> {
         self.write(|catalog| {
             let dir = self.group_dir(Self::group_meta(catalog, group)?);
-            Ok((self.compact_dir(&dir)?, false))
+            Ok((self.compact_dir(&dir, level)?, false))
         })
     }
 
-    fn compact_dir(&self, dir: &Path) -> Result<usize> {
+    fn compact_dir(&self, dir: &Path, level: i32) -> Result<usize> {
         let mut m = Manifest::load(dir)?;
         remove_unnamed(dir, &m)?;
         let picked = pick_for_compaction(&m.segments, self.config.compact_below_bytes);
@@ -628,7 +641,7 @@ impl Store {
         }
         let file = segment_file(m.take_file_number());
         let config = WriteConfig {
-            zstd_level: self.config.compact_zstd_level,
+            zstd_level: level,
             ..self.config.segment.clone()
         };
         let bytes = encode_segment(&mut rows, &config)?;
@@ -641,6 +654,7 @@ impl Store {
             bytes: bytes.len() as u64,
             hidden_streams: Vec::new(),
             hidden_rows: 0,
+            zstd_level: Some(config.zstd_level),
         };
         let first = picked[0];
         let mut kept = Vec::with_capacity(m.segments.len() - picked.len() + 1);

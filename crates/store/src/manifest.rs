@@ -51,6 +51,10 @@ pub(crate) struct SegmentEntry {
     /// How many of `rows` belong to `hidden_streams`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub hidden_rows: u64,
+    /// The zstd level its chunks were compressed at (absent in manifests written before it was
+    /// recorded: treated as a fast level, which [`Store::settle`](crate::Store::settle) raises).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zstd_level: Option<i32>,
 }
 
 fn is_zero(n: &u64) -> bool {

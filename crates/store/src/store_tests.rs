@@ -288,6 +288,7 @@ fn compaction_merges_segments_of_similar_size_only() {
         bytes,
         hidden_streams: Vec::new(),
         hidden_rows: 0,
+        zstd_level: None,
     };
     let pick = |sizes: &[u64]| {
         let segs: Vec<SegmentEntry> = sizes.iter().map(|&b| seg(b)).collect();
@@ -1204,4 +1205,66 @@ fn kept_open_segments_follow_the_manifest() {
     assert_eq!(rows(&out), expected);
     // The compacted-away segments are no longer held.
     assert_eq!(cached(&s), after);
+}
+
+/// Settling merges the small segments and recompresses the rest at the settle level: the same
+/// events come back (with their streams, ingestion times, fields and hidden streams), the files
+/// shrink, the manifest records the level, and a second settle has nothing to do.
+#[test]
+fn settling_recompresses_every_segment_once_and_changes_no_event() {
+    let dir = tempfile::tempdir().unwrap();
+    // The bulk load's segments count as large (a delete hides rows in them), the seals' as
+    // small; no automatic compaction.
+    let config = StoreConfig {
+        settle_zstd_level: 15,
+        bulk_segment_bytes: 60_000,
+        compact_below_bytes: 4_000,
+        compact_min_segments: 100,
+        ..StoreConfig::default()
+    };
+    let s = store(dir.path(), config.clone());
+    let mut rng = crate::segment::tests::Rng::new(5);
+    let lines = crate::segment::tests::app_log_lines(&mut rng, 4000);
+    let mut load = s.bulk_load("g").unwrap();
+    for (i, l) in lines.iter().enumerate() {
+        load.push(if i % 5 == 0 { "b" } else { "a" }, 50_000 + i as i64, 7, l)
+            .unwrap();
+    }
+    load.finish().unwrap();
+    // Three small sealed segments; stream "b" deleted (its rows hidden in the bulk segments).
+    for k in 0..3 {
+        s.append("g", "a", &batch(40 * k, 40)).unwrap();
+        s.seal("g").unwrap();
+    }
+    s.delete_stream("g", "b").unwrap();
+    s.create_stream("g", "b", 0).unwrap();
+    let before = manifest(&s);
+    assert!(before.segments.len() >= 6, "{:?}", before.segments);
+    assert!(before.segments.iter().any(|e| e.hidden_rows > 0));
+    let want = rows(&s.scan(&all(&["level", "n"])).unwrap());
+    let fields_before = s.fields(&["g".into()], None, None).unwrap();
+
+    let report = s.settle("g").unwrap();
+    let after = manifest(&s);
+    assert_eq!(report.merged, 3, "{report:?}");
+    assert_eq!(report.recompressed, after.segments.len() - 1, "{report:?}");
+    assert!(report.bytes_after < report.bytes_before, "{report:?}");
+    assert!(after.segments.iter().all(|e| e.zstd_level == Some(15)));
+    assert_eq!(rows(&s.scan(&all(&["level", "n"])).unwrap()), want);
+    assert_eq!(s.fields(&["g".into()], None, None).unwrap(), fields_before);
+    let gdir = dir.path().join("groups/0");
+    for e in &after.segments {
+        let seg = Segment::open(&gdir.join(&e.file)).unwrap();
+        assert_eq!(seg.footer().rows, e.rows);
+        assert_eq!(
+            std::fs::metadata(gdir.join(&e.file)).unwrap().len(),
+            e.bytes
+        );
+    }
+    for e in std::fs::read_dir(&gdir).unwrap() {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        assert!(after.names(&name), "leftover {name}");
+    }
+    assert_eq!(s.settle("g").unwrap(), SettleReport::default());
+    assert_eq!(manifest(&s).generation, after.generation);
 }

@@ -73,7 +73,7 @@ pub(crate) use write::{
     Assembler, BlockEncoding, RowRef, encode_block_alone, encode_rows, recycle,
     write_segment_unlinked,
 };
-pub use write::{SegmentRow, WriteConfig, encode_segment, write_segment};
+pub use write::{SegmentRow, WriteConfig, encode_segment, recompress, write_segment};
 
 pub(crate) const MAGIC: &[u8; 8] = b"LOUPESEG";
 /// The version this build writes. Readers also accept [`FORMAT_V1`] (blocks without

@@ -32,6 +32,7 @@ pub struct Segment {
     footer: Footer,
     /// The file's format version (what some chunks' layout depends on).
     version: u32,
+    footer_len: usize,
 }
 
 /// The decoded values of one field column in one block, one entry per row.
@@ -104,11 +105,22 @@ impl Segment {
             map,
             footer,
             version,
+            footer_len,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The format version the file was written with.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// Where the footer starts: the bytes before it are the header and the chunks.
+    pub(super) fn footer_start(&self) -> usize {
+        self.map.len() - TAIL_LEN - self.footer_len
     }
 
     pub fn footer(&self) -> &Footer {
@@ -139,7 +151,7 @@ impl Segment {
         self.decompress(block, c).map(Some)
     }
 
-    fn decompress(&self, block: usize, c: &ChunkRef) -> Result<Vec<u8>> {
+    pub(super) fn decompress(&self, block: usize, c: &ChunkRef) -> Result<Vec<u8>> {
         let data = self.raw_chunk(block, c)?;
         let raw = DECOMPRESSOR
             .with(|d| match &mut *d.borrow_mut() {

@@ -539,11 +539,12 @@ pub(crate) fn encode_slot_values<'m>(
 pub(crate) const SLOT_TIME_PART: u8 = 3;
 
 /// How many parts of a timestamp [`time_part`] knows.
-pub(crate) const TIME_PARTS: u8 = 9;
+pub(crate) const TIME_PARTS: u8 = 12;
 
 /// Part `part` of the UTC timestamp `ms` (milliseconds since the epoch): 0 seconds and 1
 /// milliseconds since the epoch, 2 the millisecond, 3 second, 4 minute, 5 hour, 6 day, 7 month
-/// and 8 year. A text message's timestamp splits into such numbers, each a slot whose values
+/// and 8 year; run together as one number, 9 `yymmdd`, 10 `hhmmss` and 11 `yyyymmdd` (as
+/// HDFS prints `081109 203615`). A text message's timestamp splits into such numbers, each a slot whose values
 /// the `@timestamp` column already holds (format 4 stores the part's code instead of them).
 pub(crate) fn time_part(part: u8, ms: i64) -> Option<i64> {
     let secs = ms.div_euclid(1000);
@@ -554,9 +555,19 @@ pub(crate) fn time_part(part: u8, ms: i64) -> Option<i64> {
         3 => secs.rem_euclid(60),
         4 => secs.div_euclid(60).rem_euclid(60),
         5 => secs.div_euclid(3600).rem_euclid(24),
-        6..=8 => {
+        6..=8 | 9 | 11 => {
             let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
-            [day, month, year][usize::from(part - 6)]
+            match part {
+                6 => day,
+                7 => month,
+                8 => year,
+                9 => year.rem_euclid(100) * 10_000 + month * 100 + day,
+                _ => year * 10_000 + month * 100 + day,
+            }
+        }
+        10 => {
+            let s = secs.rem_euclid(86_400);
+            s / 3600 * 10_000 + s / 60 % 60 * 100 + s % 60
         }
         _ => return None,
     })
@@ -719,6 +730,9 @@ mod text_tests {
         assert_eq!(parts(3), [9, 9, 10]);
         assert_eq!(parts(2), [42, 49, 41]);
         assert_eq!(parts(0)[0], 1_772_856_309);
+        assert_eq!(parts(9), [260_307, 260_308, 260_307]);
+        assert_eq!(parts(10), [40_509, 50_509, 40_510]);
+        assert_eq!(parts(11), [20_260_307, 20_260_308, 20_260_307]);
         assert_eq!(time_part(TIME_PARTS, t0), None);
         // 1969-12-31 23:59:59.999 and 2024-02-29.
         assert_eq!(

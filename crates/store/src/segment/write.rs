@@ -27,7 +27,7 @@ use super::template::{
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
     ColumnKind, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
-    MAX_CHUNK_RAW_BYTES, Stats, Value,
+    MAX_CHUNK_RAW_BYTES, Segment, Stats, Value,
 };
 use crate::discover::{Leaf, discover_typed};
 use crate::error::{Result, StoreError};
@@ -59,6 +59,77 @@ impl<'a> From<&'a SegmentRow> for RowRef<'a> {
             message: &r.event.message,
         }
     }
+}
+
+/// `seg` (of the current format version) with every chunk recompressed at zstd `level`: the
+/// same payloads and footer but for where the chunks lie and their checksums. How a store
+/// *settles* a segment written at a fast level (`Store::settle`), without decoding its rows.
+pub fn recompress(seg: &Segment, level: i32) -> Result<Vec<u8>> {
+    if seg.version() != FORMAT_VERSION {
+        return Err(StoreError::corrupt(
+            seg.path(),
+            format!(
+                "segment of format version {} cannot be recompressed as it is (re-encode it)",
+                seg.version()
+            ),
+        ));
+    }
+    let footer = seg.footer();
+    // Per block, its chunks in file order (`None`: the token filter), recompressed in parallel.
+    let blocks: Vec<Vec<(Option<usize>, Chunk)>> = (0..footer.blocks.len())
+        .into_par_iter()
+        .map(|b| {
+            let meta = &footer.blocks[b];
+            let mut refs: Vec<(Option<usize>, &ChunkRef)> = vec![(None, &meta.bloom)];
+            refs.extend(
+                (meta.chunks.iter().enumerate())
+                    .filter_map(|(col, c)| Some((Some(col), c.as_ref()?))),
+            );
+            refs.sort_by_key(|(_, c)| c.offset);
+            let mut zstd = compressor(&WriteConfig {
+                zstd_level: level,
+                ..WriteConfig::default()
+            })?;
+            refs.into_iter()
+                .map(|(col, c)| {
+                    let raw = seg.decompress(b, c)?;
+                    Ok((col, chunk(&mut zstd, &raw, c.present, c.stats.clone())?))
+                })
+                .collect()
+        })
+        .collect::<Result<_>>()?;
+    let mut out = Vec::with_capacity(seg.footer_start());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    let mut footer = footer.clone();
+    for (meta, chunks) in footer.blocks.iter_mut().zip(blocks) {
+        for (col, c) in chunks {
+            let placed = ChunkRef {
+                offset: out.len() as u64,
+                len: c.data.len() as u64,
+                raw_len: c.raw_len,
+                crc: crc32fast::hash(&c.data),
+                present: c.present,
+                stats: c.stats,
+            };
+            out.extend_from_slice(&c.data);
+            match col {
+                None => meta.bloom = placed,
+                Some(col) => meta.chunks[col] = Some(placed),
+            }
+        }
+    }
+    finish_file(out, &footer)
+}
+
+/// Appends `footer`, its length and checksum and the closing magic to a segment's chunks.
+fn finish_file(mut out: Vec<u8>, footer: &Footer) -> Result<Vec<u8>> {
+    let bytes = encode_footer(footer);
+    out.extend_from_slice(&bytes);
+    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&bytes).to_le_bytes());
+    out.extend_from_slice(MAGIC);
+    Ok(out)
 }
 
 /// How a segment is cut and compressed.
@@ -650,13 +721,7 @@ impl Writer {
             columns: self.columns.list,
             blocks: self.blocks,
         };
-        let bytes = encode_footer(&footer);
-        let mut out = self.out;
-        out.extend_from_slice(&bytes);
-        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-        out.extend_from_slice(&crc32fast::hash(&bytes).to_le_bytes());
-        out.extend_from_slice(MAGIC);
-        Ok(out)
+        finish_file(self.out, &footer)
     }
 }
 
