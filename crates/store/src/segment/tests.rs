@@ -799,7 +799,7 @@ fn encode_profile() {
     }
     println!("discover {:?} ({n} leaves)", t.elapsed());
     let t = std::time::Instant::now();
-    let b = super::bloom::Bloom::build(lines.iter().map(|l| l.as_bytes()));
+    let b = super::bloom::Bloom::build(lines.iter().map(|l| l.as_bytes()), usize::MAX);
     println!("bloom {:?} {}", t.elapsed(), b.may_contain(b"abc"));
     let t = std::time::Instant::now();
     for l in &lines {
