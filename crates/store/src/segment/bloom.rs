@@ -16,7 +16,7 @@ const BITS_PER_ITEM: usize = 6;
 /// [`MIN_BITS_PER_ITEM`]: blocks of many distinct trigrams for their size (a small block of
 /// varied text) get a coarser filter rather than one a fifth of their size. With 2 bits per
 /// trigram (1 hash) a trigram passes 39% of the time: a 10-byte needle still prunes 99.95%.
-const BUDGET_SHARE: usize = 8;
+const BUDGET_SHARE: usize = 16;
 const MIN_BITS_PER_ITEM: usize = 2;
 
 /// Hash functions at `bits_per_item`: 1 below 3 bits per trigram (where it gives fewer false

@@ -35,7 +35,11 @@
 //! per text template and slot, a column of that slot's values (canonical integers as zigzag
 //! varint deltas, zero-padded integers of one width likewise, else text; from v4, a slot whose
 //! every value is one part of its row's `@timestamp` (the year, the minute, the millisecond,
-//! epoch seconds...: a timestamp the message prints) stores the part's code and no values). A JSON-templated
+//! epoch seconds...: a timestamp the message prints) stores the part's code and no values,
+//! numbers that repeat are stored as they are rather than as deltas, and text that repeats as
+//! a dictionary of its distinct values and an id per value). Since v4 a variable is also an
+//! IPv4 address whole, and the text between double quotes when it holds a letter and a space
+//! or a slash (a request line, a URL, a user agent). A JSON-templated
 //! message is rendered from the block's field columns, and the writer uses a JSON template
 //! only when that rendering gives the message back byte for byte; text templates partition the
 //! message exactly. So `@message` is always byte-exact (see the `template` module).

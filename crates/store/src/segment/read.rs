@@ -8,7 +8,7 @@ use memmap2::Mmap;
 use super::bloom::Bloom;
 use super::codec::Cursor;
 use super::search::{FieldColumn, LoadedColumn, column_text, field_columns};
-use super::template::{SLOT_TIME_PART, TIME_PARTS, time_part};
+use super::template::{SLOT_DICT, SLOT_PLAIN_INTS, SLOT_TIME_PART, TIME_PARTS, time_part};
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
     ColumnKind, FORMAT_V1, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
@@ -1028,6 +1028,8 @@ pub(super) enum Slot<'a> {
     Padded(usize, Vec<i64>),
     /// The values' bytes back to back, and where each starts (one more offset at the end).
     Strs(&'a str, Vec<usize>),
+    /// The distinct values as [`Slot::Strs`] holds values, then each value's index among them.
+    Dict(&'a str, Vec<usize>, Vec<u32>),
     /// Numbers a reader chose not to decode (see [`MessageChunk::decode_slots`]).
     Skipped,
     /// Text values still packed: `n` varint lengths, then the bytes (searched as a whole;
@@ -1068,10 +1070,10 @@ impl<'a> Slot<'a> {
                     Slot::Ints(out)
                 }
             }
-            mode @ (0 | 1) => {
-                let width = if mode == 1 {
+            mode @ (0 | 1 | SLOT_PLAIN_INTS) => {
+                let width = if mode != 0 {
                     let width = usize::from(c.u8()?);
-                    if !(1..=18).contains(&width) {
+                    if width > 18 || (mode == 1 && width == 0) {
                         return None;
                     }
                     width
@@ -1084,8 +1086,10 @@ impl<'a> Slot<'a> {
                 }
                 let mut out = Vec::with_capacity(cap);
                 let mut prev = 0i64;
+                let delta = i64::from(mode != SLOT_PLAIN_INTS);
                 for _ in 0..n {
-                    prev = prev.wrapping_add(c.ivarint()?);
+                    // Plain values: each added to 0.
+                    prev = (prev & -delta).wrapping_add(c.ivarint()?);
                     if width > 0 && !(0..10i64.pow(width as u32)).contains(&prev) {
                         return None;
                     }
@@ -1111,6 +1115,19 @@ impl<'a> Slot<'a> {
             2 => {
                 let (text, offsets) = packed_strs(c, n)?;
                 Slot::Strs(text, offsets)
+            }
+            SLOT_DICT => {
+                let distinct = c.len(n)?;
+                let (text, offsets) = packed_strs(c, distinct)?;
+                let mut ids = Vec::with_capacity(cap);
+                let last = distinct.checked_sub(1);
+                for _ in 0..n {
+                    ids.push(c.len(last?)? as u32);
+                }
+                if need == SlotNeed::Nothing {
+                    return Some(Slot::Skipped);
+                }
+                Slot::Dict(text, offsets, ids)
             }
             _ => return None,
         })
@@ -1141,6 +1158,9 @@ impl<'a> Slot<'a> {
                 std::str::from_utf8(&padded[..width]).ok().map(f)
             }
             Slot::Strs(bytes, offsets) => Some(f(Slot::str_at(bytes, offsets, k)?)),
+            Slot::Dict(bytes, offsets, ids) => {
+                Some(f(Slot::str_at(bytes, offsets, *ids.get(k)? as usize)?))
+            }
             Slot::Skipped | Slot::Packed { .. } => None,
         }
     }

@@ -571,6 +571,25 @@ impl Segment {
                         Slot::Strs(..) | Slot::Packed { .. } => {}
                         // Decoded only where the needle could meet a number.
                         Slot::Skipped => {}
+                        // Each distinct value tested once.
+                        Slot::Dict(text, offsets, ids) => {
+                            let holds: Vec<Holds> = (0..offsets.len().saturating_sub(1))
+                                .map(|d| {
+                                    let v = Slot::str_at(text, offsets, d).unwrap_or("");
+                                    if n.within(v.as_bytes()) {
+                                        Holds::Yes
+                                    } else if n.splits_may_match(check, v.as_bytes()) {
+                                        Holds::Maybe
+                                    } else {
+                                        Holds::No
+                                    }
+                                })
+                                .collect();
+                            for (k, &r) in template_rows.iter().enumerate() {
+                                let h = ids.get(k).and_then(|&d| holds.get(d as usize));
+                                raise(&mut mask[r], h.copied().unwrap_or(Holds::Maybe));
+                            }
+                        }
                         number => {
                             for (k, &r) in template_rows.iter().enumerate() {
                                 let holds = number.with_text(k, |v| {

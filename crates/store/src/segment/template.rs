@@ -267,13 +267,31 @@ pub(crate) fn split_text_into<'m>(
     pieces.clear();
     vars.clear();
     let b = message.as_bytes();
-    let (mut piece_start, mut i) = (0, 0);
+    let (mut piece_start, mut i, mut closing) = (0, 0, false);
     while i < b.len() {
         if CLASS[usize::from(b[i])] == DELIMITER {
+            let quote = b[i] == b'"';
             i += 1;
+            if quote
+                && !std::mem::take(&mut closing)
+                && let Some(len) = quoted_variable(&b[i..])
+            {
+                pieces.push(&message[piece_start..i]);
+                vars.push(&message[i..i + len]);
+                i += len;
+                piece_start = i;
+                closing = true;
+            }
             continue;
         }
         let start = i;
+        if let Some(len) = ipv4_len(&b[i..]) {
+            pieces.push(&message[piece_start..i]);
+            vars.push(&message[i..i + len]);
+            i += len;
+            piece_start = i;
+            continue;
+        }
         let mut class = 0;
         while i < b.len() && CLASS[usize::from(b[i])] != DELIMITER {
             class |= CLASS[usize::from(b[i])];
@@ -315,7 +333,22 @@ pub(crate) fn split_text_key<'m>(
     // Every byte is copied to the key as it comes; when a delimiter ends a word that held a
     // digit, the word is taken back out and replaced by the mark.
     let (mut k, mut word_start, mut word_k, mut class) = (0usize, 0usize, 0usize, 0u8);
-    for (i, &c) in b.iter().enumerate() {
+    // Whether the quote at hand closes a quoted variable (and so opens none).
+    let mut closing = false;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if i == word_start
+            && c.is_ascii_digit()
+            && let Some(len) = ipv4_len(&b[i..])
+        {
+            key[k] = VAR_MARK;
+            k += 1;
+            vars.push(var(message, i, i + len, OTHER));
+            i += len;
+            (word_start, word_k) = (i, k);
+            continue;
+        }
         let cl = CLASS[usize::from(c)];
         key[k] = c;
         k += 1;
@@ -330,6 +363,17 @@ pub(crate) fn split_text_key<'m>(
         class = if delimiter { 0 } else { class | cl };
         word_start = if delimiter { i + 1 } else { word_start };
         word_k = if delimiter { k } else { word_k };
+        i += 1;
+        if c == b'"'
+            && !std::mem::take(&mut closing)
+            && let Some(len) = quoted_variable(&b[i..])
+        {
+            key[k] = VAR_MARK;
+            k += 1;
+            vars.push(var(message, i, i + len, OTHER));
+            i += len;
+            (word_start, word_k, closing) = (i, k, true);
+        }
     }
     if class & DIGIT != 0 {
         k = word_k;
@@ -338,6 +382,49 @@ pub(crate) fn split_text_key<'m>(
         vars.push(var(message, word_start, b.len(), class));
     }
     k
+}
+
+/// The length of the IPv4 address at the start of `text` (four groups of one to three digits
+/// joined by dots, then the end or a delimiter other than a dot): one variable, not four
+/// numbers. A client's address repeats whole ([`SLOT_DICT`]) where its four numbers, each a
+/// column of its own, would look random.
+fn ipv4_len(text: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    for group in 0..4 {
+        if group > 0 {
+            if text.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let digits = text[i.min(text.len())..]
+            .iter()
+            .take(4)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if !(1..=3).contains(&digits) {
+            return None;
+        }
+        i += digits;
+    }
+    match text.get(i) {
+        None => Some(i),
+        Some(&c) if c != b'.' && CLASS[usize::from(c)] == DELIMITER => Some(i),
+        Some(_) => None,
+    }
+}
+
+/// The length of the text a quoted variable takes at the start of `rest` (just past an opening
+/// `"`): up to the next `"`, when that text holds an ASCII letter and a space or a `/`. A
+/// request line, a URL, a user agent: text whose words vary in number from row to row, so that
+/// split into pieces it would make a template per value (an access log's rows then share
+/// none), while as one value it repeats and is stored once per block ([`SLOT_DICT`]).
+fn quoted_variable(rest: &[u8]) -> Option<usize> {
+    let len = memchr::memchr(b'"', rest)?;
+    let text = &rest[..len];
+    let ok =
+        text.iter().any(u8::is_ascii_alphabetic) && text.iter().any(|&c| c == b' ' || c == b'/');
+    ok.then_some(len)
 }
 
 /// The variable `message[start..end]`, a word whose bytes' classes are `class`.
@@ -512,7 +599,12 @@ pub(crate) fn encode_slot_values<'m>(
             out.extend_from_slice(&[SLOT_TIME_PART, part, width]);
             return;
         }
-        if width == 0 {
+        // Values that repeat (sizes, codes, ports) compress best as they are; the others
+        // (counters, ids, times) as deltas.
+        let plain = repeats(values.clone());
+        if plain {
+            out.extend_from_slice(&[SLOT_PLAIN_INTS, width]);
+        } else if width == 0 {
             out.push(0);
         } else {
             out.extend_from_slice(&[1, width]);
@@ -521,7 +613,25 @@ pub(crate) fn encode_slot_values<'m>(
         for v in values {
             let i = v.num as i64;
             put_uvarint(out, zigzag(i.wrapping_sub(prev)));
-            prev = i;
+            if !plain {
+                prev = i;
+            }
+        }
+        return;
+    }
+    if let Some((distinct, ids)) = dictionary(values.clone(), &message) {
+        // Format 4: the distinct values (as a plain slot lays out its values), then an id
+        // per value.
+        out.push(SLOT_DICT);
+        put_uvarint(out, distinct.len() as u64);
+        for v in &distinct {
+            put_uvarint(out, v.len() as u64);
+        }
+        for v in &distinct {
+            out.extend_from_slice(v.as_bytes());
+        }
+        for id in ids {
+            put_uvarint(out, u64::from(id));
         }
         return;
     }
@@ -532,6 +642,66 @@ pub(crate) fn encode_slot_values<'m>(
     for v in values {
         out.extend_from_slice(v.text(message(v.row())).as_bytes());
     }
+}
+
+/// The tag of a numeric slot whose values are stored as they are rather than as deltas (format
+/// 4 on): the zero-padded width (0: not padded), then a zigzag varint per value.
+pub(crate) const SLOT_PLAIN_INTS: u8 = 5;
+
+/// Whether the numbers `values` repeat: at least [`DICT_MIN_VALUES`] of them, each distinct
+/// one [`DICT_REPEATS`] times on average.
+fn repeats(values: impl Iterator<Item = Stored> + Clone) -> bool {
+    let n = values.clone().count();
+    if n < DICT_MIN_VALUES {
+        return false;
+    }
+    let mut seen: super::codec::FxHashSet<u64> = Default::default();
+    for v in values {
+        seen.insert(v.num);
+        if seen.len() * DICT_REPEATS > n {
+            return false;
+        }
+    }
+    true
+}
+
+/// The tag of a text slot stored as a dictionary (format 4 on): the number of distinct values,
+/// their lengths and bytes, then per value its id (its index among the distinct ones, in order
+/// of first appearance).
+pub(crate) const SLOT_DICT: u8 = 4;
+/// A text slot of at least this many values is stored as a dictionary when each distinct value
+/// comes [`DICT_REPEATS`] times on average: the ids then cost a byte or two where the values
+/// would each be matched again (user agents, request lines, referrers of an access log).
+const DICT_MIN_VALUES: usize = 16;
+const DICT_REPEATS: usize = 4;
+
+/// The distinct values of a text slot and the id of each value, if it pays (see
+/// [`DICT_MIN_VALUES`]).
+fn dictionary<'m>(
+    values: impl Iterator<Item = Stored> + Clone,
+    message: impl Fn(usize) -> &'m str,
+) -> Option<(Vec<&'m str>, Vec<u32>)> {
+    let n = values.clone().count();
+    if n < DICT_MIN_VALUES {
+        return None;
+    }
+    let mut index: super::codec::FxHashMap<&'m str, u32> = Default::default();
+    let mut distinct = Vec::new();
+    let mut ids = Vec::with_capacity(n);
+    for v in values {
+        let text = v.text(message(v.row()));
+        let next = distinct.len() as u32;
+        let id = *index.entry(text).or_insert_with(|| {
+            distinct.push(text);
+            next
+        });
+        // Distinct values only grow: once too many, a dictionary cannot pay.
+        if distinct.len() * DICT_REPEATS > n {
+            return None;
+        }
+        ids.push(id);
+    }
+    Some((distinct, ids))
 }
 
 /// The tag of a slot whose values are a part of their rows' timestamps ([`time_part`]; format 4
@@ -644,6 +814,16 @@ pub(crate) fn decode_slot(
                 out.push(Cow::Owned(format!("{prev:0width$}")));
             }
         }
+        SLOT_PLAIN_INTS => {
+            let width = usize::from(c.u8()?);
+            for _ in 0..n {
+                let v = c.ivarint()?;
+                if width > 18 || (width > 0 && !(0..10i64.pow(width as u32)).contains(&v)) {
+                    return None;
+                }
+                out.push(Cow::Owned(format!("{v:0width$}")));
+            }
+        }
         2 => {
             let mut lens = Vec::with_capacity(n.min(c.remaining()));
             for _ in 0..n {
@@ -653,6 +833,20 @@ pub(crate) fn decode_slot(
                 out.push(Cow::Owned(
                     std::str::from_utf8(c.take(len)?).ok()?.to_owned(),
                 ));
+            }
+        }
+        SLOT_DICT => {
+            let distinct = c.len(n)?;
+            let mut lens = Vec::with_capacity(distinct);
+            for _ in 0..distinct {
+                lens.push(c.len(c.remaining())?);
+            }
+            let mut values = Vec::with_capacity(distinct);
+            for len in lens {
+                values.push(std::str::from_utf8(c.take(len)?).ok()?.to_owned());
+            }
+            for _ in 0..n {
+                out.push(Cow::Owned(values.get(c.len(distinct)?)?.clone()));
             }
         }
         _ => return None,
@@ -672,9 +866,25 @@ mod text_tests {
             "ünïcode 12ms x=-5 y=0.50 id=f08bb4c8-d6b2",
             "",
             "no variables here",
+            r#"83.149.9.216 - - [17/May/2015:10:05:03 +0000] "GET /a/b.png HTTP/1.1" 200 203023 "-" "Mozilla/5.0 (Macintosh)""#,
+            r#""/index" "" "a b" "x"y z"1 2"" tag="View Lock" "unclosed / quote"#,
+            r#"""""/ a"#,
+            "from 10.0.0.1:22 to 1.2.3.4. and 1.2.3.4.5 or 1.2.3.4x 1234.1.1.1 v1.2.3.4 9.9.9.9",
         ] {
             let (pieces, vars) = split_text(msg);
             assert_eq!(pieces.len(), vars.len() + 1);
+            if msg.starts_with("from") {
+                assert_eq!(vars[..2], ["10.0.0.1", "22"], "{vars:?}");
+                assert_eq!(vars.last(), Some(&"9.9.9.9"));
+                assert!(!vars.contains(&"1.2.3.4"));
+            }
+            if msg.starts_with("83.") {
+                assert_eq!(vars[0], "83.149.9.216");
+                // The request line and the user agent are one variable each; "-" is text.
+                assert!(vars.contains(&"GET /a/b.png HTTP/1.1"), "{vars:?}");
+                assert!(vars.contains(&"Mozilla/5.0 (Macintosh)"), "{vars:?}");
+                assert!(pieces.contains(&r#" "-" ""#), "{pieces:?}");
+            }
             let (mut key, mut key_vars) = (vec![7u8; 3], Vec::new());
             let n = split_text_key(msg, &mut key, &mut key_vars);
             let want: Vec<Var<'_>> = vars.iter().map(|v| Var::new(v)).collect();
@@ -712,6 +922,27 @@ mod text_tests {
             let got = decode_slot(&mut c, values.len(), &times).unwrap();
             assert!(c.at_end());
             assert_eq!(got, values);
+        }
+    }
+
+    #[test]
+    fn repeated_text_slots_are_dictionaries() {
+        let agents = ["curl/7.29.0", "Mozilla/5.0 (X11)", "-"];
+        let values: Vec<&str> = (0..40).map(|i| agents[i * 7 % 3]).collect();
+        let times = vec![0; values.len()];
+        let mut buf = Vec::new();
+        encode_slot(&mut buf, &values, &times);
+        assert_eq!(buf[0], SLOT_DICT);
+        let mut c = super::super::codec::Cursor::new(&buf);
+        assert_eq!(decode_slot(&mut c, values.len(), &times).unwrap(), values);
+        assert!(c.at_end());
+        // Too varied (or too few values) for a dictionary: plain.
+        let varied: Vec<String> = (0..40).map(|i| format!("u{}", i % 11)).collect();
+        let varied: Vec<&str> = varied.iter().map(String::as_str).collect();
+        for values in [&varied[..], &values[..15]] {
+            let mut buf = Vec::new();
+            encode_slot(&mut buf, values, &times);
+            assert_ne!(buf[0], SLOT_DICT);
         }
     }
 
@@ -754,5 +985,27 @@ mod text_tests {
         let mut buf = Vec::new();
         encode_slot(&mut buf, &["7", "9", "7"], &times);
         assert_eq!(buf[0], 0);
+    }
+
+    #[test]
+    fn repeating_numbers_are_stored_as_they_are() {
+        let sizes = ["203023", "171717", "0", "203023", "26185", "171717"];
+        let values: Vec<&str> = (0..24).map(|i| sizes[i * 5 % 6]).collect();
+        let padded: Vec<&str> = (0..24).map(|i| ["007", "042", "007"][i % 3]).collect();
+        let counter: Vec<String> = (0..24).map(|i| (1000 + i * 3).to_string()).collect();
+        let counter: Vec<&str> = counter.iter().map(String::as_str).collect();
+        let times = vec![1_700_000_000_123; 24];
+        for (values, tag) in [
+            (&values, SLOT_PLAIN_INTS),
+            (&padded, SLOT_PLAIN_INTS),
+            (&counter, 0),
+        ] {
+            let mut buf = Vec::new();
+            encode_slot(&mut buf, values, &times);
+            assert_eq!(buf[0], tag, "{values:?}");
+            let mut c = super::super::codec::Cursor::new(&buf);
+            assert_eq!(&decode_slot(&mut c, values.len(), &times).unwrap(), values);
+            assert!(c.at_end());
+        }
     }
 }

@@ -404,6 +404,9 @@ fn write_golden() {
     let mut rows = time_part_rows();
     let bytes = encode_segment(&mut rows, &golden_config()).unwrap();
     std::fs::write(dir.join("time_parts.lseg"), bytes).unwrap();
+    let mut rows = access_rows();
+    let bytes = encode_segment(&mut rows, &WriteConfig::default()).unwrap();
+    std::fs::write(dir.join("access.lseg"), bytes).unwrap();
 }
 
 /// What every golden file (of any version) holds.
@@ -521,6 +524,27 @@ fn golden_v4_decodes() {
         std::fs::read(&path).unwrap(),
         "segment encoding changed"
     );
+    // Access-log lines: addresses, request lines and user agents as dictionaries, sizes
+    // stored as they are.
+    let path = golden_dir(4).join("access.lseg");
+    let seg = Segment::open(&path).unwrap();
+    let mut want = access_rows();
+    want.sort_by_key(|r| r.event.timestamp);
+    assert_eq!(seg.read_rows().unwrap(), want);
+    let mut rows = access_rows();
+    let access = encode_segment(&mut rows, &WriteConfig::default()).unwrap();
+    assert_eq!(
+        access,
+        std::fs::read(&path).unwrap(),
+        "segment encoding changed"
+    );
+    let holds = seg.message_holds(0, &["curl/7", "Safari"]).unwrap();
+    let msgs = seg.messages(0).unwrap();
+    for (needle, holds) in ["curl/7", "Safari"].iter().zip(&holds) {
+        for (m, h) in msgs.iter().zip(holds) {
+            assert_eq!(*h == Holds::Yes, m.contains(needle), "{needle} {m}");
+        }
+    }
     // Seven milliseconds off, the millisecond slot keeps its values: more bytes.
     let mut off = time_part_rows();
     off.iter_mut().for_each(|r| r.event.timestamp += 7);
@@ -531,6 +555,35 @@ fn golden_v4_decodes() {
         off_bytes.len(),
         bytes.len()
     );
+}
+
+/// Forty access-log lines (one block) from a few clients, paths and user agents.
+fn access_rows() -> Vec<SegmentRow> {
+    let agents = [
+        "curl/7.29.0",
+        "Mozilla/5.0 (X11; Linux x86_64) Safari/537.36",
+        "-",
+    ];
+    let paths = ["/", "/blog/2013/", "/img/logo.png", "/about us"];
+    (0..40)
+        .map(|i: i64| SegmentRow {
+            stream: "web".into(),
+            event: Event {
+                timestamp: 1_767_225_600_000 + i * 1000,
+                ingestion_time: 1_767_225_700_000,
+                message: format!(
+                    r#"10.0.{}.{} - - [01/Jan/2026:00:00:{:02} +0000] "GET {} HTTP/1.1" {} {} "-" "{}""#,
+                    i % 2,
+                    i % 3 + 7,
+                    i,
+                    paths[(i % 4) as usize],
+                    [200, 304][(i % 2) as usize],
+                    [5120, 0, 77][(i % 3) as usize],
+                    agents[(i % 3) as usize],
+                ),
+            },
+        })
+        .collect()
 }
 
 /// Lines that print their timestamp (2026-01-01 00:00:00 UTC on), but the last one.
@@ -620,6 +673,45 @@ pub(crate) fn app_log_lines(rng: &mut Rng, n: usize) -> Vec<String> {
 
 /// Seeded loghub-style text logs (HDFS, Apache error, Linux syslog and OpenSSH shapes): a few
 /// templates with numbers, ids, addresses and paths as variables, one event per line.
+/// Access-log lines (Apache combined format) from small pools of clients, paths, referrers
+/// and user agents: text slots that repeat, stored as dictionaries.
+pub(crate) fn access_log_lines(rng: &mut Rng, n: usize) -> Vec<String> {
+    let uas = [
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/32.0.1700.107 Safari/537.36",
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "curl/7.29.0",
+        "-",
+    ];
+    let referrers = [
+        "-",
+        "http://example.com/",
+        "http://example.com/blog/2013/11/",
+        "https://www.google.com/",
+    ];
+    let mut ts = 1_431_856_800u64;
+    (0..n)
+        .map(|_| {
+            ts += rng.below(4);
+            let (h, m, sec) = ((ts / 3600) % 24, (ts / 60) % 60, ts % 60);
+            let path = match rng.below(4) {
+                0 => "/".to_owned(),
+                1 => format!("/images/img{}.png", rng.below(6)),
+                2 => format!("/blog/tags/{}", rng.pick(&["ruby", "puppet", "linux"])),
+                _ => format!("/presentations/logstash-{}/", 2010 + rng.below(4)),
+            };
+            format!(
+                "{} - - [17/May/2015:{h:02}:{m:02}:{sec:02} +0000] \"{} {path} HTTP/1.1\" {} {} \"{}\" \"{}\"",
+                rng.pick(&["83.149.9.216", "24.236.252.67", "93.114.45.13", "66.249.73.135"]),
+                rng.pick(&["GET", "GET", "HEAD", "POST"]),
+                rng.pick(&["200", "200", "304", "404"]),
+                rng.below(200_000),
+                rng.pick(&referrers),
+                rng.pick(&uas),
+            )
+        })
+        .collect()
+}
+
 pub(crate) fn text_log_lines(rng: &mut Rng, n: usize) -> Vec<String> {
     let mut ts = 1_767_225_600u64;
     (0..n)
@@ -938,6 +1030,7 @@ fn message_candidates_never_miss_a_match() {
     let mut rng = Rng::new(0xca7d);
     let mut lines = app_log_lines(&mut rng, 300);
     lines.extend(text_log_lines(&mut rng, 300));
+    lines.extend(access_log_lines(&mut rng, 300));
     let mut rows: Vec<SegmentRow> = lines
         .into_iter()
         .enumerate()
@@ -968,6 +1061,10 @@ fn message_candidates_never_miss_a_match() {
         "true,",
         "request completed\"}",
         "port 22 ssh2",
+        "Chrome/32",
+        "\"-\" \"curl",
+        "HTTP/1.1\" 404",
+        "blog/2013/11/\" \"Mozilla",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -988,9 +1085,17 @@ fn message_candidates_never_miss_a_match() {
     for needle in &needles {
         for (b, msgs) in messages.iter().enumerate() {
             let mask = seg.message_candidates(b, &[needle.as_str()]).unwrap();
+            let holds = &seg.message_holds(b, &[needle.as_str()]).unwrap()[0];
             for (row, m) in msgs.iter().enumerate() {
                 let candidate = mask.as_ref().is_none_or(|k| k[row]);
-                if m.contains(needle.as_str()) {
+                let contains = m.contains(needle.as_str());
+                // `Yes` and `No` are certain (the scan renders only `Maybe` rows).
+                match holds[row] {
+                    Holds::Yes => assert!(contains, "block {b} row {row}: {needle:?} in {m:?}"),
+                    Holds::No => assert!(!contains, "block {b} row {row}: {needle:?} in {m:?}"),
+                    Holds::Maybe => {}
+                }
+                if contains {
                     assert!(candidate, "block {b} row {row} holds {needle:?}: {m:?}");
                     kept_matches += 1;
                 }

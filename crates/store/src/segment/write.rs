@@ -570,7 +570,7 @@ fn encode_block(
         let (raw, stats) = encode_field(rows.len(), vals);
         fields.push((col, chunk(zstd, &raw, vals.len() as u64, stats)?));
     }
-    // The filter may cost at most an eighth of the block's other chunks.
+    // The filter may cost at most a sixteenth of the block's other chunks.
     let block_bytes = [&timestamp, &ingestion, &message]
         .into_iter()
         .chain(fields.iter().map(|(_, c)| c))
