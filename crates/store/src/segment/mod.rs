@@ -90,6 +90,8 @@ pub(crate) const HEADER_LEN: usize = 12;
 pub(crate) const TAIL_LEN: usize = 16;
 /// No column chunk decompresses to more than this; a bigger recorded size is corruption.
 pub const MAX_CHUNK_RAW_BYTES: usize = 64 << 20;
+/// No footer decompresses to more than this (format 4 footers are compressed).
+pub const MAX_FOOTER_RAW_BYTES: usize = 64 << 20;
 /// No block has more rows than this.
 pub const MAX_BLOCK_ROWS: usize = 1 << 20;
 /// The system columns every segment starts with, in this order.

@@ -12,7 +12,7 @@ use super::template::{SLOT_DICT, SLOT_PLAIN_INTS, SLOT_TIME_PART, TIME_PARTS, ti
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
     ColumnKind, FORMAT_V1, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
-    MAX_CHUNK_RAW_BYTES, SYSTEM_COLUMNS, SegmentRow, Stats, TAIL_LEN, Value,
+    MAX_CHUNK_RAW_BYTES, MAX_FOOTER_RAW_BYTES, SYSTEM_COLUMNS, SegmentRow, Stats, TAIL_LEN, Value,
 };
 use crate::error::{Result, StoreError};
 use crate::event::Event;
@@ -98,6 +98,14 @@ impl Segment {
         if crc32fast::hash(footer_bytes) != crc {
             return Err(corrupt("footer checksum mismatch"));
         }
+        let unpacked;
+        let footer_bytes = if version >= 4 {
+            unpacked =
+                unpack_footer(footer_bytes).ok_or_else(|| corrupt("footer does not decompress"))?;
+            &unpacked[..]
+        } else {
+            footer_bytes
+        };
         let footer = decode_footer(footer_bytes, footer_start as u64, version)
             .ok_or_else(|| corrupt("footer does not decode"))?;
         Ok(Segment {
@@ -153,6 +161,10 @@ impl Segment {
 
     pub(super) fn decompress(&self, block: usize, c: &ChunkRef) -> Result<Vec<u8>> {
         let data = self.raw_chunk(block, c)?;
+        if self.version >= 4 && c.len == c.raw_len {
+            // Stored as it is (compressing did not make it smaller).
+            return Ok(data.to_vec());
+        }
         let raw = DECOMPRESSOR
             .with(|d| match &mut *d.borrow_mut() {
                 Ok(d) => d.decompress(data, c.raw_len as usize),
@@ -852,6 +864,19 @@ fn get_chunkref(
 }
 
 /// Decodes a footer; `data_end` is where chunk data must end (the footer's own offset).
+/// A format 4 footer's bytes: its raw length (at most [`MAX_FOOTER_RAW_BYTES`]), then a zstd
+/// frame of exactly that many bytes.
+fn unpack_footer(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut c = Cursor::new(bytes);
+    let raw_len = c.len(MAX_FOOTER_RAW_BYTES)?;
+    let packed = bytes.get(c.position()..)?;
+    let raw = DECOMPRESSOR.with(|d| match &mut *d.borrow_mut() {
+        Ok(d) => d.decompress(packed, raw_len).ok(),
+        Err(_) => None,
+    })?;
+    (raw.len() == raw_len).then_some(raw)
+}
+
 pub(crate) fn decode_footer(bytes: &[u8], data_end: u64, version: u32) -> Option<Footer> {
     let mut c = Cursor::new(bytes);
     let rows = c.u64()?;

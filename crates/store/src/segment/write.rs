@@ -27,7 +27,7 @@ use super::template::{
 use super::{
     BlockMeta, COL_INGESTION, COL_MESSAGE, COL_STREAM, COL_TIMESTAMP, ChunkRef, ColumnDesc,
     ColumnKind, FORMAT_VERSION, FieldType, Footer, HEADER_LEN, MAGIC, MAX_BLOCK_ROWS,
-    MAX_CHUNK_RAW_BYTES, Segment, Stats, Value,
+    MAX_CHUNK_RAW_BYTES, MAX_FOOTER_RAW_BYTES, Segment, Stats, Value,
 };
 use crate::discover::{Leaf, discover_typed};
 use crate::error::{Result, StoreError};
@@ -122,9 +122,22 @@ pub fn recompress(seg: &Segment, level: i32) -> Result<Vec<u8>> {
     finish_file(out, &footer)
 }
 
-/// Appends `footer`, its length and checksum and the closing magic to a segment's chunks.
+/// Appends `footer`, its length and checksum and the closing magic to a segment's chunks. The
+/// footer is stored compressed (format 4): its raw length, then a zstd frame of it (a wide
+/// segment's footer names hundreds of columns and their statistics, mostly repeats).
 fn finish_file(mut out: Vec<u8>, footer: &Footer) -> Result<Vec<u8>> {
-    let bytes = encode_footer(footer);
+    let raw = encode_footer(footer);
+    if raw.len() > MAX_FOOTER_RAW_BYTES {
+        return Err(StoreError::corrupt(
+            "<segment>",
+            "segment footer exceeds the maximum size",
+        ));
+    }
+    let mut bytes = Vec::with_capacity(raw.len() / 4 + 16);
+    put_uvarint(&mut bytes, raw.len() as u64);
+    let packed = zstd::bulk::compress(&raw, FOOTER_ZSTD_LEVEL)
+        .map_err(StoreError::io(Path::new("<zstd>")))?;
+    bytes.extend_from_slice(&packed);
     out.extend_from_slice(&bytes);
     out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
     out.extend_from_slice(&crc32fast::hash(&bytes).to_le_bytes());
@@ -156,6 +169,9 @@ impl Default for WriteConfig {
         }
     }
 }
+
+/// zstd level of footers (small, written once per segment).
+const FOOTER_ZSTD_LEVEL: i32 = 9;
 
 /// Longest string statistic kept.
 const STAT_BYTES: usize = 64;
@@ -340,9 +356,15 @@ fn chunk(
             "column chunk exceeds the maximum size",
         ));
     }
-    let data = zstd
+    let mut data = zstd
         .compress(raw)
         .map_err(StoreError::io(Path::new("<zstd>")))?;
+    if data.len() >= raw.len() {
+        // Not worth a zstd frame (a chunk of a few values): stored as it is, which a reader
+        // tells by its length equal to the raw length (format 4).
+        data.clear();
+        data.extend_from_slice(raw);
+    }
     Ok(Chunk {
         data,
         raw_len: raw.len() as u64,
