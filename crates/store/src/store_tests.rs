@@ -933,7 +933,8 @@ fn bulk_crash_config() -> StoreConfig {
 }
 
 /// The loader the bulk crash test kills: loads of 400 events numbered from `start`, one
-/// after the other, printing `ACK <last>` once each load has finished.
+/// after the other, printing `ACK <last>` once each load has finished (and, with
+/// `LOUPE_CRASH_SETTLE` set, the group has been settled after it).
 #[test]
 fn bulk_crash_child() {
     use std::io::Write;
@@ -954,6 +955,9 @@ fn bulk_crash_child() {
                 .unwrap();
         }
         load.finish().unwrap();
+        if std::env::var_os("LOUPE_CRASH_SETTLE").is_some() {
+            s.settle("g").unwrap();
+        }
         writeln!(out, "ACK {}", first + 399).unwrap();
         out.flush().unwrap();
     }
@@ -962,7 +966,8 @@ fn bulk_crash_child() {
 /// Kills a bulk-loading process with SIGKILL at seeded random moments: after each kill the
 /// store opens cleanly and holds exactly the events `0..k` for some `k` at least every
 /// finished load's (a prefix, each event once), and the next writer leaves no orphan file or
-/// load directory behind.
+/// load directory behind. Every other round the loader also settles the group after each load
+/// (`Store::settle`: merging, recompressing, swapping files), so kills land in that too.
 #[test]
 fn sigkill_during_bulk_loads_leaves_a_prefix() {
     use std::io::{BufRead, BufReader};
@@ -982,6 +987,14 @@ fn sigkill_during_bulk_loads_leaves_a_prefix() {
             ])
             .env(BULK_CHILD_ENV, dir.path())
             .env("LOUPE_CRASH_START", have.to_string())
+            .env(
+                if round % 2 == 1 {
+                    "LOUPE_CRASH_SETTLE"
+                } else {
+                    "LOUPE_CRASH_NO_SETTLE"
+                },
+                "1",
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -1033,6 +1046,17 @@ fn sigkill_during_bulk_loads_leaves_a_prefix() {
         }
     }
     assert!(have >= 4000, "the loader made progress: {have}");
+    // Settling what the kills left changes no event and leaves every segment settled.
+    let s = store(dir.path(), bulk_crash_config());
+    s.settle("g").unwrap();
+    let mut got: Vec<i64> = rows(&s.scan(&all(&[])).unwrap())
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    got.sort_unstable();
+    assert_eq!(got, (0..have).collect::<Vec<_>>());
+    let level = Some(StoreConfig::default().settle_zstd_level);
+    assert!(manifest(&s).segments.iter().all(|e| e.zstd_level == level));
     assert!(
         partial > 0,
         "some kill came between two publishes of a load"

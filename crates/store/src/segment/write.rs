@@ -65,6 +65,16 @@ impl<'a> From<&'a SegmentRow> for RowRef<'a> {
 /// same payloads and footer but for where the chunks lie and their checksums. How a store
 /// *settles* a segment written at a fast level (`Store::settle`), without decoding its rows.
 pub fn recompress(seg: &Segment, level: i32) -> Result<Vec<u8>> {
+    rebuild(seg, level, |_, _, raw| raw)
+}
+
+/// `seg` with each chunk's payload replaced by what `payload(block, column, raw)` makes of it
+/// (`column` is `None` for the token filter), compressed at `level`.
+pub(crate) fn rebuild(
+    seg: &Segment,
+    level: i32,
+    payload: impl Fn(usize, Option<usize>, Vec<u8>) -> Vec<u8> + Sync,
+) -> Result<Vec<u8>> {
     if seg.version() != FORMAT_VERSION {
         return Err(StoreError::corrupt(
             seg.path(),
@@ -92,7 +102,7 @@ pub fn recompress(seg: &Segment, level: i32) -> Result<Vec<u8>> {
             })?;
             refs.into_iter()
                 .map(|(col, c)| {
-                    let raw = seg.decompress(b, c)?;
+                    let raw = payload(b, col, seg.decompress(b, c)?);
                     Ok((col, chunk(&mut zstd, &raw, c.present, c.stats.clone())?))
                 })
                 .collect()
