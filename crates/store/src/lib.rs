@@ -43,6 +43,7 @@
 //! compacts small segments; [`Store::apply_retention`] drops expired segments.
 
 mod bulk;
+pub mod calendar;
 mod catalog;
 pub mod discover;
 mod error;

@@ -28,6 +28,7 @@
 
 use chrono::Datelike;
 use chrono::format::{Item, Parsed, StrftimeItems};
+use loupe_store::calendar::days_from_civil;
 
 use crate::error::{Result, ServiceError};
 
@@ -42,17 +43,6 @@ const TOKEN_WINDOW: usize = 64;
 
 /// How far into a line the Apache/NCSA `[dd/Mon/yyyy:...]` time is looked for.
 const APACHE_WINDOW: usize = 160;
-
-/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = i64::from((month + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
 
 fn days_in_month(year: i64, month: u32) -> u32 {
     match month {

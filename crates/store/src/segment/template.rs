@@ -8,6 +8,7 @@
 
 #[cfg(test)]
 use super::Value;
+use crate::calendar::civil_from_days;
 
 /// The pieces of text between the leaf value tokens of a JSON object message (one more piece
 /// than slots). `None` when `message` is not a single JSON object, or a string value has an
@@ -727,6 +728,7 @@ pub(crate) fn time_part(part: u8, ms: i64) -> Option<i64> {
         5 => secs.div_euclid(3600).rem_euclid(24),
         6..=8 | 9 | 11 => {
             let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+            let (month, day) = (i64::from(month), i64::from(day));
             match part {
                 6 => day,
                 7 => month,
@@ -741,20 +743,6 @@ pub(crate) fn time_part(part: u8, ms: i64) -> Option<i64> {
         }
         _ => return None,
     })
-}
-
-/// The proleptic Gregorian (year, month, day) of a day count from 1970-01-01 (Howard
-/// Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// The timestamp part every one of `values` (numeric: canonical integers, or zero-padded ones
@@ -965,13 +953,14 @@ mod text_tests {
         assert_eq!(parts(10), [40_509, 50_509, 40_510]);
         assert_eq!(parts(11), [20_260_307, 20_260_308, 20_260_307]);
         assert_eq!(time_part(TIME_PARTS, t0), None);
-        // 1969-12-31 23:59:59.999 and 2024-02-29.
-        assert_eq!(
-            civil_from_days((-1i64).div_euclid(86_400_000)),
-            (1969, 12, 31)
-        );
+        // 1969-12-31 23:59:59.999 and 2024-02-29 12:00.
+        assert_eq!(time_part(8, -1), Some(1969));
+        assert_eq!(time_part(6, -1), Some(31));
         assert_eq!(time_part(2, -1), Some(999));
-        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+        assert_eq!(
+            time_part(11, 19_782 * 86_400_000 + 43_200_000),
+            Some(20_240_229)
+        );
         // A slot of zero-padded hours and one of canonical days: stored as the part's code,
         // read back from the times; a value off by one keeps the slot's own values.
         for (values, part) in [(["04", "05", "04"], 5u8), (["7", "8", "7"], 6)] {

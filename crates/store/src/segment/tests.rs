@@ -562,55 +562,14 @@ fn golden_v3_decodes() {
 /// add `testdata/segments/v<N>/`.
 #[test]
 fn golden_v4_decodes() {
-    let path = golden_dir(4).join("basic.lseg");
-    let seg = Segment::open(&path).unwrap();
+    let (seg, _) = golden_v4("basic.lseg", golden_rows(), &golden_config());
     check_golden(&seg);
     check_message_bytes(&seg);
     check_byte_sets(&seg);
-    // The writer is deterministic: the same rows give the same bytes.
-    let mut rows = golden_rows();
-    let bytes = encode_segment(&mut rows, &golden_config()).unwrap();
-    assert_eq!(
-        bytes,
-        std::fs::read(&path).unwrap(),
-        "segment encoding changed"
-    );
     // Text lines that print their own timestamps: the slots of those numbers are stored as
-    // parts of `@timestamp`.
-    let path = golden_dir(4).join("time_parts.lseg");
-    let seg = Segment::open(&path).unwrap();
-    let mut want = time_part_rows();
-    want.sort_by_key(|r| r.event.timestamp);
-    assert_eq!(seg.read_rows().unwrap(), want);
-    let mut rows = time_part_rows();
-    let bytes = encode_segment(&mut rows, &golden_config()).unwrap();
-    assert_eq!(
-        bytes,
-        std::fs::read(&path).unwrap(),
-        "segment encoding changed"
-    );
-    // Access-log lines: addresses, request lines and user agents as dictionaries, sizes
-    // stored as they are.
-    let path = golden_dir(4).join("access.lseg");
-    let seg = Segment::open(&path).unwrap();
-    let mut want = access_rows();
-    want.sort_by_key(|r| r.event.timestamp);
-    assert_eq!(seg.read_rows().unwrap(), want);
-    let mut rows = access_rows();
-    let access = encode_segment(&mut rows, &WriteConfig::default()).unwrap();
-    assert_eq!(
-        access,
-        std::fs::read(&path).unwrap(),
-        "segment encoding changed"
-    );
-    let holds = seg.message_holds(0, &["curl/7", "Safari"]).unwrap();
-    let msgs = seg.messages(0).unwrap();
-    for (needle, holds) in ["curl/7", "Safari"].iter().zip(&holds) {
-        for (m, h) in msgs.iter().zip(holds) {
-            assert_eq!(*h == Holds::Yes, m.contains(needle), "{needle} {m}");
-        }
-    }
-    // Seven milliseconds off, the millisecond slot keeps its values: more bytes.
+    // parts of `@timestamp`. Seven milliseconds off, the millisecond slot keeps its values:
+    // more bytes.
+    let (_, bytes) = golden_v4("time_parts.lseg", time_part_rows(), &golden_config());
     let mut off = time_part_rows();
     off.iter_mut().for_each(|r| r.event.timestamp += 7);
     let off_bytes = encode_segment(&mut off, &golden_config()).unwrap();
@@ -620,6 +579,33 @@ fn golden_v4_decodes() {
         off_bytes.len(),
         bytes.len()
     );
+    // Access-log lines: addresses, request lines and user agents as dictionaries, sizes
+    // stored as they are.
+    let (seg, _) = golden_v4("access.lseg", access_rows(), &WriteConfig::default());
+    let holds = seg.message_holds(0, &["curl/7", "Safari"]).unwrap();
+    let msgs = seg.messages(0).unwrap();
+    for (needle, holds) in ["curl/7", "Safari"].iter().zip(&holds) {
+        for (m, h) in msgs.iter().zip(holds) {
+            assert_eq!(*h == Holds::Yes, m.contains(needle), "{needle} {m}");
+        }
+    }
+}
+
+/// Opens golden file `name` of format 4, checks it holds `rows` (in time order) and that the
+/// writer encodes `rows` to its very bytes (deterministic writer, unchanged format).
+fn golden_v4(name: &str, rows: Vec<SegmentRow>, config: &WriteConfig) -> (Segment, Vec<u8>) {
+    let path = golden_dir(4).join(name);
+    let seg = Segment::open(&path).unwrap();
+    let mut want = rows.clone();
+    want.sort_by_key(|r| r.event.timestamp);
+    assert_eq!(seg.read_rows().unwrap(), want, "{name}");
+    let mut rows = rows;
+    let bytes = encode_segment(&mut rows, config).unwrap();
+    assert!(
+        bytes == std::fs::read(&path).unwrap(),
+        "{name}: segment encoding changed"
+    );
+    (seg, bytes)
 }
 
 /// Forty access-log lines (one block) from a few clients, paths and user agents.
