@@ -139,7 +139,7 @@ impl Segment {
         StoreError::corrupt(&self.path, format!("segment block {block}: {what}"))
     }
 
-    fn raw_chunk(&self, block: usize, c: &ChunkRef) -> Result<&[u8]> {
+    pub(super) fn raw_chunk(&self, block: usize, c: &ChunkRef) -> Result<&[u8]> {
         // Offsets were checked against the footer start when the footer was decoded.
         let data = self
             .map

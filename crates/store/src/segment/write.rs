@@ -61,8 +61,9 @@ impl<'a> From<&'a SegmentRow> for RowRef<'a> {
     }
 }
 
-/// `seg` (of the current format version) with every chunk recompressed at zstd `level`: the
-/// same payloads and footer but for where the chunks lie and their checksums. How a store
+/// `seg` (of the current format version) with every chunk recompressed at zstd `level` (or kept
+/// as it was, where that is smaller): the same payloads and footer but for where the chunks lie
+/// and their checksums. How a store
 /// *settles* a segment written at a fast level (`Store::settle`), without decoding its rows.
 pub fn recompress(seg: &Segment, level: i32) -> Result<Vec<u8>> {
     rebuild(seg, level, |_, _, raw| raw)
@@ -102,8 +103,15 @@ pub(crate) fn rebuild(
             })?;
             refs.into_iter()
                 .map(|(col, c)| {
-                    let raw = payload(b, col, seg.decompress(b, c)?);
-                    Ok((col, chunk(&mut zstd, &raw, c.present, c.stats.clone())?))
+                    let before = seg.decompress(b, c)?;
+                    let raw = payload(b, col, before.clone());
+                    let mut new = chunk(&mut zstd, &raw, c.present, c.stats.clone())?;
+                    // Never larger than it was (a small block's chunks may already be at a
+                    // higher level than `level`).
+                    if raw == before && new.data.len() >= c.len as usize {
+                        new.data = seg.raw_chunk(b, c)?.to_vec();
+                    }
+                    Ok((col, new))
                 })
                 .collect()
         })
@@ -250,13 +258,14 @@ pub(crate) fn encode_block_alone(
         static ZSTD: std::cell::Cell<Option<(i32, zstd::bulk::Compressor<'static>)>> =
             const { std::cell::Cell::new(None) };
     }
+    let level = block_level(rows, config);
     let mut zstd = match ZSTD.take() {
-        Some((level, zstd)) if level == config.zstd_level => zstd,
-        _ => compressor(config)?,
+        Some((l, zstd)) if l == level => zstd,
+        _ => compressor_at(level)?,
     };
     let mut columns = Columns::new(config.max_field_names);
     let block = encode_block(rows, &mut columns, &mut zstd, split);
-    ZSTD.set(Some((config.zstd_level, zstd)));
+    ZSTD.set(Some((level, zstd)));
     Ok(BlockEncoding {
         block: block?,
         columns,
@@ -284,8 +293,8 @@ pub(crate) fn assemble(
     if !merged {
         // More distinct names than the cap: which ones are kept depends on row order.
         w = Writer::new(config)?;
-        let mut zstd = compressor(config)?;
         for range in ranges {
+            let mut zstd = compressor_at(block_level(&rows[range.clone()], config))?;
             let mut columns = std::mem::replace(&mut w.columns, Columns::new(0));
             let block = encode_block(&rows[range.clone()], &mut columns, &mut zstd, true);
             w.columns = columns;
@@ -343,7 +352,30 @@ fn block_ranges(rows: &[RowRef<'_>], config: &WriteConfig) -> Vec<Range<usize>> 
 }
 
 fn compressor(config: &WriteConfig) -> Result<zstd::bulk::Compressor<'static>> {
-    zstd::bulk::Compressor::new(config.zstd_level).map_err(StoreError::io(Path::new("<zstd>")))
+    compressor_at(config.zstd_level)
+}
+
+fn compressor_at(level: i32) -> Result<zstd::bulk::Compressor<'static>> {
+    zstd::bulk::Compressor::new(level).map_err(StoreError::io(Path::new("<zstd>")))
+}
+
+/// zstd level of a small block's chunks (see [`block_level`]).
+const SMALL_BLOCK_ZSTD_LEVEL: i32 = 19;
+
+/// The zstd level of a block's chunks: the configured one, but [`SMALL_BLOCK_ZSTD_LEVEL`] for a
+/// block under a quarter of the block size in rows and in message bytes. Such a block is a
+/// segment's tail (one per segment, so the extra CPU is bounded by the segment's other blocks)
+/// or a whole small input (a file of a few thousand lines, where the cost is milliseconds): the
+/// blocks that compress worst at a fast level, having the least data to learn from.
+fn block_level(rows: &[RowRef<'_>], config: &WriteConfig) -> i32 {
+    let message_bytes: usize = rows.iter().map(|r| r.message.len()).sum();
+    if rows.len().saturating_mul(4) <= config.block_rows
+        && message_bytes.saturating_mul(4) <= config.block_message_bytes
+    {
+        config.zstd_level.max(SMALL_BLOCK_ZSTD_LEVEL)
+    } else {
+        config.zstd_level
+    }
 }
 
 /// A compressed column chunk, not yet placed in the file.
@@ -1700,6 +1732,36 @@ mod phase_bench {
 
 #[cfg(test)]
 mod scratch_tests {
+    use super::*;
+
+    #[test]
+    fn small_blocks_compress_harder() {
+        let message = "GET /index.html 200 1234 from 10.0.0.1".to_string();
+        let rows = |n: usize| -> Vec<RowRef<'_>> {
+            (0..n)
+                .map(|i| RowRef {
+                    timestamp: i as i64,
+                    ingestion_time: 0,
+                    stream: "s",
+                    message: &message,
+                })
+                .collect()
+        };
+        let config = WriteConfig::default();
+        assert_eq!(block_level(&rows(100), &config), SMALL_BLOCK_ZSTD_LEVEL);
+        assert_eq!(block_level(&rows(2048), &config), SMALL_BLOCK_ZSTD_LEVEL);
+        assert_eq!(block_level(&rows(2049), &config), config.zstd_level);
+        // Few rows, but a quarter of the block's message bytes.
+        let long = "x".repeat((1 << 20) + 1);
+        let big = [RowRef {
+            timestamp: 0,
+            ingestion_time: 0,
+            stream: "s",
+            message: &long,
+        }];
+        assert_eq!(block_level(&big, &config), config.zstd_level);
+    }
+
     #[test]
     fn recycling_keeps_the_allocation() {
         let text = String::from("abc");
