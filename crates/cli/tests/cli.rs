@@ -301,6 +301,27 @@ fn groups_streams_fields_retention_and_formats() {
     let groups = stdout(&loupe(&store, &["groups", "-o", "json"]));
     assert!(groups.contains("\"retentionInDays\":30"), "{groups}");
 
+    // `compact` recompresses both groups once; queries answer the same afterwards.
+    let all = [
+        "query",
+        "-g",
+        "demo/*",
+        "-o",
+        "json",
+        "fields @timestamp, @message, @logStream",
+    ];
+    let before = stdout(&loupe(&store, &all));
+    let out = loupe(&store, &["compact", "-g", "demo/*"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("demo/app: 1 segment recompressed") && text.contains("demo/auth: "),
+        "{text}"
+    );
+    assert_eq!(stdout(&loupe(&store, &all)), before);
+    let again = stdout(&loupe(&store, &["compact", "-g", "demo/app"]));
+    assert!(again.contains("nothing to recompress"), "{again}");
+
     let out = loupe(&store, &["groups", "delete", "demo/auth"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(

@@ -1292,3 +1292,42 @@ fn settling_recompresses_every_segment_once_and_changes_no_event() {
     assert_eq!(s.settle("g").unwrap(), SettleReport::default());
     assert_eq!(manifest(&s).generation, after.generation);
 }
+
+/// A segment of an older format (here the v3 golden file) is settled by re-encoding it: the
+/// new file is of the current format and holds the same rows.
+#[test]
+fn settling_rewrites_an_older_format_in_the_current_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), StoreConfig::default());
+    let gdir = dir.path().join("groups/0");
+    let golden =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/segments/v3/basic.lseg");
+    let old = Segment::open(&golden).unwrap();
+    assert_eq!(old.version(), 3);
+    let mut m = manifest(&s);
+    let file = crate::manifest::segment_file(m.take_file_number());
+    std::fs::copy(&golden, gdir.join(&file)).unwrap();
+    m.segments.push(SegmentEntry {
+        file,
+        rows: old.footer().rows,
+        min_ts: old.footer().min_ts,
+        max_ts: old.footer().max_ts,
+        bytes: std::fs::metadata(&golden).unwrap().len(),
+        hidden_streams: Vec::new(),
+        hidden_rows: 0,
+        zstd_level: None,
+    });
+    m.generation += 1;
+    m.save(&gdir).unwrap();
+
+    let report = s.settle("g").unwrap();
+    assert_eq!((report.merged, report.recompressed), (0, 1), "{report:?}");
+    let m = manifest(&s);
+    let new = Segment::open(&gdir.join(&m.segments[0].file)).unwrap();
+    assert_eq!(new.version(), crate::segment::FORMAT_VERSION);
+    assert_eq!(new.read_rows().unwrap(), old.read_rows().unwrap());
+    assert_eq!(
+        m.segments[0].zstd_level,
+        Some(StoreConfig::default().settle_zstd_level)
+    );
+}
