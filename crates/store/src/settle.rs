@@ -51,7 +51,13 @@ impl Store {
             if entry.zstd_level.is_some_and(|l| l >= level) {
                 continue;
             }
-            let seg = Segment::open(&staging.dir.join(&entry.file))?;
+            let path = staging.dir.join(&entry.file);
+            let seg = match Segment::open(&path) {
+                Ok(seg) => seg,
+                // Compacted away since the manifest was read: nothing to settle.
+                Err(_) if !path.exists() => continue,
+                Err(e) => return Err(e),
+            };
             let bytes = if seg.version() == FORMAT_VERSION {
                 recompress(&seg, level)?
             } else {
