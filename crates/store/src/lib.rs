@@ -607,25 +607,20 @@ impl Store {
             .filter(|s| s.bytes < self.config.compact_below_bytes)
             .count();
         if small >= self.config.compact_min_segments.max(2) {
-            self.compact_dir(dir, self.config.compact_zstd_level)?;
+            self.compact_dir(dir)?;
         }
         Ok(())
     }
 
     /// Merges the group's small segments into one; returns how many segments were merged.
     pub fn compact(&self, group: &str) -> Result<usize> {
-        self.compact_at(group, self.config.compact_zstd_level)
-    }
-
-    /// [`Store::compact`], the merged segment compressed at zstd `level`.
-    pub(crate) fn compact_at(&self, group: &str, level: i32) -> Result<usize> {
         self.write(|catalog| {
             let dir = self.group_dir(Self::group_meta(catalog, group)?);
-            Ok((self.compact_dir(&dir, level)?, false))
+            Ok((self.compact_dir(&dir)?, false))
         })
     }
 
-    fn compact_dir(&self, dir: &Path, level: i32) -> Result<usize> {
+    fn compact_dir(&self, dir: &Path) -> Result<usize> {
         let mut m = Manifest::load(dir)?;
         remove_unnamed(dir, &m)?;
         let picked = pick_for_compaction(&m.segments, self.config.compact_below_bytes);
@@ -642,7 +637,7 @@ impl Store {
         }
         let file = segment_file(m.take_file_number());
         let config = WriteConfig {
-            zstd_level: level,
+            zstd_level: self.config.compact_zstd_level,
             ..self.config.segment.clone()
         };
         let bytes = encode_segment(&mut rows, &config)?;

@@ -3,7 +3,7 @@
 //!
 //! Ingest writes segments at a fast level (sealing, bulk loads: level 3), since compression is
 //! most of their CPU; decompression costs about the same at any level, so a segment recompressed
-//! once at a high level reads as fast and takes a fifth to a third less space. Recompressing
+//! once at a high level reads as fast and takes a tenth to a fifth less space. Recompressing
 //! keeps every chunk's payload and the footer (but where chunks lie and their checksums): no
 //! row is decoded or re-encoded. Segments of an older format version are re-encoded instead.
 //!
@@ -42,7 +42,9 @@ impl Store {
     /// docs). Readers see the group whole throughout; ingest goes on meanwhile.
     pub fn settle(&self, group: &str) -> Result<SettleReport> {
         let level = self.config.settle_zstd_level;
-        let merged = self.compact_at(group, level)?;
+        // Merged at the compaction level (under the writer lock: kept short), recompressed
+        // below with the rest (outside it).
+        let merged = self.compact(group)?;
         let staging = self.staging(group)?;
         let manifest = Manifest::load(&staging.dir)?;
         // (original file, settled file in the staging directory, its bytes, the original's)
