@@ -19,12 +19,8 @@ use std::sync::Arc;
 use loupe_service::{FixedClock, Format, IngestReport, Loupe, StartQuery};
 use serde_json::Value;
 
-/// 2026-11-01T00:00:00Z.
-const NOW_MS: i64 = 1_793_491_200_000;
-
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-}
+mod common;
+use common::NOW_MS;
 
 fn heldout_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/ingest")
@@ -208,14 +204,9 @@ fn ingest_all(files: &[PathBuf], root: &Path) -> Vec<(String, &'static str, u64,
 
 #[test]
 fn every_corpus_log_file_ingests_one_event_per_record() {
-    let dir = corpus_dir();
-    if !dir.is_dir() {
-        eprintln!(
-            "\n*** SKIPPED: the shared corpus is not at {} ***\n",
-            dir.display()
-        );
+    let Some(dir) = common::corpus_dir() else {
         return;
-    }
+    };
     let files = log_files(&dir);
     assert!(files.len() >= 30, "only {} corpus files found", files.len());
     let results = ingest_all(&files, &dir);

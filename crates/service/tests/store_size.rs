@@ -8,17 +8,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use loupe_service::{FixedClock, Format, Loupe};
 
-/// 2026-11-01T00:00:00Z.
-const NOW_MS: i64 = 1_793_491_200_000;
-
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-}
+mod common;
+use common::NOW_MS;
 
 fn segment_bytes(dir: &Path) -> u64 {
     let mut total = 0;
@@ -35,14 +31,9 @@ fn segment_bytes(dir: &Path) -> u64 {
 
 #[test]
 fn corpus_logs_store_smaller_than_zstd_19() {
-    let dir = corpus_dir();
-    if !dir.is_dir() {
-        eprintln!(
-            "\n*** SKIPPED: the shared corpus is not at {} ***\n",
-            dir.display()
-        );
+    let Some(dir) = common::corpus_dir() else {
         return;
-    }
+    };
     let loghub = [
         "Android",
         "Apache",

@@ -42,3 +42,17 @@ pub fn rows(loupe: &Loupe, q: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// The shared corpus (`../shared/corpus` beside the repository), or `None` after saying loudly
+/// that the calling test is skipped (the corpus is not part of the repository).
+pub fn corpus_dir() -> Option<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    eprintln!(
+        "\n*** SKIPPED: the shared corpus is not at {} ***\n",
+        dir.display()
+    );
+    None
+}

@@ -1080,20 +1080,8 @@ impl<'a> Slot<'a> {
                 if need != SlotNeed::All {
                     return Some(Slot::Skipped);
                 }
-                let bound = 10i64.pow(width as u32);
-                let mut out = Vec::with_capacity(n);
-                for &t in times.get(..n).filter(|t| t.len() == n)? {
-                    let v = time_part(part, t)?;
-                    if width > 0 && !(0..bound).contains(&v) {
-                        return None;
-                    }
-                    out.push(v);
-                }
-                if width > 0 {
-                    Slot::Padded(width, out)
-                } else {
-                    Slot::Ints(out)
-                }
+                let times = times.get(..n).filter(|t| t.len() == n)?;
+                Slot::numbers(width, n, times.iter().map(|&t| time_part(part, t)))?
             }
             mode @ (0 | 1 | SLOT_PLAIN_INTS) => {
                 let width = if mode != 0 {
@@ -1109,22 +1097,14 @@ impl<'a> Slot<'a> {
                     c.skip_varints(n)?;
                     return Some(Slot::Skipped);
                 }
-                let mut out = Vec::with_capacity(cap);
                 let mut prev = 0i64;
                 let delta = i64::from(mode != SLOT_PLAIN_INTS);
-                for _ in 0..n {
+                let values = (0..n).map(|_| {
                     // Plain values: each added to 0.
                     prev = (prev & -delta).wrapping_add(c.ivarint()?);
-                    if width > 0 && !(0..10i64.pow(width as u32)).contains(&prev) {
-                        return None;
-                    }
-                    out.push(prev);
-                }
-                if width > 0 {
-                    Slot::Padded(width, out)
-                } else {
-                    Slot::Ints(out)
-                }
+                    Some(prev)
+                });
+                Slot::numbers(width, cap, values)?
             }
             2 if need != SlotNeed::All => {
                 let start = c.position();
@@ -1155,6 +1135,29 @@ impl<'a> Slot<'a> {
                 Slot::Dict(text, offsets, ids)
             }
             _ => return None,
+        })
+    }
+
+    /// A numeric slot of `values` (`None` where one does not decode), zero-padded to `width`
+    /// digits unless 0; `None` if a value does not decode or does not fit the width.
+    fn numbers(
+        width: usize,
+        cap: usize,
+        values: impl Iterator<Item = Option<i64>>,
+    ) -> Option<Slot<'a>> {
+        let bound = 10i64.pow(width as u32);
+        let mut out = Vec::with_capacity(cap);
+        for v in values {
+            let v = v?;
+            if width > 0 && !(0..bound).contains(&v) {
+                return None;
+            }
+            out.push(v);
+        }
+        Some(if width > 0 {
+            Slot::Padded(width, out)
+        } else {
+            Slot::Ints(out)
         })
     }
 
