@@ -657,14 +657,25 @@ fn repeats(values: impl Iterator<Item = Stored> + Clone) -> bool {
         return false;
     }
     let mut seen: super::codec::FxHashSet<u64> = Default::default();
-    for v in values {
+    for (i, v) in values.enumerate() {
         seen.insert(v.num);
-        if seen.len() * DICT_REPEATS > n {
+        if too_varied(seen.len(), i + 1, n) {
             return false;
         }
     }
     true
 }
+
+/// Whether `distinct` values among the first `read` of `n` rule out their repeating
+/// [`DICT_REPEATS`] times on average: too many over all, or (to stop early on ids and random
+/// numbers, the common case) three quarters of the first [`VARIED_PREFIX`] or more distinct.
+#[inline]
+fn too_varied(distinct: usize, read: usize, n: usize) -> bool {
+    distinct * DICT_REPEATS > n || (read == VARIED_PREFIX && distinct * 4 >= read * 3)
+}
+
+/// See [`too_varied`].
+const VARIED_PREFIX: usize = 256;
 
 /// The tag of a text slot stored as a dictionary (format 4 on): the number of distinct values,
 /// their lengths and bytes, then per value its id (its index among the distinct ones, in order
@@ -696,11 +707,11 @@ fn dictionary<'m>(
             distinct.push(text);
             next
         });
+        ids.push(id);
         // Distinct values only grow: once too many, a dictionary cannot pay.
-        if distinct.len() * DICT_REPEATS > n {
+        if too_varied(distinct.len(), ids.len(), n) {
             return None;
         }
-        ids.push(id);
     }
     Some((distinct, ids))
 }
