@@ -46,7 +46,8 @@
 //!
 //! A discovered field column holds the values of one field *of one type*; a field seen as two
 //! types has two columns. Its payload is a presence byte (0: every row has a value, 1: a bitmap
-//! of rows follows) and the present values: integers as zigzag varint deltas; floats as scaled
+//! of rows follows, 2 (v4): the number of rows with a value and the gap before each, where that
+//! is shorter than the bitmap) and the present values: integers as zigzag varint deltas; floats as scaled
 //! decimal integers (mode 1, a scale byte, zigzag varint deltas) when every value round-trips
 //! that way, else 8 raw bytes each (mode 0); booleans as a bitmap; strings plain (mode 0:
 //! lengths then bytes) or, where it pays, as a dictionary (mode 1). The bloom chunk is the

@@ -1,5 +1,6 @@
 //! Decoding a segment through mmap, trusting nothing the file says until it is checked.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -545,13 +546,9 @@ impl Segment {
 
 fn decode_field(raw: &[u8], rows: usize, ty: FieldType) -> Option<ColumnData> {
     let mut c = Cursor::new(raw);
-    let present: Vec<bool> = match c.u8()? {
-        0 => vec![true; rows],
-        1 => {
-            let bitmap = c.take(rows.div_ceil(8))?;
-            (0..rows).map(|i| bit(bitmap, i)).collect()
-        }
-        _ => return None,
+    let present: Vec<bool> = match presence(&mut c, rows)? {
+        None => vec![true; rows],
+        Some(bitmap) => (0..rows).map(|i| bit(&bitmap, i)).collect(),
     };
     let n = present.iter().filter(|p| **p).count();
     fn spread<T>(present: &[bool], vals: Vec<T>) -> Vec<Option<T>> {
@@ -608,7 +605,8 @@ fn decode_ints_arrow(
 ) -> Option<arrow::array::Int64Array> {
     use arrow::buffer::{BooleanBuffer, NullBuffer};
     let mut c = Cursor::new(raw);
-    let bitmap = presence(&mut c, rows)?;
+    let presence = presence(&mut c, rows)?;
+    let bitmap = presence.as_deref();
     let n = bitmap.map_or(rows, |b| (0..rows).filter(|&i| bit(b, i)).count());
     let mut values = Vec::new();
     c.delta_ivarints(n, 0, &mut values)?;
@@ -647,7 +645,8 @@ fn decode_ints_arrow(
 /// A string field chunk (see `decode_field`) straight into an Arrow array.
 fn decode_strings_arrow(raw: &[u8], rows: usize) -> Option<arrow::array::StringArray> {
     let mut c = Cursor::new(raw);
-    let bitmap = presence(&mut c, rows)?;
+    let presence = presence(&mut c, rows)?;
+    let bitmap = presence.as_deref();
     let present = |i: usize| bitmap.is_none_or(|b| bit(b, i));
     let n = (0..rows).filter(|&i| present(i)).count();
     let mut out = arrow::array::StringBuilder::with_capacity(rows, raw.len());
@@ -695,7 +694,7 @@ fn decode_strings_arrow(raw: &[u8], rows: usize) -> Option<arrow::array::StringA
 /// (plain, back to back; or a dictionary and a code per value).
 pub(super) struct StringView<'a> {
     /// Row `i` has a value when bit `i` is set; every row when `None`.
-    pub present: Option<&'a [u8]>,
+    pub present: Option<Cow<'a, [u8]>>,
     pub values: StringValues<'a>,
 }
 
@@ -709,18 +708,30 @@ pub(super) enum StringValues<'a> {
 impl StringView<'_> {
     /// The row of each present value, in order.
     pub fn rows(&self, rows: usize) -> Vec<usize> {
-        match self.present {
+        match self.present.as_deref() {
             None => (0..rows).collect(),
             Some(b) => (0..rows).filter(|&i| bit(b, i)).collect(),
         }
     }
 }
 
-/// A field chunk's presence header: `None` when every row has a value, else the bitmap.
-fn presence<'a>(c: &mut Cursor<'a>, rows: usize) -> Option<Option<&'a [u8]>> {
+/// A field chunk's presence header: `None` when every row has a value, else the bitmap (mode
+/// 1), or (mode 2, format 4) the rows with a value as a count and gaps, made into a bitmap.
+fn presence<'a>(c: &mut Cursor<'a>, rows: usize) -> Option<Option<Cow<'a, [u8]>>> {
     match c.u8()? {
         0 => Some(None),
-        1 => Some(Some(c.take(rows.div_ceil(8))?)),
+        1 => Some(Some(Cow::Borrowed(c.take(rows.div_ceil(8))?))),
+        2 => {
+            let n = c.len(rows)?;
+            let mut bitmap = vec![0u8; rows.div_ceil(8)];
+            let mut next = 0usize;
+            for _ in 0..n {
+                let row = next.checked_add(c.len(rows)?)?;
+                *bitmap.get_mut(row / 8).filter(|_| row < rows)? |= 1 << (row % 8);
+                next = row + 1;
+            }
+            Some(Some(Cow::Owned(bitmap)))
+        }
         _ => None,
     }
 }
@@ -734,7 +745,9 @@ fn bit(bitmap: &[u8], i: usize) -> bool {
 pub(super) fn string_view(raw: &[u8], rows: usize) -> Option<StringView<'_>> {
     let mut c = Cursor::new(raw);
     let present = presence(&mut c, rows)?;
-    let n = present.map_or(rows, |b| (0..rows).filter(|&i| bit(b, i)).count());
+    let n = present
+        .as_deref()
+        .map_or(rows, |b| (0..rows).filter(|&i| bit(b, i)).count());
     let values = match c.u8()? {
         0 => {
             let (text, offsets) = packed_strs(&mut c, n)?;

@@ -1218,3 +1218,51 @@ fn field_equals_rows_keep_every_equal_value() {
     }
     assert!(ruled_out > 1000, "{ruled_out}");
 }
+
+/// A field present in a few rows of a block stores those rows as a list (format 4), not a
+/// bitmap of every row: the chunk stays a few bytes, and every reader finds the same rows.
+#[test]
+fn sparse_fields_list_their_rows() {
+    use arrow::array::Array;
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows: Vec<SegmentRow> = (0..1000)
+        .map(|i: i64| SegmentRow {
+            stream: "s".into(),
+            event: Event {
+                timestamp: i,
+                ingestion_time: 0,
+                message: match i {
+                    3 | 500 | 999 => format!(r#"{{"n":{i},"err":"e{i}","code":{i}}}"#),
+                    _ => format!(r#"{{"n":{i}}}"#),
+                },
+            },
+        })
+        .collect();
+    let bytes = encode_segment(&mut rows, &WriteConfig::default()).unwrap();
+    let seg = Segment::open(&write_tmp(dir.path(), "sparse.lseg", &bytes)).unwrap();
+    let f = seg.footer();
+    for name in ["err", "code"] {
+        let (col, _) = f.field_columns(name).next().unwrap();
+        let chunk = f.blocks[0].chunks[col].as_ref().unwrap();
+        assert_eq!(chunk.present, 3);
+        assert!(chunk.raw_len < 32, "{name}: {} bytes", chunk.raw_len);
+    }
+    let got: Vec<(usize, String)> = field_values(&seg)
+        .into_iter()
+        .filter(|(_, n, _)| n != "n")
+        .map(|(r, n, _)| (r, n))
+        .collect();
+    let want: Vec<(usize, String)> = [3, 500, 999]
+        .iter()
+        .flat_map(|&r| [(r, "code".to_string()), (r, "err".to_string())])
+        .collect();
+    assert_eq!(got, want);
+    let (err, _) = f.field_columns("err").next().unwrap();
+    let strings = seg.field_strings(0, err).unwrap();
+    assert_eq!(strings.null_count(), 997);
+    assert_eq!(strings.value(500), "e500");
+    let (code, _) = f.field_columns("code").next().unwrap();
+    let ints = seg.field_ints(0, code, None).unwrap();
+    assert_eq!((ints.null_count(), ints.value(999)), (997, 999));
+    assert_eq!(seg.read_rows().unwrap(), rows);
+}

@@ -1327,12 +1327,26 @@ fn encode_field(rows: usize, vals: &[(usize, Val<'_>)]) -> (Vec<u8>, Stats) {
     if vals.len() == rows {
         raw.push(0);
     } else {
-        raw.push(1);
-        let mut bitmap = vec![0u8; rows.div_ceil(8)];
+        // The rows with a value: a bitmap, or (format 4) their count and the gaps between
+        // them where that is shorter (a sparse field: a value in one row of eight or fewer).
+        let mut gaps = Vec::with_capacity(vals.len() + 1);
+        put_uvarint(&mut gaps, vals.len() as u64);
+        let mut next = 0;
         for (row, _) in vals {
-            bitmap[row / 8] |= 1 << (row % 8);
+            put_uvarint(&mut gaps, (row - next) as u64);
+            next = row + 1;
         }
-        raw.extend_from_slice(&bitmap);
+        if gaps.len() < rows.div_ceil(8) {
+            raw.push(2);
+            raw.extend_from_slice(&gaps);
+        } else {
+            raw.push(1);
+            let mut bitmap = vec![0u8; rows.div_ceil(8)];
+            for (row, _) in vals {
+                bitmap[row / 8] |= 1 << (row % 8);
+            }
+            raw.extend_from_slice(&bitmap);
+        }
     }
     let stats = match vals.first().map(|(_, v)| v.field_type()) {
         Some(FieldType::Integer) => {
