@@ -33,7 +33,6 @@ pub struct Segment {
     footer: Footer,
     /// The file's format version (what some chunks' layout depends on).
     version: u32,
-    footer_len: usize,
 }
 
 /// The decoded values of one field column in one block, one entry per row.
@@ -114,7 +113,6 @@ impl Segment {
             map,
             footer,
             version,
-            footer_len,
         })
     }
 
@@ -125,11 +123,6 @@ impl Segment {
     /// The format version the file was written with.
     pub fn version(&self) -> u32 {
         self.version
-    }
-
-    /// Where the footer starts: the bytes before it are the header and the chunks.
-    pub(super) fn footer_start(&self) -> usize {
-        self.map.len() - TAIL_LEN - self.footer_len
     }
 
     pub fn footer(&self) -> &Footer {

@@ -341,10 +341,11 @@ fn mutated_chunk_payloads_never_panic() {
         };
         let kind = rng.below(4);
         let (a, b) = (rng.next(), rng.next());
-        let bytes = super::write::rebuild(&seg, 1, |bl, c, mut raw| {
+        let bytes = super::write::rebuild(&seg, 1, |bl, c, raw| {
             if bl != block || c != col || raw.is_empty() {
-                return raw;
+                return None;
             }
+            let mut raw = raw.to_vec();
             let at = (a % raw.len() as u64) as usize;
             match kind {
                 0 => raw[at] ^= 1 << (b % 8),
@@ -352,7 +353,7 @@ fn mutated_chunk_payloads_never_panic() {
                 2 => raw.truncate(at),
                 _ => raw.insert(at, b as u8),
             }
-            raw
+            Some(raw)
         })
         .unwrap();
         std::fs::write(dir.path().join(format!("m{i}.lseg")), &bytes).unwrap();

@@ -66,15 +66,16 @@ impl<'a> From<&'a SegmentRow> for RowRef<'a> {
 /// and their checksums. How a store
 /// *settles* a segment written at a fast level (`Store::settle`), without decoding its rows.
 pub fn recompress(seg: &Segment, level: i32) -> Result<Vec<u8>> {
-    rebuild(seg, level, |_, _, raw| raw)
+    rebuild(seg, level, |_, _, _| None)
 }
 
 /// `seg` with each chunk's payload replaced by what `payload(block, column, raw)` makes of it
-/// (`column` is `None` for the token filter), compressed at `level`.
+/// (`column` is `None` for the token filter; `None`: the payload stays), compressed at
+/// `level`. An unchanged payload keeps its old bytes where they are smaller.
 pub(crate) fn rebuild(
     seg: &Segment,
     level: i32,
-    payload: impl Fn(usize, Option<usize>, Vec<u8>) -> Vec<u8> + Sync,
+    payload: impl Fn(usize, Option<usize>, &[u8]) -> Option<Vec<u8>> + Sync,
 ) -> Result<Vec<u8>> {
     if seg.version() != FORMAT_VERSION {
         return Err(StoreError::corrupt(
@@ -97,18 +98,17 @@ pub(crate) fn rebuild(
                     .filter_map(|(col, c)| Some((Some(col), c.as_ref()?))),
             );
             refs.sort_by_key(|(_, c)| c.offset);
-            let mut zstd = compressor(&WriteConfig {
-                zstd_level: level,
-                ..WriteConfig::default()
-            })?;
+            let mut zstd = compressor_at(level)?;
             refs.into_iter()
                 .map(|(col, c)| {
-                    let before = seg.decompress(b, c)?;
-                    let raw = payload(b, col, before.clone());
+                    let raw = seg.decompress(b, c)?;
+                    if let Some(changed) = payload(b, col, &raw) {
+                        return Ok((col, chunk(&mut zstd, &changed, c.present, c.stats.clone())?));
+                    }
                     let mut new = chunk(&mut zstd, &raw, c.present, c.stats.clone())?;
                     // Never larger than it was (a small block's chunks may already be at a
                     // higher level than `level`).
-                    if raw == before && new.data.len() >= c.len as usize {
+                    if new.data.len() >= c.len as usize {
                         new.data = seg.raw_chunk(b, c)?.to_vec();
                     }
                     Ok((col, new))
@@ -116,7 +116,7 @@ pub(crate) fn rebuild(
                 .collect()
         })
         .collect::<Result<_>>()?;
-    let mut out = Vec::with_capacity(seg.footer_start());
+    let mut out = Vec::new();
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     let mut footer = footer.clone();
