@@ -567,6 +567,16 @@ impl Segment {
                         }
                         continue;
                     }
+                    // Whether one value, as the message renders it, holds the needle.
+                    let value_holds = |v: &str| {
+                        if n.within(v.as_bytes()) {
+                            Holds::Yes
+                        } else if n.splits_may_match(check, v.as_bytes()) {
+                            Holds::Maybe
+                        } else {
+                            Holds::No
+                        }
+                    };
                     match slot {
                         Slot::Strs(..) | Slot::Packed { .. } => {}
                         // Decoded only where the needle could meet a number.
@@ -574,16 +584,7 @@ impl Segment {
                         // Each distinct value tested once.
                         Slot::Dict(text, offsets, ids) => {
                             let holds: Vec<Holds> = (0..offsets.len().saturating_sub(1))
-                                .map(|d| {
-                                    let v = Slot::str_at(text, offsets, d).unwrap_or("");
-                                    if n.within(v.as_bytes()) {
-                                        Holds::Yes
-                                    } else if n.splits_may_match(check, v.as_bytes()) {
-                                        Holds::Maybe
-                                    } else {
-                                        Holds::No
-                                    }
-                                })
+                                .map(|d| value_holds(Slot::str_at(text, offsets, d).unwrap_or("")))
                                 .collect();
                             for (k, &r) in template_rows.iter().enumerate() {
                                 let h = ids.get(k).and_then(|&d| holds.get(d as usize));
@@ -592,16 +593,7 @@ impl Segment {
                         }
                         number => {
                             for (k, &r) in template_rows.iter().enumerate() {
-                                let holds = number.with_text(k, |v| {
-                                    let v = v.as_bytes();
-                                    if n.within(v) {
-                                        Holds::Yes
-                                    } else if n.splits_may_match(check, v) {
-                                        Holds::Maybe
-                                    } else {
-                                        Holds::No
-                                    }
-                                });
+                                let holds = number.with_text(k, value_holds);
                                 raise(&mut mask[r], holds.unwrap_or(Holds::Maybe));
                             }
                         }
