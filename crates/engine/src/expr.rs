@@ -364,6 +364,9 @@ impl ExprPlanner<'_> {
 
     /// The numeric value of `e` as Float64: text that does not parse is null.
     pub fn number(&self, e: Expr) -> Result<Expr> {
+        if let Some(companion) = self.number_column(&e) {
+            return Ok(companion);
+        }
         Ok(match self.kind(&e)? {
             Kind::Number => cast(e, DataType::Float64),
             Kind::Bool => cast(cast(e, DataType::Int64), DataType::Float64),
@@ -375,6 +378,22 @@ impl ExprPlanner<'_> {
                 .when(e.clone().eq(lit("false")), lit(0.0))
                 .otherwise(try_cast(e, DataType::Float64))?,
         })
+    }
+
+    /// The scan's numeric companion of `e` when `e` is an event field read as text and the
+    /// plan still carries the companion (see `loupe_store::ScanRequest::numbers`): the same
+    /// numbers the text would give, without rendering the stored values and parsing them.
+    fn number_column(&self, e: &Expr) -> Option<Expr> {
+        let Expr::Column(c) = e else {
+            return None;
+        };
+        if self.computed.contains(&c.name) || self.kind(e).ok()? != Kind::Text {
+            return None;
+        }
+        let companion = Column::new(c.relation.clone(), loupe_store::number_column(&c.name));
+        self.schema
+            .has_column(&companion)
+            .then_some(Expr::Column(companion))
     }
 
     /// The value to sort `e` by: text through [`sort_key`] so that it sorts the Insights way,

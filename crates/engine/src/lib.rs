@@ -134,6 +134,7 @@ async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result
         start_ms: request.start_ms,
         end_ms: request.end_ms,
         fields: referenced_fields(query),
+        numbers: referenced_fields(query),
     };
     if let Some(source) = plan::source::source_of(query) {
         let selection = plan::source::resolve_source(source, &group_names()?, request.now_ms)?;
@@ -247,6 +248,7 @@ impl plan::Subqueries for StoreSubqueries<'_> {
             groups: self.outer.groups.clone(),
             start_ms: self.outer.start_ms,
             end_ms: self.outer.end_ms,
+            numbers: fields.clone(),
             fields,
         };
         if let Some(source) = plan::source::source_of(query) {

@@ -33,6 +33,7 @@ pub async fn run_sql(store: &Store, sql: &str, request: &QueryRequest) -> Result
         start_ms: request.start_ms,
         end_ms: request.end_ms,
         fields: fields.into_iter().map(|f| f.name).collect(),
+        numbers: Vec::new(),
     };
     let table = StoreTable::new(
         store.plan_scan(&scan_request, &ScanHints::default())?,

@@ -33,6 +33,7 @@ impl Loupe {
             start_ms: Some(p.timestamp),
             end_ms: Some(p.timestamp),
             fields: Vec::new(),
+            numbers: Vec::new(),
         };
         let hints = ScanHints {
             streams: vec![p.stream.clone()],

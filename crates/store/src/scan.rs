@@ -53,6 +53,46 @@ pub struct ScanRequest {
     /// (`Int64`, `Float64`, `Boolean` or `Utf8`); a field seen with several types comes back as
     /// `Utf8` holding each value's original text.
     pub fields: Vec<String>,
+    /// Fields of `fields` also wanted as numbers: each one the scan returns as `Utf8` gets a
+    /// `Float64` companion column named [`number_column`]`(field)`, holding what Insights'
+    /// lenient typing reads from the value (see [`lenient_number`]), computed from the stored
+    /// values without rendering them as text and parsing that back.
+    pub numbers: Vec<String>,
+}
+
+/// The name of the numeric companion column of `field` (see [`ScanRequest::numbers`]): a name
+/// no discovered field has (it starts with a control character).
+pub fn number_column(field: &str) -> String {
+    format!("{NUMBER_PREFIX}{field}")
+}
+
+const NUMBER_PREFIX: &str = "\u{1}number:";
+
+/// Whether `name` names a numeric companion column (see [`number_column`]).
+pub fn is_number_column(name: &str) -> bool {
+    name.starts_with(NUMBER_PREFIX)
+}
+
+/// The number Insights reads from a value: numbers as they are, booleans (and the text
+/// `true`/`false`) as 1/0, other text parsed as Arrow's cast from text to `Float64` parses it
+/// (`None` when it does not parse). The same as a `try_cast` of the value's text, without the
+/// text.
+pub fn lenient_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        Value::Bool(b) => Some(f64::from(u8::from(*b))),
+        Value::Str(s) => text_number(s),
+    }
+}
+
+fn text_number(s: &str) -> Option<f64> {
+    use arrow::compute::kernels::cast_utils::Parser;
+    match s {
+        "true" => Some(1.0),
+        "false" => Some(0.0),
+        _ => arrow::datatypes::Float64Type::parse(s),
+    }
 }
 
 /// Optional predicates and ordering for [`Store::scan_with`](crate::Store::scan_with).
@@ -99,7 +139,18 @@ impl ScanRequest {
     /// The schema of a scan for this request when every field is `Utf8` (the shape of a scan
     /// over data with no typed fields; [`ScanOutput::schema`] is authoritative).
     pub fn schema(&self) -> SchemaRef {
-        schema_with(&self.field_names(), &HashMap::new())
+        schema_with(&self.field_names(), &HashMap::new(), &self.number_names())
+    }
+
+    /// The fields that get a numeric companion when every field is `Utf8`.
+    fn number_names(&self) -> Vec<String> {
+        let names = self.field_names();
+        let mut seen = HashSet::new();
+        self.numbers
+            .iter()
+            .filter(|n| names.contains(n) && seen.insert(n.as_str()))
+            .cloned()
+            .collect()
     }
 
     fn field_names(&self) -> Vec<String> {
@@ -112,7 +163,11 @@ impl ScanRequest {
     }
 }
 
-fn schema_with(fields: &[String], types: &HashMap<String, FieldType>) -> SchemaRef {
+fn schema_with(
+    fields: &[String],
+    types: &HashMap<String, FieldType>,
+    numbers: &[String],
+) -> SchemaRef {
     let ts = DataType::Timestamp(TimeUnit::Millisecond, None);
     let mut out = vec![
         Field::new(TIMESTAMP, ts.clone(), false),
@@ -131,6 +186,9 @@ fn schema_with(fields: &[String], types: &HashMap<String, FieldType>) -> SchemaR
             Some(FieldType::String) | None => DataType::Utf8,
         };
         out.push(Field::new(name, dt, true));
+    }
+    for name in numbers {
+        out.push(Field::new(number_column(name), DataType::Float64, true));
     }
     Arc::new(Schema::new(out))
 }
@@ -215,6 +273,9 @@ pub struct ScanPlan {
     request: ScanRequest,
     /// Discovered field names, in schema order (schema columns `SYSTEM_COLUMNS..`).
     names: Vec<String>,
+    /// Per numeric companion column (the schema columns after the fields'), its field's
+    /// index in `names`.
+    numbers: Vec<usize>,
     groups: Vec<String>,
     streams: HashSet<String>,
     order: ScanOrder,
@@ -385,7 +446,15 @@ impl ScanPlan {
                 types.extend(kinds[i].iter().map(|t| (name.clone(), *t)));
             }
         }
-        let schema = schema_with(&names, &types);
+        // Numeric companions for the fields that come back as text.
+        let numbers: Vec<usize> = request
+            .number_names()
+            .iter()
+            .filter_map(|n| names.iter().position(|m| m == n))
+            .filter(|&i| !types.contains_key(&names[i]) || types[&names[i]] == FieldType::String)
+            .collect();
+        let number_names: Vec<String> = numbers.iter().map(|&i| names[i].clone()).collect();
+        let schema = schema_with(&names, &types, &number_names);
 
         // Segment blocks that may hold wanted rows.
         let mut summary = ScanSummary {
@@ -458,6 +527,7 @@ impl ScanPlan {
             schema,
             request: request.clone(),
             names,
+            numbers,
             groups: snapshots.iter().map(|(n, _)| (*n).to_owned()).collect(),
             streams: hints.streams.iter().cloned().collect(),
             order: hints.order,
@@ -472,6 +542,16 @@ impl ScanPlan {
             units,
             summary,
         })
+    }
+
+    /// The field schema column `c` reads: its index in `names`, and whether the column is
+    /// the field's numeric companion.
+    fn field_of(&self, c: usize) -> (usize, bool) {
+        let i = c - SYSTEM_COLUMNS;
+        match i.checked_sub(self.names.len()) {
+            None => (i, false),
+            Some(n) => (self.numbers[n], true),
+        }
     }
 
     /// What planning pruned and what is left to read.
@@ -796,7 +876,14 @@ impl ScanReader {
                     event_ptr(group, &w.stream, e.timestamp, e.ingestion_time, &e.message)
                 }))),
                 c => {
-                    let i = c - SYSTEM_COLUMNS;
+                    let (i, numeric) = self.plan.field_of(c);
+                    if numeric {
+                        return Arc::new(Float64Array::from_iter(
+                            w.values.iter().map(|v| {
+                                v.get(i).and_then(Option::as_ref).and_then(lenient_number)
+                            }),
+                        ));
+                    }
                     let mut b = ColBuilder::for_type(self.plan.schema.field(c).data_type(), rows);
                     for values in &w.values {
                         b.push(values.get(i).and_then(Option::as_ref));
@@ -1152,7 +1239,7 @@ impl ScanReader {
         let Some(meta) = footer.blocks.get(block) else {
             return Ok(None);
         };
-        let stored = footer.sole_field_column(&self.plan.names[c - SYSTEM_COLUMNS]);
+        let stored = footer.sole_field_column(&self.plan.names[self.plan.field_of(c).0]);
         let (counts, present): (&[(i64, u64)], u64) = match stored {
             Some((col, FieldType::Integer)) => match meta.chunks.get(col) {
                 Some(None) => (&[], 0),
@@ -1287,13 +1374,20 @@ impl BlockRead<'_> {
             if c < SYSTEM_COLUMNS {
                 continue;
             }
-            let name = &plan.names[c - SYSTEM_COLUMNS];
+            let (i, numeric) = plan.field_of(c);
+            let name = &plan.names[i];
             let stored: Vec<(usize, FieldType)> = footer.field_columns(name).collect();
-            if stored.is_empty() && !footer.fields_complete {
+            if stored.is_empty() && !footer.fields_complete && !rediscover.contains_key(&**name) {
                 let n = rediscover.len();
                 rediscover.insert(name.as_str(), n);
             }
             field_cols.push(match stored.as_slice() {
+                _ if numeric => FieldColumns::Numbers(
+                    stored
+                        .iter()
+                        .map(|&(col, _)| seg.field(block, col))
+                        .collect::<Result<Vec<_>>>()?,
+                ),
                 // Text kept as text: straight into Arrow (only the picked rows' values).
                 [(col, FieldType::String)]
                     if plan.schema.field(c).data_type() == &DataType::Utf8 =>
@@ -1402,9 +1496,18 @@ impl BlockRead<'_> {
                     let Some(cols) = fields.next() else {
                         return Err(StoreError::corrupt(seg.path(), "scan projection"));
                     };
-                    let name = plan.names[c - SYSTEM_COLUMNS].as_str();
+                    let (i, numeric) = plan.field_of(c);
+                    let name = plan.names[i].as_str();
                     let dt = plan.schema.field(c).data_type();
                     match (rediscover.get(name), cols) {
+                        (Some(&i), _) if numeric => Arc::new(Float64Array::from_iter(
+                            found
+                                .iter()
+                                .map(|row| row[i].as_ref().and_then(lenient_number)),
+                        )),
+                        (None, FieldColumns::Numbers(sources)) => {
+                            number_array(&sources, rows, &pick)
+                        }
                         (Some(&i), _) => {
                             let mut b = ColBuilder::for_type(dt, rows);
                             for row in &found {
@@ -1601,6 +1704,8 @@ impl Iterator for ScanReader {
 /// (every row, or only the selected ones).
 enum FieldColumns {
     Decoded(Vec<ColumnData>),
+    /// The stored columns of a field read for its numeric companion.
+    Numbers(Vec<ColumnData>),
     Strings(arrow::array::StringArray),
     Picked(arrow::array::StringArray),
     /// Already the array the scan returns (of the picked rows when there is a selection).
@@ -1608,6 +1713,23 @@ enum FieldColumns {
 }
 
 /// A column of `rows` copies of `text`.
+/// The numeric companion of a field from its stored columns: per row, the lenient number of
+/// the first column that has a value (as [`lenient_number`]).
+fn number_array(sources: &[ColumnData], rows: usize, pick: &dyn Fn(usize) -> usize) -> ArrayRef {
+    let mut b = Float64Builder::with_capacity(rows);
+    for r in 0..rows {
+        let row = pick(r);
+        let v = sources.iter().find_map(|d| match d {
+            ColumnData::Int(v) => v.get(row)?.map(|i| Some(i as f64)),
+            ColumnData::Float(v) => v.get(row)?.map(Some),
+            ColumnData::Bool(v) => v.get(row)?.map(|b| Some(f64::from(u8::from(b)))),
+            ColumnData::Str(v) => v.get(row)?.as_deref().map(text_number),
+        });
+        b.append_option(v.flatten());
+    }
+    Arc::new(b.finish())
+}
+
 fn repeated(text: &str, rows: usize) -> ArrayRef {
     Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
         text, rows,
@@ -1804,6 +1926,7 @@ mod tests {
             start_ms: start,
             end_ms: end,
             fields: vec!["n".into(), "s".into()],
+            numbers: Vec::new(),
         };
         for (start, end, streams) in [
             (None, None, vec![]),

@@ -31,6 +31,7 @@ fn all(req_fields: &[&str]) -> ScanRequest {
     ScanRequest {
         groups: vec!["g".into()],
         fields: req_fields.iter().map(|s| s.to_string()).collect(),
+        numbers: Vec::new(),
         ..Default::default()
     }
 }

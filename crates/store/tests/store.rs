@@ -32,6 +32,7 @@ fn events_survive_reopening_and_scan_by_time_range() {
         start_ms: Some(15),
         end_ms: Some(30),
         fields: vec!["level".into()],
+        numbers: Vec::new(),
     };
     let out = store.scan(&request).unwrap();
     assert_eq!(out.records_scanned, 2);

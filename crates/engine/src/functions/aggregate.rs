@@ -9,8 +9,8 @@
 //!   Insights sort order, as do `sortsFirst`/`sortsLast`.
 //! - `earliest`/`latest` take the value of the event with the smallest/largest `@timestamp`
 //!   among events that have it.
-//! - `pct(f, p)` is the exact percentile with linear interpolation (spec [?]): the values are
-//!   collected per group and [`finish`] turns them into the percentile.
+//! - `pct(f, p)` is the exact percentile with linear interpolation (spec [?]), see
+//!   [`super::percentile`].
 //! - `topk(k, f)` is the list of the `k` most frequent values (1 ≤ k ≤ 10000), exact, most
 //!   frequent first and equally frequent values in the sort order, rendered as a JSON array.
 //!
@@ -73,8 +73,7 @@ pub(crate) fn plan(c: &Call<'_>) -> Result<Expr> {
             if !(0.0..=100.0).contains(&p) {
                 return Err(c.arg_error(1, "a percentile between 0 and 100"));
             }
-            // Finished by `insights_percentile` after the aggregation (see `finish`).
-            agg::array_agg(c.number(0)?)
+            super::percentile::pct().call(vec![c.number(0)?, lit(p)])
         }
         "topk" => {
             let k = c.literal_number(0)?;
@@ -94,18 +93,12 @@ pub(crate) fn plan(c: &Call<'_>) -> Result<Expr> {
     })
 }
 
-/// What turns an aggregate's column into its value after the aggregation, if anything: `pct`
-/// aggregates a list of values and finishes with the exact percentile.
+/// What turns an aggregate's column into its value after the aggregation, if anything: `topk`
+/// aggregates a list of values and finishes with the most frequent ones.
 pub(crate) fn finish(c: &Call<'_>, column: Expr) -> Result<Option<Expr>> {
     if c.name.name.eq_ignore_ascii_case("topk") {
         let k = c.literal_number(0)? as i64;
         return Ok(Some(super::topk::topk().call(vec![column, lit(k)])));
     }
-    if !c.name.name.eq_ignore_ascii_case("pct") {
-        return Ok(None);
-    }
-    let p = c.literal_number(1)?;
-    Ok(Some(
-        super::percentile::percentile().call(vec![column, lit(p)]),
-    ))
+    Ok(None)
 }

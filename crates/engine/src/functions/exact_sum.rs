@@ -18,10 +18,15 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray};
-use datafusion::arrow::datatypes::{DataType, Field, Float64Type, UInt64Type};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, ListArray, UInt64Array,
+};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, UInt64Type};
 use datafusion::common::{Result, ScalarValue};
-use datafusion::logical_expr::{Accumulator, AggregateUDF, Volatility, create_udaf};
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDF, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature, Volatility,
+};
 
 /// Non-overlapping partial sums whose exact total is the sum of the values added, plus the
 /// float sum of the non-finite values (which the partials cannot hold).
@@ -149,40 +154,220 @@ impl Accumulator for ExactSum {
             if lists.is_null(row) {
                 continue;
             }
-            let list = lists.value(row);
-            let list = list.as_primitive::<Float64Type>();
-            // The last element is the other side's non-finite sum.
-            let n = list.len();
-            for (i, v) in list.iter().enumerate() {
-                let Some(v) = v else { continue };
-                if i + 1 == n {
-                    self.sum.special += v;
-                } else {
-                    self.sum.add(v);
-                }
-            }
+            merge_state(&mut self.sum, &lists.value(row));
             self.count += counts.value(row);
         }
         Ok(())
     }
 }
 
-fn udaf(name: &str, average: bool) -> AggregateUDF {
-    let list = DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true)));
-    create_udaf(
+/// The aggregate UDF of `sum` (`average` false) or `avg`, with a groups accumulator: one
+/// [`Partials`] and count per group, so that `stats avg(x) by ...` does not keep an
+/// accumulator object per group.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ExactSumUdf {
+    name: &'static str,
+    average: bool,
+    signature: Signature,
+}
+
+impl AggregateUDFImpl for ExactSumUdf {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Float64)
+    }
+
+    fn accumulator(&self, _args: AccumulatorArgs<'_>) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(ExactSum {
+            sum: Partials::default(),
+            count: 0,
+            average: self.average,
+        }))
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs<'_>) -> Result<Vec<FieldRef>> {
+        let list = DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true)));
+        Ok(vec![
+            Arc::new(Field::new(format!("{}[partials]", args.name), list, true)),
+            Arc::new(Field::new(
+                format!("{}[count]", args.name),
+                DataType::UInt64,
+                true,
+            )),
+        ])
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs<'_>) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(
+        &self,
+        _args: AccumulatorArgs<'_>,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(ExactSumGroups {
+            sums: Vec::new(),
+            counts: Vec::new(),
+            average: self.average,
+        }))
+    }
+}
+
+/// [`ExactSum`] for many groups at once.
+#[derive(Debug)]
+struct ExactSumGroups {
+    sums: Vec<Partials>,
+    counts: Vec<u64>,
+    average: bool,
+}
+
+impl ExactSumGroups {
+    fn grow(&mut self, groups: usize) {
+        if self.sums.len() < groups {
+            self.sums.resize_with(groups, Partials::default);
+            self.counts.resize(groups, 0);
+        }
+    }
+}
+
+impl GroupsAccumulator for ExactSumGroups {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.grow(total_num_groups);
+        let values = values[0].as_primitive::<Float64Type>();
+        for (row, &g) in group_indices.iter().enumerate() {
+            if values.is_null(row) || opt_filter.is_some_and(|f| !f.is_valid(row) || !f.value(row))
+            {
+                continue;
+            }
+            self.sums[g].add(values.value(row));
+            self.counts[g] += 1;
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        let sums = emit_to.take_needed(&mut self.sums);
+        let counts = emit_to.take_needed(&mut self.counts);
+        let out: Float64Array = sums
+            .iter()
+            .zip(&counts)
+            .map(|(s, &n)| {
+                (n > 0).then(|| {
+                    let total = s.total();
+                    if self.average {
+                        total / n as f64
+                    } else {
+                        total
+                    }
+                })
+            })
+            .collect();
+        Ok(Arc::new(out))
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        let sums = emit_to.take_needed(&mut self.sums);
+        let counts = emit_to.take_needed(&mut self.counts);
+        let lists = ListArray::from_iter_primitive::<Float64Type, _, _>(sums.iter().map(|s| {
+            Some(
+                s.partials
+                    .iter()
+                    .chain(std::iter::once(&s.special))
+                    .map(|&v| Some(v))
+                    .collect::<Vec<_>>(),
+            )
+        }));
+        Ok(vec![Arc::new(lists), Arc::new(UInt64Array::from(counts))])
+    }
+
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.grow(total_num_groups);
+        let lists = values[0].as_list::<i32>();
+        let counts = values[1].as_primitive::<UInt64Type>();
+        for (row, &g) in group_indices.iter().enumerate() {
+            if lists.is_null(row) {
+                continue;
+            }
+            merge_state(&mut self.sums[g], &lists.value(row));
+            self.counts[g] += counts.value(row);
+        }
+        Ok(())
+    }
+
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        opt_filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        let values = values[0].as_primitive::<Float64Type>();
+        let taken = |row: usize| {
+            values.is_valid(row) && opt_filter.is_none_or(|f| f.is_valid(row) && f.value(row))
+        };
+        // Each row its own group: its value as the one partial (or as the non-finite sum).
+        let lists =
+            ListArray::from_iter_primitive::<Float64Type, _, _>((0..values.len()).map(|row| {
+                let v = values.value(row);
+                Some(match (taken(row), v.is_finite()) {
+                    (false, _) => vec![Some(0.0)],
+                    (true, true) => vec![Some(v), Some(0.0)],
+                    (true, false) => vec![Some(v)],
+                })
+            }));
+        let counts: UInt64Array = (0..values.len())
+            .map(|r| Some(u64::from(taken(r))))
+            .collect();
+        Ok(vec![Arc::new(lists), Arc::new(counts)])
+    }
+
+    fn size(&self) -> usize {
+        self.sums.capacity() * std::mem::size_of::<Partials>()
+            + self
+                .sums
+                .iter()
+                .map(|s| s.partials.capacity() * 8)
+                .sum::<usize>()
+            + self.counts.capacity() * 8
+    }
+}
+
+/// Adds one state list (partial sums, then the non-finite sum last) to `sum`.
+fn merge_state(sum: &mut Partials, list: &ArrayRef) {
+    let list = list.as_primitive::<Float64Type>();
+    let n = list.len();
+    for (i, v) in list.iter().enumerate() {
+        let Some(v) = v else { continue };
+        if i + 1 == n {
+            sum.special += v;
+        } else {
+            sum.add(v);
+        }
+    }
+}
+
+fn udaf(name: &'static str, average: bool) -> AggregateUDF {
+    AggregateUDF::new_from_impl(ExactSumUdf {
         name,
-        vec![DataType::Float64],
-        Arc::new(DataType::Float64),
-        Volatility::Immutable,
-        Arc::new(move |_| {
-            Ok(Box::new(ExactSum {
-                sum: Partials::default(),
-                count: 0,
-                average,
-            }))
-        }),
-        Arc::new(vec![list, DataType::UInt64]),
-    )
+        average,
+        signature: Signature::exact(vec![DataType::Float64], Volatility::Immutable),
+    })
 }
 
 /// `insights_sum(x)`: the correctly rounded sum of the non-null values; null when none.

@@ -105,12 +105,14 @@ impl PlanState {
     /// Adds (or replaces) a computed column named `name`, keeping every other column.
     pub fn add_column(&mut self, name: &str, value: Expr) -> Result<()> {
         push_unique(&mut self.computed, name);
+        // The scan's numeric companion of a replaced field goes with it.
+        let companion = loupe_store::number_column(name);
         let keep: Vec<Expr> = self
             .builder
             .schema()
             .columns()
             .into_iter()
-            .filter(|c| c.name != name)
+            .filter(|c| c.name != name && c.name != companion)
             .map(Expr::Column)
             .collect();
         self.map(|b| Ok(b.project(keep.into_iter().chain([value.alias(name)]))?))
@@ -201,6 +203,28 @@ impl Default for Finish {
     }
 }
 
+/// Whether the scan's numeric companion columns may stay through `command`: commands that
+/// keep each row's columns together and replace a column only through
+/// [`PlanState::add_column`] (which drops the replaced field's companion). The others (joins,
+/// windows, unions) rebuild the set of columns, where a companion could end up beside a field
+/// it was not read from.
+fn keeps_number_columns(command: &CommandKind) -> bool {
+    matches!(
+        command,
+        CommandKind::Sort(_)
+            | CommandKind::Stats { .. }
+            | CommandKind::Parse { .. }
+            | CommandKind::Dedup(_)
+            | CommandKind::Source(_)
+            | CommandKind::Unmask(_)
+            | CommandKind::FilterIndex { .. }
+            | CommandKind::Filter { .. }
+            | CommandKind::Fields(_)
+            | CommandKind::Display(_)
+            | CommandKind::Limit { .. }
+    )
+}
+
 /// Plans the pipeline of `query` up to its rows: every command, then the order settled and
 /// the default limit applied unless the query has its own `limit` (as `end` says).
 pub(crate) fn plan_rows(
@@ -213,8 +237,14 @@ pub(crate) fn plan_rows(
     // Unqualify the scan's columns, so that a column a command computes never sits beside a
     // same-named `events.x` (DataFusion treats that pair as ambiguous).
     let mut unqualified: Vec<Expr> = Vec::new();
+    // The scan's numeric companion columns (see `ExprPlanner::number`) only where every command
+    // keeps them beside the fields they were read from.
+    let numbers = query.commands.iter().all(|c| keeps_number_columns(&c.kind));
     for c in scan.schema().columns() {
         let name = c.name.clone();
+        if !numbers && loupe_store::is_number_column(&name) {
+            continue;
+        }
         if name == LOG_GROUP {
             // `@log` is `account-id:log-group-name`; a local store has one account.
             let log = concat(vec![
