@@ -17,6 +17,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod aggregate;
 mod error;
 mod expr;
 pub mod functions;
@@ -67,6 +68,9 @@ pub struct QueryRequest {
     /// The query text the AST was parsed from: an unaliased computed column is then named by
     /// its expression as written (see [`written_names`]); without it, by its canonical text.
     pub source: Option<Arc<str>>,
+    /// Aggregate with DataFusion's own operator only, never grouping in the scan (see
+    /// [`aggregate`]): the same results, for differential tests and measurements.
+    pub plain_aggregation: bool,
 }
 
 /// What a query costs, as GetQueryResults reports it.
@@ -174,6 +178,11 @@ async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result
     let ctx = session(request.memory_limit)?;
     let physical = ctx.state().create_physical_plan(&planned.plan).await?;
     let physical = scan::guard_early_stops(physical)?;
+    let physical = if request.plain_aggregation {
+        physical
+    } else {
+        aggregate::push_into_scans(physical)?
+    };
     let written = request
         .source
         .as_deref()
@@ -362,7 +371,10 @@ fn matched_rows(plan: &dyn ExecutionPlan, outer: &Arc<loupe_store::ScanPlan>, sc
     }
     // The deepest aggregation on the path: what flows into it from below matched (from the
     // first operator below that counts its rows; a `CooperativeExec` does not).
-    if let Some(at) = operators.iter().rposition(|p| p.name() == "AggregateExec") {
+    if let Some(at) = operators
+        .iter()
+        .rposition(|p| matches!(p.name(), "AggregateExec" | "StoreAggregateExec"))
+    {
         return operators[at + 1..]
             .iter()
             .find_map(|below| rows(*below))

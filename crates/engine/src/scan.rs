@@ -314,6 +314,48 @@ impl StoreScanExec {
 }
 
 impl StoreScanExec {
+    /// The batches of partition `partition`, counting what they read into the query's
+    /// counters; `dictionaries` as [`ScanReader::with_dictionaries`] (indices into this
+    /// node's output schema), for a consumer that takes such batches.
+    pub(crate) fn partition_batches(
+        &self,
+        partition: usize,
+        dictionaries: Vec<usize>,
+    ) -> DfResult<PartitionBatches> {
+        if partition >= self.partitions {
+            return Err(DataFusionError::Internal(format!(
+                "StoreScanExec has {} partitions, not {}",
+                self.partitions,
+                partition + 1
+            )));
+        }
+        let dictionaries = dictionaries
+            .into_iter()
+            .map(|i| self.projection.as_ref().map_or(i, |p| p[i]))
+            .collect();
+        let mut reader = self
+            .plan
+            .reader(
+                partition,
+                self.partitions,
+                self.projection.clone(),
+                self.filter.as_ref().map(|f| f.row_filter.clone()),
+            )
+            .with_exact_needles(self.needles.clone())
+            .with_dictionaries(dictionaries);
+        if !self.early_stop {
+            reader = reader.without_early_stop();
+        }
+        Ok(PartitionBatches {
+            reader,
+            counters: Arc::clone(&self.counters),
+            matched_past_stop: Arc::clone(&self.matched_past_stop),
+            metrics: BaselineMetrics::new(&self.metrics, partition),
+            done: false,
+            counted: (0, 0, 0),
+        })
+    }
+
     /// Whether this node reads the planned scan `plan` (and not another query's scan).
     pub fn reads(&self, plan: &Arc<ScanPlan>) -> bool {
         Arc::ptr_eq(&self.plan, plan)
@@ -405,34 +447,8 @@ impl ExecutionPlan for StoreScanExec {
         partition: usize,
         _context: Arc<TaskContext>,
     ) -> DfResult<SendableRecordBatchStream> {
-        if partition >= self.partitions {
-            return Err(DataFusionError::Internal(format!(
-                "StoreScanExec has {} partitions, not {}",
-                self.partitions,
-                partition + 1
-            )));
-        }
-        let mut reader = self
-            .plan
-            .reader(
-                partition,
-                self.partitions,
-                self.projection.clone(),
-                self.filter.as_ref().map(|f| f.row_filter.clone()),
-            )
-            .with_exact_needles(self.needles.clone());
-        if !self.early_stop {
-            reader = reader.without_early_stop();
-        }
-        let schema = Arc::clone(reader.schema());
-        let batches = PartitionBatches {
-            reader,
-            counters: Arc::clone(&self.counters),
-            matched_past_stop: Arc::clone(&self.matched_past_stop),
-            metrics: BaselineMetrics::new(&self.metrics, partition),
-            done: false,
-            counted: (0, 0, 0),
-        };
+        let batches = self.partition_batches(partition, Vec::new())?;
+        let schema = Arc::clone(batches.reader.schema());
         Ok(Box::pin(RecordBatchStreamAdapter::new(
             schema,
             futures::stream::iter(batches),
@@ -445,7 +461,7 @@ impl ExecutionPlan for StoreScanExec {
 }
 
 /// The batches of one partition; adds what the partition read to the counters when it ends.
-struct PartitionBatches {
+pub(crate) struct PartitionBatches {
     reader: ScanReader,
     counters: Arc<ScanCounters>,
     matched_past_stop: Arc<AtomicU64>,

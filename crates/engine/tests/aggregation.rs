@@ -1,8 +1,9 @@
 //! Aggregations read through the scan's fast paths give exactly what the general plan gives:
 //! numeric companions of fields stored with several types (the numbers `avg`, `pct`, `sum`
-//! and comparisons read without rendering values as text), over sealed segments of several
-//! blocks and an unsealed WAL tail, with values of every stored type and text that does and
-//! does not parse.
+//! and comparisons read without rendering values as text), and grouping in the scan (by
+//! dictionary codes, bins, integers and booleans) against DataFusion's own aggregation, over
+//! sealed segments of several blocks and an unsealed WAL tail, with values of every stored type
+//! and text that does and does not parse.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -32,8 +33,23 @@ impl Rng {
 }
 
 /// `x` holds a float, an integer, a number as text, a boolean, `"true"`, text that does not
-/// parse, a number with spaces around it, or nothing; `svc` is one of a few names.
+/// parse, a number with spaces around it, or nothing; `svc` is one of a few names, `user` one
+/// of many (or missing), `code` an integer, `ok` a boolean.
 fn message(rng: &mut Rng, i: i64) -> String {
+    let user = match rng.below(10) {
+        0 => String::new(),
+        _ => format!(r#","user":"u{}""#, rng.below(900)),
+    };
+    let code = [200, 200, 200, 404, 500][rng.below(5) as usize];
+    let ok = rng.below(3) == 0;
+    let base = base_message(rng, i);
+    format!(
+        r#"{}{user},"code":{code},"ok":{ok}}}"#,
+        base.strip_suffix('}').unwrap()
+    )
+}
+
+fn base_message(rng: &mut Rng, i: i64) -> String {
     let x = match rng.below(9) {
         0 | 1 => format!("{}.{}", rng.below(1000), rng.below(100)),
         2 => format!("{}", rng.below(5000)),
@@ -90,9 +106,13 @@ fn request() -> QueryRequest {
 }
 
 fn run(f: &Fixture, query: &str) -> QueryOutput {
+    run_with(f, query, &request())
+}
+
+fn run_with(f: &Fixture, query: &str, request: &QueryRequest) -> QueryOutput {
     let query = loupe_lang::parse(query).unwrap();
     runtime()
-        .block_on(run_query(&f.store, &query, &request()))
+        .block_on(run_query(&f.store, &query, request))
         .unwrap()
 }
 
@@ -158,4 +178,59 @@ fn a_field_a_command_replaces_loses_its_companion() {
         "fields concat(\"1\", x) as y | filter ispresent(y) | stats count(*) as n, sum(y) as s",
     );
     assert_eq!(rows(&out), rows(&text));
+}
+
+/// Queries the scan groups, and one it leaves to DataFusion (`earliest` orders its values).
+const GROUPED: &[&str] = &[
+    "stats count(*) as n by svc | sort svc",
+    "stats count(*) as n, sum(x) as s, avg(x) as a, pct(x, 90) as p by svc | sort svc",
+    "stats count(*) as n by user | sort n desc, user | limit 50",
+    "stats count(*) as n, max(n) as m by svc, user | sort svc, user | limit 200",
+    "stats count(*) as n by bin(5m) as t | sort t",
+    "stats count(*) as n, min(x) as lo by svc, bin(10m) as t | sort svc, t",
+    "stats count(*) as n by code, ok | sort code, ok",
+    "stats count(*) as n by ok, svc, code, bin(30m) as t | sort t, ok, svc, code",
+    "filter code >= 404 | stats count(*) as n, count_distinct(user) as u by svc | sort svc",
+    "filter svc = \"s1\" | stats count(user) as n by user | sort n desc, user | limit 20",
+    "stats count(*) as n by concat(svc, \"-\", code) as k | sort k",
+    "stats count(*) as c, sum(x) as s, pct(x, 50) as p by n, svc | sort n desc | limit 10",
+    "stats count(*) as n, earliest(n) as first by svc | sort svc",
+];
+
+#[test]
+fn grouping_in_the_scan_gives_what_datafusion_gives() {
+    let f = fixture();
+    let plain = QueryRequest {
+        plain_aggregation: true,
+        ..request()
+    };
+    // Little memory: the scan's grouping emits what it has early, again and again.
+    let tight = QueryRequest {
+        memory_limit: Some(1024 * 1024),
+        ..request()
+    };
+    for query in GROUPED {
+        let want = run_with(&f, query, &plain);
+        assert!(!want.rows.is_empty(), "{query}: no rows");
+        let got = run(&f, query);
+        assert_eq!(rows(&got), rows(&want), "{query}");
+        assert_eq!(got.statistics, want.statistics, "{query}");
+        let tight = run_with(&f, query, &tight);
+        assert_eq!(rows(&tight), rows(&want), "{query} (little memory)");
+    }
+}
+
+#[test]
+fn the_scan_groups_by_dictionary_codes_where_it_can() {
+    let f = fixture();
+    let plan = explain(&f, "stats count(*) by svc");
+    assert!(plan.contains("StoreAggregateExec"), "{plan}");
+    assert!(plan.contains("by dictionary codes: [svc]"), "{plan}");
+    // `svc` is also an aggregate's argument: read as text, still grouped in the scan.
+    let plan = explain(&f, "stats count_distinct(svc) by svc");
+    assert!(plan.contains("StoreAggregateExec"), "{plan}");
+    assert!(!plan.contains("by dictionary codes"), "{plan}");
+    // An ordered aggregate stays with DataFusion.
+    let plan = explain(&f, "stats earliest(n) by svc");
+    assert!(!plan.contains("StoreAggregateExec"), "{plan}");
 }

@@ -606,6 +606,7 @@ impl ScanPlan {
             schema,
             filter,
             exact_needles: Vec::new(),
+            dictionaries: Vec::new(),
             limit: self.limit,
             mode: Mode::Rows,
             best: BinaryHeap::new(),
@@ -651,6 +652,8 @@ pub struct ScanReader {
     /// Substrings every returned row's `@message` holds, decided by the scan itself (the
     /// caller need not check them again).
     exact_needles: Vec<String>,
+    /// Text field columns returned as dictionary arrays where the block stores them so.
+    dictionaries: Vec<usize>,
     /// The early stop: only the first `limit` rows in scan order are wanted.
     limit: Option<usize>,
     /// What reading a unit does (past the early stop: counting, not returning rows).
@@ -688,6 +691,15 @@ impl ScanReader {
     /// tell, by rendering the message where they do not.
     pub fn with_exact_needles(mut self, needles: Vec<String>) -> Self {
         self.exact_needles = needles;
+        self
+    }
+
+    /// Returns the text field columns `columns` (schema indices) as `UInt32`-keyed dictionary
+    /// arrays for the blocks that store them dictionary-encoded, and as plain strings
+    /// elsewhere: batches then carry their own schema, whose type for such a column varies
+    /// from batch to batch (for a caller that groups or counts by the values).
+    pub fn with_dictionaries(mut self, columns: Vec<usize>) -> Self {
+        self.dictionaries = columns;
         self
     }
 
@@ -812,7 +824,24 @@ impl ScanReader {
             return Ok(None);
         }
         let options = RecordBatchOptions::new().with_row_count(Some(rows));
-        RecordBatch::try_new_with_options(Arc::clone(&self.schema), decoded.columns, &options)
+        // Dictionary columns change the batch's types from the reader's schema.
+        let schema = if decoded
+            .columns
+            .iter()
+            .zip(self.schema.fields())
+            .all(|(c, f)| c.data_type() == f.data_type())
+        {
+            Arc::clone(&self.schema)
+        } else {
+            let fields: Vec<Field> = decoded
+                .columns
+                .iter()
+                .zip(self.schema.fields())
+                .map(|(c, f)| f.as_ref().clone().with_data_type(c.data_type().clone()))
+                .collect();
+            Arc::new(Schema::new(fields))
+        };
+        RecordBatch::try_new_with_options(schema, decoded.columns, &options)
             .map(Some)
             .map_err(|e| StoreError::corrupt(Path::new("<scan>"), e.to_string()))
     }
@@ -1124,7 +1153,8 @@ impl ScanReader {
             && selection.as_ref().is_none_or(|s| !s.is_empty())
         {
             let n = selection.as_ref().map_or(rows, Vec::len);
-            let (columns, message_bytes) = block.decode(&filter.columns, selection.as_deref())?;
+            let (columns, message_bytes) =
+                block.decode(&filter.columns, selection.as_deref(), &[])?;
             if !narrowed {
                 bytes = bytes.or(message_bytes);
             }
@@ -1187,7 +1217,8 @@ impl ScanReader {
             .map(|(&c, _)| c)
             .collect();
         if kept_rows > 0 && !rest.is_empty() {
-            let (arrays, message_bytes) = block.decode(&rest, selection.as_deref())?;
+            let (arrays, message_bytes) =
+                block.decode(&rest, selection.as_deref(), &self.dictionaries)?;
             if filtered.is_none() && !narrowed {
                 bytes = bytes.or(message_bytes);
             }
@@ -1360,6 +1391,7 @@ impl BlockRead<'_> {
         &self,
         cols: &[usize],
         selection: Option<&[usize]>,
+        dictionaries: &[usize],
     ) -> Result<(Vec<ArrayRef>, Option<u64>)> {
         let (seg, block, plan) = (self.seg, self.block, self.plan);
         let footer = seg.footer();
@@ -1382,6 +1414,12 @@ impl BlockRead<'_> {
                 rediscover.insert(name.as_str(), n);
             }
             field_cols.push(match stored.as_slice() {
+                [(col, FieldType::String)]
+                    if dictionaries.contains(&c)
+                        && plan.schema.field(c).data_type() == &DataType::Utf8 =>
+                {
+                    FieldColumns::Array(seg.field_strings_dict(block, *col, selection)?)
+                }
                 _ if numeric => FieldColumns::Numbers(
                     stored
                         .iter()

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use memmap2::Mmap;
 
@@ -455,6 +456,46 @@ impl Segment {
         decode_strings_arrow(&raw, rows).ok_or_else(|| self.corrupt(block, "field column"))
     }
 
+    /// A string field column of `block` as a dictionary array (`UInt32` keys into the chunk's
+    /// own dictionary) when the chunk is dictionary-encoded, else as plain strings; every row,
+    /// or the rows of `selection` (ascending row numbers) in that order. What a caller that
+    /// groups or counts by the values wants: a code per row, each distinct text once.
+    pub fn field_strings_dict(
+        &self,
+        block: usize,
+        col: usize,
+        selection: Option<&[usize]>,
+    ) -> Result<arrow::array::ArrayRef> {
+        let rows = self.block(block)?.rows as usize;
+        match self.footer.columns.get(col).map(|c| c.kind) {
+            Some(ColumnKind::Field(FieldType::String)) => {}
+            _ => return Err(self.corrupt(block, "not a string field column")),
+        }
+        let dict = match self.chunk(block, col)? {
+            Some(raw) => decode_strings_dict(&raw, rows)
+                .ok_or_else(|| self.corrupt(block, "field column"))?,
+            None => None,
+        };
+        let Some(dict) = dict else {
+            return Ok(Arc::new(match selection {
+                None => self.field_strings(block, col)?,
+                Some(picked) => self.field_strings_at(block, col, picked)?,
+            }));
+        };
+        Ok(match selection {
+            None => Arc::new(dict),
+            Some(picked) => {
+                if picked.iter().any(|&r| r >= rows) {
+                    return Err(self.corrupt(block, "field column"));
+                }
+                let idx =
+                    arrow::array::UInt32Array::from_iter_values(picked.iter().map(|&r| r as u32));
+                arrow::compute::take(&dict, &idx, None)
+                    .map_err(|e| self.corrupt(block, &e.to_string()))?
+            }
+        })
+    }
+
     /// An integer field column of `block` straight into Arrow: every row, or the rows of
     /// `selection` (ascending row numbers) in that order; absent values are nulls.
     pub fn field_ints(
@@ -681,6 +722,44 @@ fn decode_strings_arrow(raw: &[u8], rows: usize) -> Option<arrow::array::StringA
         _ => return None,
     }
     c.at_end().then(|| out.finish())
+}
+
+/// A dictionary-encoded string field chunk as an Arrow dictionary array; `Some(None)` when
+/// the chunk holds its values plain.
+fn decode_strings_dict(
+    raw: &[u8],
+    rows: usize,
+) -> Option<Option<arrow::array::DictionaryArray<arrow::datatypes::UInt32Type>>> {
+    use arrow::buffer::{BooleanBuffer, NullBuffer};
+    let mut c = Cursor::new(raw);
+    let presence = presence(&mut c, rows)?;
+    let bitmap = presence.as_deref();
+    if c.u8()? != 1 {
+        return Some(None);
+    }
+    let dict_len = c.len(c.remaining())?;
+    let mut values = arrow::array::StringBuilder::with_capacity(dict_len, 0);
+    for _ in 0..dict_len {
+        values.append_value(c.str()?);
+    }
+    let last = dict_len.checked_sub(1);
+    let mut keys = vec![0u32; rows];
+    let mut fill = |i: usize| -> Option<()> {
+        keys[i] = c.len(last?)? as u32;
+        Some(())
+    };
+    match bitmap {
+        None => (0..rows).try_for_each(&mut fill)?,
+        Some(b) => (0..rows).filter(|&i| bit(b, i)).try_for_each(&mut fill)?,
+    }
+    if !c.at_end() {
+        return None;
+    }
+    let nulls = bitmap.map(|b| NullBuffer::new(BooleanBuffer::new(b.to_vec().into(), 0, rows)));
+    let keys = arrow::array::UInt32Array::new(keys.into(), nulls);
+    arrow::array::DictionaryArray::try_new(keys, Arc::new(values.finish()))
+        .ok()
+        .map(Some)
 }
 
 /// A string field column's chunk read in place: which rows have a value, and the values
