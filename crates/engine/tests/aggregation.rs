@@ -234,3 +234,29 @@ fn the_scan_groups_by_dictionary_codes_where_it_can() {
     let plan = explain(&f, "stats earliest(n) by svc");
     assert!(!plan.contains("StoreAggregateExec"), "{plan}");
 }
+
+#[test]
+fn count_distinct_of_text_counts_each_present_value_once() {
+    let f = fixture();
+    for (query, reference) in [
+        (
+            "stats count_distinct(user) as u",
+            "filter ispresent(user) | stats count(*) by user | stats count(*) as u",
+        ),
+        (
+            "stats count_distinct(user) as u by svc | sort svc",
+            "filter ispresent(user) | stats count(*) by svc, user | stats count(*) as u by svc \
+             | sort svc",
+        ),
+        // Values over 15 bytes take the other path.
+        (
+            "filter ispresent(user) | fields concat(user, \"-0123456789abcdef\") as long \
+             | stats count_distinct(long) as u",
+            "filter ispresent(user) | stats count(*) by user | stats count(*) as u",
+        ),
+    ] {
+        let got = run(&f, query);
+        let want = run(&f, reference);
+        assert_eq!(rows(&got), rows(&want), "{query}");
+    }
+}

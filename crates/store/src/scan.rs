@@ -1752,20 +1752,36 @@ enum FieldColumns {
 
 /// A column of `rows` copies of `text`.
 /// The numeric companion of a field from its stored columns: per row, the lenient number of
-/// the first column that has a value (as [`lenient_number`]).
+/// the first column that has a value (as [`lenient_number`]), one column at a time.
 fn number_array(sources: &[ColumnData], rows: usize, pick: &dyn Fn(usize) -> usize) -> ArrayRef {
-    let mut b = Float64Builder::with_capacity(rows);
-    for r in 0..rows {
-        let row = pick(r);
-        let v = sources.iter().find_map(|d| match d {
-            ColumnData::Int(v) => v.get(row)?.map(|i| Some(i as f64)),
-            ColumnData::Float(v) => v.get(row)?.map(Some),
-            ColumnData::Bool(v) => v.get(row)?.map(|b| Some(f64::from(u8::from(b)))),
-            ColumnData::Str(v) => v.get(row)?.as_deref().map(text_number),
-        });
-        b.append_option(v.flatten());
+    let mut values = vec![0f64; rows];
+    let mut valid = vec![false; rows];
+    let mut fill = |number: &dyn Fn(usize) -> Option<f64>| {
+        for (r, (value, ok)) in values.iter_mut().zip(valid.iter_mut()).enumerate() {
+            if !*ok && let Some(v) = number(pick(r)) {
+                *value = v;
+                *ok = true;
+            }
+        }
+    };
+    for source in sources {
+        match source {
+            ColumnData::Float(v) => fill(&|row| v.get(row).copied().flatten()),
+            ColumnData::Int(v) => fill(&|row| v.get(row).copied().flatten().map(|i| i as f64)),
+            ColumnData::Bool(v) => fill(&|row| {
+                v.get(row)
+                    .copied()
+                    .flatten()
+                    .map(|b| f64::from(u8::from(b)))
+            }),
+            ColumnData::Str(v) => fill(&|row| v.get(row)?.as_deref().and_then(text_number)),
+        }
     }
-    Arc::new(b.finish())
+    let nulls = valid
+        .iter()
+        .any(|ok| !ok)
+        .then(|| arrow::buffer::NullBuffer::from(valid));
+    Arc::new(Float64Array::new(values.into(), nulls))
 }
 
 fn repeated(text: &str, rows: usize) -> ArrayRef {

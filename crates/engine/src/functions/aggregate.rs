@@ -1,6 +1,7 @@
 //! `stats` aggregate functions (spec §5.10).
 //!
-//! - `count(*)`/`count()` count rows; `count(f)` rows where `f` is present.
+//! - `count(*)`/`count()` count rows; `count(f)` rows where `f` is present; `count_distinct(f)`
+//!   the distinct present values, exactly (text through [`super::distinct`]).
 //! - `sum`, `avg`, `stddev`, `variance` read their argument leniently as a number (text that is
 //!   not a number is skipped); `sum` and `avg` add exactly and round once
 //!   ([`super::exact_sum`]), so they do not depend on the order rows arrive in; `stddev` and `variance` are the population forms (spec [?]; the
@@ -46,7 +47,15 @@ pub(crate) fn plan(c: &Call<'_>) -> Result<Expr> {
             None | Some(ExprKind::Star) => agg::count(lit(1i64)),
             Some(_) => agg::count(c.arg(0)?),
         },
-        "count_distinct" => agg::count_distinct(c.arg(0)?),
+        "count_distinct" => {
+            let value = c.arg(0)?;
+            match c.p.kind(&value)? {
+                Kind::Text => {
+                    super::distinct::count_distinct_text().call(vec![cast(value, DataType::Utf8)])
+                }
+                _ => agg::count_distinct(value),
+            }
+        }
         "sum" => super::exact_sum::sum().call(vec![c.number(0)?]),
         "avg" => super::exact_sum::avg().call(vec![c.number(0)?]),
         "stddev" => agg::stddev_pop(c.number(0)?),

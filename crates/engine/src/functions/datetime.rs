@@ -9,8 +9,12 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, Int64Array, StringArray};
-use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano, TimeUnit};
+use datafusion::arrow::array::{
+    Array, AsArray, Int64Array, StringArray, TimestampMillisecondArray,
+};
+use datafusion::arrow::datatypes::{
+    DataType, IntervalMonthDayNano, TimeUnit, TimestampMillisecondType,
+};
 use datafusion::common::Result as DfResult;
 use datafusion::common::ScalarValue;
 use datafusion::functions::expr_fn as f;
@@ -129,8 +133,7 @@ pub fn floor(ts: Expr, p: Period, span: Span) -> Result<Expr> {
             } else {
                 0
             };
-            let origin = lit(ScalarValue::TimestampMillisecond(Some(origin), None));
-            cast(f::date_bin(interval(p), ts, origin), TS_MS)
+            ScalarUDF::new_from_impl(FloorMsUdf::new(ms, origin)).call(vec![cast(ts, TS_MS)])
         }
         Period::Months(1) => cast(f::date_trunc(lit("month"), ts), TS_MS),
         Period::Months(3) => cast(f::date_trunc(lit("quarter"), ts), TS_MS),
@@ -358,6 +361,68 @@ pub fn parse_with(text: &str, format: &str, zone_secs: i32) -> Option<i64> {
     Some(naive.and_utc().timestamp_millis() - i64::from(zone_secs) * 1000)
 }
 
+/// A timestamp rounded down to a multiple of `period` milliseconds from `origin` (what
+/// `date_bin` computes for a fixed interval, on the milliseconds themselves: no conversion to
+/// nanoseconds and back per row). Null where the arithmetic would overflow.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct FloorMsUdf {
+    signature: Signature,
+    period: i64,
+    origin: i64,
+}
+
+impl FloorMsUdf {
+    fn new(period: i64, origin: i64) -> FloorMsUdf {
+        FloorMsUdf {
+            signature: Signature::exact(vec![TS_MS], Volatility::Immutable),
+            period,
+            origin,
+        }
+    }
+
+    fn floor(&self, ts: i64) -> Option<i64> {
+        let since = ts.checked_sub(self.origin)?;
+        since
+            .div_euclid(self.period)
+            .checked_mul(self.period)?
+            .checked_add(self.origin)
+    }
+}
+
+impl ScalarUDFImpl for FloorMsUdf {
+    fn name(&self) -> &str {
+        "insights_floor_ms"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> DfResult<DataType> {
+        Ok(TS_MS)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        let [ts] = args.args.as_slice() else {
+            return datafusion::common::exec_err!("insights_floor_ms takes one timestamp");
+        };
+        Ok(match ts {
+            ColumnarValue::Scalar(ScalarValue::TimestampMillisecond(v, tz)) => {
+                ColumnarValue::Scalar(ScalarValue::TimestampMillisecond(
+                    v.and_then(|v| self.floor(v)),
+                    tz.clone(),
+                ))
+            }
+            other => {
+                let array = other.to_array(args.number_rows)?;
+                let array = array.as_primitive::<TimestampMillisecondType>();
+                let out: TimestampMillisecondArray = array.unary_opt(|v| self.floor(v));
+                ColumnarValue::Array(Arc::new(out))
+            }
+        })
+    }
+}
+
 /// `parseDate` as a UDF over (text, pattern[, zone]).
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct ParseDateUdf {
@@ -416,6 +481,20 @@ impl ScalarUDFImpl for ParseDateUdf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn floors_to_the_period_from_its_origin() {
+        let hour = FloorMsUdf::new(3_600_000, 0);
+        assert_eq!(hour.floor(7_199_999), Some(3_600_000));
+        assert_eq!(hour.floor(7_200_000), Some(7_200_000));
+        assert_eq!(hour.floor(-1), Some(-3_600_000));
+        assert_eq!(hour.floor(i64::MIN), None);
+        // Weeks from Monday 1970-01-05: Sunday 1970-01-11 23:59 is in that week.
+        let week = FloorMsUdf::new(7 * DAY_MS, 4 * DAY_MS);
+        assert_eq!(week.floor(11 * DAY_MS - 1), Some(4 * DAY_MS));
+        assert_eq!(week.floor(11 * DAY_MS), Some(11 * DAY_MS));
+        assert_eq!(week.floor(0), Some(-3 * DAY_MS));
+    }
 
     #[test]
     fn parse_date_reads_java_patterns() {

@@ -7,6 +7,7 @@
 
 pub mod aggregate;
 pub mod datetime;
+pub mod distinct;
 pub mod exact_sum;
 pub mod extract;
 pub mod general;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Float64Array, Float64Builder, ListArray,
 };
+use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type};
 use datafusion::common::{Result, ScalarValue, exec_err, not_impl_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
@@ -193,9 +194,24 @@ impl GroupsAccumulator for PctGroups {
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
         let groups = emit_to.take_needed(&mut self.values);
-        let list = ListArray::from_iter_primitive::<Float64Type, _, _>(
-            groups.iter().map(|v| Some(v.iter().map(|&x| Some(x)))),
-        );
+        // One flat buffer of values and the offsets of each group's.
+        let total: usize = groups.iter().map(Vec::len).sum();
+        if i32::try_from(total).is_err() {
+            return exec_err!("insights_pct: {total} values are more than a list holds");
+        }
+        let mut flat = Vec::with_capacity(total);
+        let mut offsets = Vec::with_capacity(groups.len() + 1);
+        offsets.push(0i32);
+        for v in &groups {
+            flat.extend_from_slice(v);
+            offsets.push(flat.len() as i32);
+        }
+        let list = ListArray::try_new(
+            Arc::new(Field::new_list_field(DataType::Float64, true)),
+            OffsetBuffer::new(offsets.into()),
+            Arc::new(Float64Array::from(flat)),
+            None,
+        )?;
         Ok(vec![Arc::new(list)])
     }
 
@@ -208,10 +224,18 @@ impl GroupsAccumulator for PctGroups {
         self.values
             .resize_with(total_num_groups.max(self.values.len()), Vec::new);
         let lists = values[0].as_list::<i32>();
+        let offsets = lists.value_offsets();
+        let flat = lists.values().as_primitive::<Float64Type>();
         for (row, &g) in group_indices.iter().enumerate() {
-            if !lists.is_null(row) {
-                let list = lists.value(row);
-                self.values[g].extend(list.as_primitive::<Float64Type>().iter().flatten());
+            if lists.is_null(row) {
+                continue;
+            }
+            let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
+            if flat.null_count() == 0 {
+                self.values[g].extend_from_slice(&flat.values()[start..end]);
+            } else {
+                let valid = (start..end).filter(|&i| flat.is_valid(i));
+                self.values[g].extend(valid.map(|i| flat.value(i)));
             }
         }
         Ok(())

@@ -701,14 +701,33 @@ fn decode_strings_arrow(raw: &[u8], rows: usize) -> Option<arrow::array::StringA
     }
     match c.u8()? {
         0 => {
+            // The values lie back to back after their lengths: one buffer, offsets over every
+            // row (an absent row's value is empty and null), validated as UTF-8 in one pass.
+            use arrow::buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer};
+            let mut offsets = Vec::with_capacity(rows + 1);
             let mut lens = Vec::with_capacity(n.min(c.remaining()));
             for _ in 0..n {
                 lens.push(c.len(c.remaining())?);
             }
             let mut lens = lens.into_iter();
-            fill(&mut out, rows, present, || {
-                std::str::from_utf8(c.take(lens.next()?)?).ok()
-            })?;
+            let mut at = 0usize;
+            offsets.push(0i32);
+            for i in 0..rows {
+                if present(i) {
+                    at = at.checked_add(lens.next()?)?;
+                }
+                offsets.push(i32::try_from(at).ok()?);
+            }
+            let values = c.take(at)?;
+            let nulls =
+                bitmap.map(|b| NullBuffer::new(BooleanBuffer::new(b.to_vec().into(), 0, rows)));
+            let array = arrow::array::StringArray::try_new(
+                OffsetBuffer::new(offsets.into()),
+                Buffer::from_slice_ref(values),
+                nulls,
+            )
+            .ok()?;
+            return c.at_end().then_some(array);
         }
         1 => {
             let dict_len = c.len(c.remaining())?;
