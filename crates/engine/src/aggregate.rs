@@ -49,6 +49,10 @@ use crate::scan::{PartitionBatches, StoreScanExec};
 
 /// Group keys at most: a group's key ids pack into one `u128`.
 const MAX_KEYS: usize = 4;
+/// Two keys' groups are found in a table indexed by both ids while both are below this...
+const DENSE_SIDE: usize = 1 << 14;
+/// ...and the table has at most this many cells (4 MiB).
+const DENSE_CELLS: usize = 1 << 20;
 
 /// Replaces every partial aggregation over a store scan that [`StoreAggregateExec`] can do.
 pub fn push_into_scans(plan: Arc<dyn ExecutionPlan>) -> DfResult<Arc<dyn ExecutionPlan>> {
@@ -265,6 +269,8 @@ impl ExecutionPlan for StoreAggregateExec {
             keys,
             groups: HashMap::default(),
             composite: Vec::new(),
+            dense: Vec::new(),
+            dense_cells: 0,
             last: None,
             accumulators,
             reservation,
@@ -470,6 +476,10 @@ struct Grouping {
     groups: HashMap<u128, u32>,
     /// Per group (of several keys), its packed key ids.
     composite: Vec<u128>,
+    /// Groups of two keys by their ids, while both are small (`u32::MAX`: none yet).
+    dense: Vec<Vec<u32>>,
+    /// Cells of `dense`.
+    dense_cells: usize,
     last: Option<(u128, u32)>,
     accumulators: Vec<Box<dyn GroupsAccumulator>>,
     reservation: MemoryReservation,
@@ -496,6 +506,8 @@ impl Grouping {
         }
         let groups: Vec<usize> = if let [ids] = per_key.as_slice() {
             ids.iter().map(|&id| id as usize).collect()
+        } else if let [a, b] = per_key.as_slice() {
+            (0..rows).map(|r| self.pair(a[r], b[r]) as usize).collect()
         } else {
             (0..rows)
                 .map(|r| {
@@ -538,8 +550,23 @@ impl Grouping {
         Ok(())
     }
 
+    /// The group of two keys' ids (see [`pair_group`]).
+    fn pair(&mut self, x: u32, y: u32) -> u32 {
+        pair_group(
+            &mut PairTables {
+                dense: &mut self.dense,
+                dense_cells: &mut self.dense_cells,
+                groups: &mut self.groups,
+                composite: &mut self.composite,
+            },
+            (x, y),
+            (DENSE_SIDE, DENSE_CELLS),
+        )
+    }
+
     fn size(&self) -> usize {
         self.accumulators.iter().map(|a| a.size()).sum::<usize>()
+            + self.dense_cells * 4
             + self.keys.iter().map(Key::size).sum::<usize>()
             + self.groups.capacity() * 24
             + self.composite.capacity() * 16
@@ -576,6 +603,8 @@ impl Grouping {
         self.groups.clear();
         self.composite.clear();
         self.last = None;
+        self.dense.clear();
+        self.dense_cells = 0;
         Ok(())
     }
 
@@ -599,6 +628,49 @@ impl Grouping {
     }
 }
 
+/// Where the groups of two keys are kept (fields of [`Grouping`]).
+struct PairTables<'a> {
+    dense: &'a mut Vec<Vec<u32>>,
+    dense_cells: &'a mut usize,
+    groups: &'a mut HashMap<u128, u32>,
+    composite: &'a mut Vec<u128>,
+}
+
+/// The group of two keys' ids `(x, y)`, a new one (its packed ids pushed to `composite`) when
+/// the pair is new: found in a table indexed by both while both are below `side` and the
+/// table has at most `cells` cells (most pairs: a few services by a few thousand bins), else
+/// in the map of packed ids. A pair is looked up in the table first, so it stays where it
+/// was put.
+fn pair_group(t: &mut PairTables<'_>, (x, y): (u32, u32), (side, cells): (usize, usize)) -> u32 {
+    let (i, j) = (x as usize, y as usize);
+    if let Some(&g) = t.dense.get(i).and_then(|row| row.get(j))
+        && g != u32::MAX
+    {
+        return g;
+    }
+    let packed = (u128::from(x) << 32) | u128::from(y);
+    if let Some(&g) = t.groups.get(&packed) {
+        return g;
+    }
+    let g = t.composite.len() as u32;
+    t.composite.push(packed);
+    let grows = (j + 1).saturating_sub(t.dense.get(i).map_or(0, Vec::len));
+    if i < side && j < side && *t.dense_cells + grows <= cells {
+        if t.dense.len() <= i {
+            t.dense.resize_with(i + 1, Vec::new);
+        }
+        let row = &mut t.dense[i];
+        if row.len() <= j {
+            row.resize(j + 1, u32::MAX);
+        }
+        *t.dense_cells += grows;
+        row[j] = g;
+    } else {
+        t.groups.insert(packed, g);
+    }
+    g
+}
+
 impl Iterator for Grouping {
     type Item = DfResult<RecordBatch>;
 
@@ -609,5 +681,44 @@ impl Iterator for Grouping {
             return Some(Err(e));
         }
         self.ready.pop().map(Ok)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_keep_their_group_in_the_table_or_the_map() {
+        let (mut dense, mut dense_cells, mut groups, mut composite) =
+            (Vec::new(), 0, HashMap::default(), Vec::new());
+        let mut t = PairTables {
+            dense: &mut dense,
+            dense_cells: &mut dense_cells,
+            groups: &mut groups,
+            composite: &mut composite,
+        };
+        // A small table: some pairs fit, others (large ids, or past the cell budget) go to
+        // the map.
+        let pairs: Vec<(u32, u32)> = (0..400u32).map(|k| ((k * 7) % 23, (k * 11) % 19)).collect();
+        let first: Vec<u32> = pairs
+            .iter()
+            .map(|&p| pair_group(&mut t, p, (8, 20)))
+            .collect();
+        let again: Vec<u32> = pairs
+            .iter()
+            .rev()
+            .map(|&p| pair_group(&mut t, p, (8, 20)))
+            .collect();
+        assert_eq!(first, again.into_iter().rev().collect::<Vec<_>>());
+        for (&(x, y), &g) in pairs.iter().zip(&first) {
+            assert_eq!(
+                t.composite[g as usize],
+                (u128::from(x) << 32) | u128::from(y)
+            );
+        }
+        let distinct: std::collections::HashSet<(u32, u32)> = pairs.iter().copied().collect();
+        assert_eq!(t.composite.len(), distinct.len());
+        assert!(*t.dense_cells <= 20 && !t.groups.is_empty());
     }
 }

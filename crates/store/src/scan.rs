@@ -1423,7 +1423,12 @@ impl BlockRead<'_> {
                 _ if numeric => FieldColumns::Numbers(
                     stored
                         .iter()
-                        .map(|&(col, _)| seg.field(block, col))
+                        .map(|&(col, t)| match t {
+                            FieldType::Float => {
+                                seg.field_floats(block, col).map(NumberSource::Floats)
+                            }
+                            _ => seg.field(block, col).map(NumberSource::Values),
+                        })
                         .collect::<Result<Vec<_>>>()?,
                 ),
                 // Text kept as text: straight into Arrow (only the picked rows' values).
@@ -1544,7 +1549,10 @@ impl BlockRead<'_> {
                                 .map(|row| row[i].as_ref().and_then(lenient_number)),
                         )),
                         (None, FieldColumns::Numbers(sources)) => {
-                            number_array(&sources, rows, &pick)
+                            match (sources.as_slice(), selection) {
+                                ([NumberSource::Floats(f)], None) => Arc::new(f.clone()),
+                                _ => number_array(&sources, rows, &pick),
+                            }
                         }
                         (Some(&i), _) => {
                             let mut b = ColBuilder::for_type(dt, rows);
@@ -1743,7 +1751,7 @@ impl Iterator for ScanReader {
 enum FieldColumns {
     Decoded(Vec<ColumnData>),
     /// The stored columns of a field read for its numeric companion.
-    Numbers(Vec<ColumnData>),
+    Numbers(Vec<NumberSource>),
     Strings(arrow::array::StringArray),
     Picked(arrow::array::StringArray),
     /// Already the array the scan returns (of the picked rows when there is a selection).
@@ -1751,9 +1759,17 @@ enum FieldColumns {
 }
 
 /// A column of `rows` copies of `text`.
+/// One stored column of a field, read for its numeric companion.
+enum NumberSource {
+    /// A float column, every row of the block.
+    Floats(Float64Array),
+    /// Any other column, every row of the block.
+    Values(ColumnData),
+}
+
 /// The numeric companion of a field from its stored columns: per row, the lenient number of
 /// the first column that has a value (as [`lenient_number`]), one column at a time.
-fn number_array(sources: &[ColumnData], rows: usize, pick: &dyn Fn(usize) -> usize) -> ArrayRef {
+fn number_array(sources: &[NumberSource], rows: usize, pick: &dyn Fn(usize) -> usize) -> ArrayRef {
     let mut values = vec![0f64; rows];
     let mut valid = vec![false; rows];
     let mut fill = |number: &dyn Fn(usize) -> Option<f64>| {
@@ -1765,6 +1781,13 @@ fn number_array(sources: &[ColumnData], rows: usize, pick: &dyn Fn(usize) -> usi
         }
     };
     for source in sources {
+        let source = match source {
+            NumberSource::Floats(f) => {
+                fill(&|row| (row < f.len() && f.is_valid(row)).then(|| f.value(row)));
+                continue;
+            }
+            NumberSource::Values(v) => v,
+        };
         match source {
             ColumnData::Float(v) => fill(&|row| v.get(row).copied().flatten()),
             ColumnData::Int(v) => fill(&|row| v.get(row).copied().flatten().map(|i| i as f64)),

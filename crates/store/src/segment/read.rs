@@ -496,6 +496,19 @@ impl Segment {
         })
     }
 
+    /// A float field column of `block` straight into Arrow, every row (absent values null).
+    pub fn field_floats(&self, block: usize, col: usize) -> Result<arrow::array::Float64Array> {
+        let rows = self.block(block)?.rows as usize;
+        match self.footer.columns.get(col).map(|c| c.kind) {
+            Some(ColumnKind::Field(FieldType::Float)) => {}
+            _ => return Err(self.corrupt(block, "not a float field column")),
+        }
+        let Some(raw) = self.chunk(block, col)? else {
+            return Ok(arrow::array::Float64Array::new_null(rows));
+        };
+        decode_floats_arrow(&raw, rows).ok_or_else(|| self.corrupt(block, "field column"))
+    }
+
     /// An integer field column of `block` straight into Arrow: every row, or the rows of
     /// `selection` (ascending row numbers) in that order; absent values are nulls.
     pub fn field_ints(
@@ -674,6 +687,50 @@ fn decode_ints_arrow(
             arrow::array::Int64Array::new(vals.into(), nulls)
         }
     })
+}
+
+/// A float field chunk (see `decode_field`) straight into an Arrow array of every row.
+fn decode_floats_arrow(raw: &[u8], rows: usize) -> Option<arrow::array::Float64Array> {
+    use arrow::buffer::{BooleanBuffer, NullBuffer};
+    let mut c = Cursor::new(raw);
+    let presence = presence(&mut c, rows)?;
+    let bitmap = presence.as_deref();
+    let n = bitmap.map_or(rows, |b| (0..rows).filter(|&i| bit(b, i)).count());
+    let mut values: Vec<f64> = Vec::with_capacity(n);
+    match c.u8()? {
+        0 => {
+            for _ in 0..n {
+                values.push(c.f64()?);
+            }
+        }
+        1 => {
+            let scale = c.u8()?;
+            if u32::from(scale) > super::write::MAX_FLOAT_SCALE {
+                return None;
+            }
+            let factor = 10f64.powi(i32::from(scale));
+            let mut scaled = Vec::new();
+            c.delta_ivarints(n, 0, &mut scaled)?;
+            values.extend(scaled.into_iter().map(|v| v as f64 / factor));
+        }
+        _ => return None,
+    }
+    if !c.at_end() {
+        return None;
+    }
+    // Values of the present rows only: spread them over every row (absent rows hold 0).
+    if let Some(b) = bitmap {
+        let mut spread = vec![0f64; rows];
+        let mut next = values.into_iter();
+        for (i, slot) in spread.iter_mut().enumerate() {
+            if bit(b, i) {
+                *slot = next.next()?;
+            }
+        }
+        values = spread;
+    }
+    let nulls = bitmap.map(|b| NullBuffer::new(BooleanBuffer::new(b.to_vec().into(), 0, rows)));
+    Some(arrow::array::Float64Array::new(values.into(), nulls))
 }
 
 /// A string field chunk (see `decode_field`) straight into an Arrow array.
