@@ -9,28 +9,12 @@
 
 mod common;
 
-use common::runtime;
+use common::{Rng, runtime};
 use loupe_engine::{QueryOutput, QueryRequest, explain_query, run_query};
 use loupe_store::{Event, Store, StoreConfig, WriteConfig};
 
 const EVENTS: i64 = 6_000;
 const T0: i64 = 1_793_491_200_000;
-
-/// A seeded xorshift, so that the data is the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// `x` holds a float, an integer, a number as text, a boolean, `"true"`, text that does not
 /// parse, a number with spaces around it, or nothing; `svc` is one of a few names, `user` one

@@ -3,23 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::Rng;
 use loupe_engine::{QueryOutput, QueryRequest, run_query, run_sql};
 use loupe_store::{Event, Store};
-
-/// A seeded xorshift generator: the same events every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-}
 
 fn store(seed: u64, n: usize) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();

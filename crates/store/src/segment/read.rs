@@ -611,28 +611,7 @@ fn decode_field(raw: &[u8], rows: usize, ty: FieldType) -> Option<ColumnData> {
             c.delta_ivarints(n, 0, &mut vals)?;
             ColumnData::Int(spread(&present, vals))
         }
-        FieldType::Float => {
-            let mut vals = Vec::with_capacity(n);
-            match c.u8()? {
-                0 => {
-                    for _ in 0..n {
-                        vals.push(c.f64()?);
-                    }
-                }
-                1 => {
-                    let scale = c.u8()?;
-                    if u32::from(scale) > super::write::MAX_FLOAT_SCALE {
-                        return None;
-                    }
-                    let factor = 10f64.powi(i32::from(scale));
-                    let mut scaled = Vec::new();
-                    c.delta_ivarints(n, 0, &mut scaled)?;
-                    vals.extend(scaled.into_iter().map(|v| v as f64 / factor));
-                }
-                _ => return None,
-            }
-            ColumnData::Float(spread(&present, vals))
-        }
+        FieldType::Float => ColumnData::Float(spread(&present, float_values(&mut c, n)?)),
         FieldType::Boolean => {
             let bitmap = c.take(n.div_ceil(8))?;
             let vals = (0..n).map(|i| bit(bitmap, i)).collect();
@@ -661,17 +640,7 @@ fn decode_ints_arrow(
         return None;
     }
     let present = |i: usize| bitmap.is_none_or(|b| bit(b, i));
-    // Values of the present rows only: spread them over every row (absent rows hold 0).
-    if let Some(b) = bitmap {
-        let mut spread = vec![0i64; rows];
-        let mut next = values.into_iter();
-        for (i, slot) in spread.iter_mut().enumerate() {
-            if bit(b, i) {
-                *slot = next.next()?;
-            }
-        }
-        values = spread;
-    }
+    let values = spread_over_rows(values, bitmap, rows)?;
     Some(match selection {
         None => {
             let nulls =
@@ -689,14 +658,10 @@ fn decode_ints_arrow(
     })
 }
 
-/// A float field chunk (see `decode_field`) straight into an Arrow array of every row.
-fn decode_floats_arrow(raw: &[u8], rows: usize) -> Option<arrow::array::Float64Array> {
-    use arrow::buffer::{BooleanBuffer, NullBuffer};
-    let mut c = Cursor::new(raw);
-    let presence = presence(&mut c, rows)?;
-    let bitmap = presence.as_deref();
-    let n = bitmap.map_or(rows, |b| (0..rows).filter(|&i| bit(b, i)).count());
-    let mut values: Vec<f64> = Vec::with_capacity(n);
+/// The `n` values of a float chunk (after its presence header): plain floats (mode 0), or
+/// decimals scaled to integers and delta-coded (mode 1).
+fn float_values(c: &mut Cursor<'_>, n: usize) -> Option<Vec<f64>> {
+    let mut values = Vec::with_capacity(n.min(c.remaining()));
     match c.u8()? {
         0 => {
             for _ in 0..n {
@@ -715,20 +680,41 @@ fn decode_floats_arrow(raw: &[u8], rows: usize) -> Option<arrow::array::Float64A
         }
         _ => return None,
     }
+    Some(values)
+}
+
+/// The values of the present rows (per `bitmap`; every row when `None`) spread over all
+/// `rows`, absent rows holding the default.
+fn spread_over_rows<T: Copy + Default>(
+    values: Vec<T>,
+    bitmap: Option<&[u8]>,
+    rows: usize,
+) -> Option<Vec<T>> {
+    let Some(b) = bitmap else {
+        return Some(values);
+    };
+    let mut spread = vec![T::default(); rows];
+    let mut next = values.into_iter();
+    for (i, slot) in spread.iter_mut().enumerate() {
+        if bit(b, i) {
+            *slot = next.next()?;
+        }
+    }
+    Some(spread)
+}
+
+/// A float field chunk (see `decode_field`) straight into an Arrow array of every row.
+fn decode_floats_arrow(raw: &[u8], rows: usize) -> Option<arrow::array::Float64Array> {
+    use arrow::buffer::{BooleanBuffer, NullBuffer};
+    let mut c = Cursor::new(raw);
+    let presence = presence(&mut c, rows)?;
+    let bitmap = presence.as_deref();
+    let n = bitmap.map_or(rows, |b| (0..rows).filter(|&i| bit(b, i)).count());
+    let values = float_values(&mut c, n)?;
     if !c.at_end() {
         return None;
     }
-    // Values of the present rows only: spread them over every row (absent rows hold 0).
-    if let Some(b) = bitmap {
-        let mut spread = vec![0f64; rows];
-        let mut next = values.into_iter();
-        for (i, slot) in spread.iter_mut().enumerate() {
-            if bit(b, i) {
-                *slot = next.next()?;
-            }
-        }
-        values = spread;
-    }
+    let values = spread_over_rows(values, bitmap, rows)?;
     let nulls = bitmap.map(|b| NullBuffer::new(BooleanBuffer::new(b.to_vec().into(), 0, rows)));
     Some(arrow::array::Float64Array::new(values.into(), nulls))
 }
