@@ -9,9 +9,9 @@
 
 mod common;
 
-use common::{Rng, runtime};
+use common::{Fixture, Rng, runtime};
 use loupe_engine::{QueryOutput, QueryRequest, explain_query, run_query};
-use loupe_store::{Event, Store, StoreConfig, WriteConfig};
+use loupe_store::Event;
 
 const EVENTS: i64 = 6_000;
 const T0: i64 = 1_793_491_200_000;
@@ -47,38 +47,16 @@ fn base_message(rng: &mut Rng, i: i64) -> String {
     format!(r#"{{"svc":"s{}","n":{i},"x":{x}}}"#, rng.below(4))
 }
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    store: Store,
-}
-
 fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let config = StoreConfig {
-        segment: WriteConfig {
-            block_rows: 700,
-            ..WriteConfig::default()
-        },
-        ..StoreConfig::default()
-    };
-    let store = Store::open_with(dir.path(), config).unwrap();
-    store.create_group("g", 0).unwrap();
-    store.create_stream("g", "s", 0).unwrap();
     let mut rng = Rng(0x5eed_1234_abcd_0001);
-    for chunk in 0..(EVENTS / 1000) {
-        let events: Vec<Event> = (chunk * 1000..(chunk + 1) * 1000)
-            .map(|i| Event {
-                timestamp: T0 + i * 997,
-                ingestion_time: T0 + EVENTS * 1000,
-                message: message(&mut rng, i),
-            })
-            .collect();
-        store.append("g", "s", &events).unwrap();
-        if chunk == 4 {
-            store.seal("g").unwrap();
-        }
-    }
-    Fixture { _dir: dir, store }
+    let events: Vec<Event> = (0..EVENTS)
+        .map(|i| Event {
+            timestamp: T0 + i * 997,
+            ingestion_time: T0 + EVENTS * 1000,
+            message: message(&mut rng, i),
+        })
+        .collect();
+    common::sealed_and_tail(700, events, 5)
 }
 
 fn request() -> QueryRequest {

@@ -6,9 +6,9 @@
 
 mod common;
 
-use common::runtime;
+use common::{Fixture, runtime};
 use loupe_engine::{QueryOutput, QueryRequest, explain_query, run_query};
-use loupe_store::{EVENT_OVERHEAD_BYTES, Event, Store, StoreConfig, WriteConfig};
+use loupe_store::{EVENT_OVERHEAD_BYTES, Event};
 
 const EVENTS: i64 = 20_000;
 const T0: i64 = 1_793_491_200_000;
@@ -23,37 +23,15 @@ fn message(i: i64) -> String {
     )
 }
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    store: Store,
-}
-
 fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let config = StoreConfig {
-        segment: WriteConfig {
-            block_rows: 1000,
-            ..WriteConfig::default()
-        },
-        ..StoreConfig::default()
-    };
-    let store = Store::open_with(dir.path(), config).unwrap();
-    store.create_group("g", 0).unwrap();
-    store.create_stream("g", "s", 0).unwrap();
-    for chunk in 0..(EVENTS / 1000) {
-        let events: Vec<Event> = (chunk * 1000..(chunk + 1) * 1000)
-            .map(|i| Event {
-                timestamp: T0 + i * 1000,
-                ingestion_time: T0 + EVENTS * 1000,
-                message: message(i),
-            })
-            .collect();
-        store.append("g", "s", &events).unwrap();
-        if chunk == 15 {
-            store.seal("g").unwrap();
-        }
-    }
-    Fixture { _dir: dir, store }
+    let events: Vec<Event> = (0..EVENTS)
+        .map(|i| Event {
+            timestamp: T0 + i * 1000,
+            ingestion_time: T0 + EVENTS * 1000,
+            message: message(i),
+        })
+        .collect();
+    common::sealed_and_tail(1000, events, 16)
 }
 
 fn request() -> QueryRequest {

@@ -2,7 +2,7 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
-use loupe_store::{Event, Store};
+use loupe_store::{Event, Store, StoreConfig, WriteConfig};
 
 /// A store in a temporary directory (kept alive as long as the fixture).
 pub struct Fixture {
@@ -56,4 +56,28 @@ impl Rng {
     pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         items[self.below(items.len() as u64) as usize]
     }
+}
+
+/// A store with group `g` whose segments have blocks of `block_rows` rows, holding `events`
+/// appended a thousand at a time: sealed after the first `sealed` thousands, the rest left in
+/// the write-ahead log (an unsealed tail).
+pub fn sealed_and_tail(block_rows: usize, events: Vec<Event>, sealed: usize) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let config = StoreConfig {
+        segment: WriteConfig {
+            block_rows,
+            ..WriteConfig::default()
+        },
+        ..StoreConfig::default()
+    };
+    let store = Store::open_with(dir.path(), config).unwrap();
+    store.create_group("g", 0).unwrap();
+    store.create_stream("g", "s", 0).unwrap();
+    for (n, chunk) in events.chunks(1000).enumerate() {
+        store.append("g", "s", chunk).unwrap();
+        if n + 1 == sealed {
+            store.seal("g").unwrap();
+        }
+    }
+    Fixture { _dir: dir, store }
 }
