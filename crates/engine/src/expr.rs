@@ -384,13 +384,23 @@ impl ExprPlanner<'_> {
     /// plan still carries the companion (see `loupe_store::ScanRequest::numbers`): the same
     /// numbers the text would give, without rendering the stored values and parsing them.
     fn number_column(&self, e: &Expr) -> Option<Expr> {
+        self.companion(e, loupe_store::number_column)
+    }
+
+    /// The scan's presence companion of `e` (see [`ExprPlanner::number_column`]): non-null
+    /// exactly where `e` is, without rendering the values.
+    pub fn presence_column(&self, e: &Expr) -> Option<Expr> {
+        self.companion(e, loupe_store::presence_column)
+    }
+
+    fn companion(&self, e: &Expr, name: fn(&str) -> String) -> Option<Expr> {
         let Expr::Column(c) = e else {
             return None;
         };
         if self.computed.contains(&c.name) || self.kind(e).ok()? != Kind::Text {
             return None;
         }
-        let companion = Column::new(c.relation.clone(), loupe_store::number_column(&c.name));
+        let companion = Column::new(c.relation.clone(), name(&c.name));
         self.schema
             .has_column(&companion)
             .then_some(Expr::Column(companion))

@@ -114,6 +114,12 @@ fn numeric_companions_read_what_the_text_reads() {
     assert!(plan.contains("number:x"), "{plan}");
     let plan = explain(&f, "fields substr(x, 0) as x | stats avg(x)");
     assert!(!plan.contains("number:x"), "{plan}");
+    // `count(x)` reads only whether events have `x`.
+    let plan = explain(&f, "stats count(x)");
+    assert!(
+        plan.contains("present:x") && !plan.contains("number:x"),
+        "{plan}"
+    );
     for query in [
         "stats sum(x) as s, avg(x) as a, count(x) as c",
         "stats avg(x) as a, pct(x, 50) as p50, pct(x, 99) as p99 by svc | sort svc",
@@ -122,6 +128,9 @@ fn numeric_companions_read_what_the_text_reads() {
         "filter x = 1 | stats count(*) as n",
         "stats sum(x) as s by bin(10m) as t | sort t",
         "fields x, n | filter x >= 500 and x < 600 | sort n | limit 30",
+        "stats count(x) as c by svc | sort svc",
+        "filter ispresent(x) | stats count(*) as n, count(x) as c",
+        "filter not ispresent(x) | stats count(*) as n",
     ] {
         agrees(&f, query);
     }

@@ -73,7 +73,7 @@ pub use names::{validate_group_name, validate_stream_name};
 pub use scan::{
     BATCH_ROWS, FilterError, INGESTION_TIME, LOG_GROUP, LOG_STREAM, MESSAGE, PTR, ROWID, RowFilter,
     ScanHints, ScanOrder, ScanOutput, ScanPlan, ScanReader, ScanRequest, ScanSummary, TIMESTAMP,
-    is_number_column, is_system_column, lenient_number, number_column,
+    is_companion_column, is_system_column, lenient_number, number_column, presence_column,
 };
 pub use segment::{FieldType, WriteConfig};
 pub use settle::SettleReport;

@@ -53,10 +53,12 @@ pub struct ScanRequest {
     /// (`Int64`, `Float64`, `Boolean` or `Utf8`); a field seen with several types comes back as
     /// `Utf8` holding each value's original text.
     pub fields: Vec<String>,
-    /// Fields of `fields` also wanted as numbers: each one the scan returns as `Utf8` gets a
-    /// `Float64` companion column named [`number_column`]`(field)`, holding what Insights'
-    /// lenient typing reads from the value (see [`lenient_number`]), computed from the stored
-    /// values without rendering them as text and parsing that back.
+    /// Fields of `fields` also wanted as numbers and as presence: each one the scan returns as
+    /// `Utf8` gets a `Float64` companion column named [`number_column`]`(field)`, holding what
+    /// Insights' lenient typing reads from the value (see [`lenient_number`]), computed from
+    /// the stored values without rendering them as text and parsing that back, and a `Boolean`
+    /// one named [`presence_column`]`(field)`, true where the event has the field and null
+    /// where not, read from the stored columns' presence alone.
     pub numbers: Vec<String>,
 }
 
@@ -66,11 +68,28 @@ pub fn number_column(field: &str) -> String {
     format!("{NUMBER_PREFIX}{field}")
 }
 
-const NUMBER_PREFIX: &str = "\u{1}number:";
+/// The name of the presence companion column of `field` (see [`ScanRequest::numbers`]).
+pub fn presence_column(field: &str) -> String {
+    format!("{PRESENCE_PREFIX}{field}")
+}
 
-/// Whether `name` names a numeric companion column (see [`number_column`]).
-pub fn is_number_column(name: &str) -> bool {
-    name.starts_with(NUMBER_PREFIX)
+const NUMBER_PREFIX: &str = "\u{1}number:";
+const PRESENCE_PREFIX: &str = "\u{1}present:";
+
+/// Whether `name` names a companion column (see [`number_column`] and [`presence_column`]).
+pub fn is_companion_column(name: &str) -> bool {
+    name.starts_with(NUMBER_PREFIX) || name.starts_with(PRESENCE_PREFIX)
+}
+
+/// What a field schema column of a scan holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Companion {
+    /// The field's values.
+    No,
+    /// Its numeric companion.
+    Number,
+    /// Its presence companion.
+    Presence,
 }
 
 /// The number Insights reads from a value: numbers as they are, booleans (and the text
@@ -190,6 +209,9 @@ fn schema_with(
     for name in numbers {
         out.push(Field::new(number_column(name), DataType::Float64, true));
     }
+    for name in numbers {
+        out.push(Field::new(presence_column(name), DataType::Boolean, true));
+    }
     Arc::new(Schema::new(out))
 }
 
@@ -274,7 +296,7 @@ pub struct ScanPlan {
     /// Discovered field names, in schema order (schema columns `SYSTEM_COLUMNS..`).
     names: Vec<String>,
     /// Per numeric companion column (the schema columns after the fields'), its field's
-    /// index in `names`.
+    /// index in `names`; the presence companions follow, for the same fields.
     numbers: Vec<usize>,
     groups: Vec<String>,
     streams: HashSet<String>,
@@ -544,13 +566,16 @@ impl ScanPlan {
         })
     }
 
-    /// The field schema column `c` reads: its index in `names`, and whether the column is
-    /// the field's numeric companion.
-    fn field_of(&self, c: usize) -> (usize, bool) {
+    /// The field schema column `c` reads: its index in `names`, and which of its columns it
+    /// is.
+    fn field_of(&self, c: usize) -> (usize, Companion) {
         let i = c - SYSTEM_COLUMNS;
         match i.checked_sub(self.names.len()) {
-            None => (i, false),
-            Some(n) => (self.numbers[n], true),
+            None => (i, Companion::No),
+            Some(n) => match n.checked_sub(self.numbers.len()) {
+                None => (self.numbers[n], Companion::Number),
+                Some(p) => (self.numbers[p], Companion::Presence),
+            },
         }
     }
 
@@ -905,13 +930,24 @@ impl ScanReader {
                     event_ptr(group, &w.stream, e.timestamp, e.ingestion_time, &e.message)
                 }))),
                 c => {
-                    let (i, numeric) = self.plan.field_of(c);
-                    if numeric {
-                        return Arc::new(Float64Array::from_iter(
-                            w.values.iter().map(|v| {
-                                v.get(i).and_then(Option::as_ref).and_then(lenient_number)
-                            }),
-                        ));
+                    let (i, companion) = self.plan.field_of(c);
+                    fn value(v: &[Option<Value>], i: usize) -> Option<&Value> {
+                        v.get(i).and_then(Option::as_ref)
+                    }
+                    match companion {
+                        Companion::Number => {
+                            return Arc::new(Float64Array::from_iter(
+                                w.values
+                                    .iter()
+                                    .map(|v| value(v, i).and_then(lenient_number)),
+                            ));
+                        }
+                        Companion::Presence => {
+                            return Arc::new(BooleanArray::from_iter(
+                                w.values.iter().map(|v| value(v, i).map(|_| true)),
+                            ));
+                        }
+                        Companion::No => {}
                     }
                     let mut b = ColBuilder::for_type(self.plan.schema.field(c).data_type(), rows);
                     for values in &w.values {
@@ -1406,7 +1442,7 @@ impl BlockRead<'_> {
             if c < SYSTEM_COLUMNS {
                 continue;
             }
-            let (i, numeric) = plan.field_of(c);
+            let (i, companion) = plan.field_of(c);
             let name = &plan.names[i];
             let stored: Vec<(usize, FieldType)> = footer.field_columns(name).collect();
             if stored.is_empty() && !footer.fields_complete && !rediscover.contains_key(&**name) {
@@ -1420,7 +1456,13 @@ impl BlockRead<'_> {
                 {
                     FieldColumns::Array(seg.field_strings_dict(block, *col, selection)?)
                 }
-                _ if numeric => FieldColumns::Numbers(
+                _ if companion == Companion::Presence => FieldColumns::Presence(
+                    stored
+                        .iter()
+                        .map(|&(col, _)| seg.field_presence(block, col))
+                        .collect::<Result<Vec<_>>>()?,
+                ),
+                _ if companion == Companion::Number => FieldColumns::Numbers(
                     stored
                         .iter()
                         .map(|&(col, t)| match t {
@@ -1539,15 +1581,31 @@ impl BlockRead<'_> {
                     let Some(cols) = fields.next() else {
                         return Err(StoreError::corrupt(seg.path(), "scan projection"));
                     };
-                    let (i, numeric) = plan.field_of(c);
+                    let (i, companion) = plan.field_of(c);
                     let name = plan.names[i].as_str();
                     let dt = plan.schema.field(c).data_type();
                     match (rediscover.get(name), cols) {
-                        (Some(&i), _) if numeric => Arc::new(Float64Array::from_iter(
-                            found
-                                .iter()
-                                .map(|row| row[i].as_ref().and_then(lenient_number)),
-                        )),
+                        (Some(&i), _) if companion == Companion::Number => {
+                            Arc::new(Float64Array::from_iter(
+                                found
+                                    .iter()
+                                    .map(|row| row[i].as_ref().and_then(lenient_number)),
+                            ))
+                        }
+                        (Some(&i), _) if companion == Companion::Presence => {
+                            Arc::new(BooleanArray::from_iter(
+                                found.iter().map(|row| row[i].as_ref().map(|_| true)),
+                            ))
+                        }
+                        (None, FieldColumns::Presence(sources)) => {
+                            Arc::new(BooleanArray::from_iter((0..rows).map(|r| {
+                                let row = pick(r);
+                                sources
+                                    .iter()
+                                    .any(|p| p.get(row).copied().unwrap_or(false))
+                                    .then_some(true)
+                            })))
+                        }
                         (None, FieldColumns::Numbers(sources)) => {
                             match (sources.as_slice(), selection) {
                                 ([NumberSource::Floats(f)], None) => Arc::new(f.clone()),
@@ -1752,6 +1810,8 @@ enum FieldColumns {
     Decoded(Vec<ColumnData>),
     /// The stored columns of a field read for its numeric companion.
     Numbers(Vec<NumberSource>),
+    /// Per stored column of a field, which rows of the block have a value in it.
+    Presence(Vec<Vec<bool>>),
     Strings(arrow::array::StringArray),
     Picked(arrow::array::StringArray),
     /// Already the array the scan returns (of the picked rows when there is a selection).

@@ -45,7 +45,12 @@ pub(crate) fn plan(c: &Call<'_>) -> Result<Expr> {
     Ok(match name.as_str() {
         "count" => match c.args.first().map(|a| &a.kind) {
             None | Some(ExprKind::Star) => agg::count(lit(1i64)),
-            Some(_) => agg::count(c.arg(0)?),
+            Some(_) => {
+                // Presence is all `count(f)` reads: from the scan's companion where it has
+                // one, the values are never rendered.
+                let value = c.arg(0)?;
+                agg::count(c.p.presence_column(&value).unwrap_or(value))
+            }
         },
         "count_distinct" => {
             let value = c.arg(0)?;

@@ -46,7 +46,10 @@ fn unify(c: &Call<'_>, values: Vec<Expr>) -> Result<Vec<Expr>> {
 
 pub(crate) fn plan(c: &Call<'_>, name: &str) -> Result<Option<Expr>> {
     Ok(Some(match name {
-        "ispresent" => c.arg(0)?.is_not_null(),
+        "ispresent" => {
+            let value = c.arg(0)?;
+            c.p.presence_column(&value).unwrap_or(value).is_not_null()
+        }
         "coalesce" => f::coalesce(unify(c, c.all()?)?),
         "if" => {
             let cond = c.p.condition(&c.args[0])?;

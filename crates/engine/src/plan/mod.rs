@@ -105,14 +105,17 @@ impl PlanState {
     /// Adds (or replaces) a computed column named `name`, keeping every other column.
     pub fn add_column(&mut self, name: &str, value: Expr) -> Result<()> {
         push_unique(&mut self.computed, name);
-        // The scan's numeric companion of a replaced field goes with it.
-        let companion = loupe_store::number_column(name);
+        // The scan's companions of a replaced field go with it.
+        let companions = [
+            loupe_store::number_column(name),
+            loupe_store::presence_column(name),
+        ];
         let keep: Vec<Expr> = self
             .builder
             .schema()
             .columns()
             .into_iter()
-            .filter(|c| c.name != name && c.name != companion)
+            .filter(|c| c.name != name && !companions.contains(&c.name))
             .map(Expr::Column)
             .collect();
         self.map(|b| Ok(b.project(keep.into_iter().chain([value.alias(name)]))?))
@@ -203,12 +206,12 @@ impl Default for Finish {
     }
 }
 
-/// Whether the scan's numeric companion columns may stay through `command`: commands that
+/// Whether the scan's companion columns (numbers and presence) may stay through `command`: commands that
 /// keep each row's columns together and replace a column only through
 /// [`PlanState::add_column`] (which drops the replaced field's companion). The others (joins,
 /// windows, unions) rebuild the set of columns, where a companion could end up beside a field
 /// it was not read from.
-fn keeps_number_columns(command: &CommandKind) -> bool {
+fn keeps_companion_columns(command: &CommandKind) -> bool {
     matches!(
         command,
         CommandKind::Sort(_)
@@ -237,12 +240,15 @@ pub(crate) fn plan_rows(
     // Unqualify the scan's columns, so that a column a command computes never sits beside a
     // same-named `events.x` (DataFusion treats that pair as ambiguous).
     let mut unqualified: Vec<Expr> = Vec::new();
-    // The scan's numeric companion columns (see `ExprPlanner::number`) only where every command
+    // The scan's companion columns (see `ExprPlanner::number`) only where every command
     // keeps them beside the fields they were read from.
-    let numbers = query.commands.iter().all(|c| keeps_number_columns(&c.kind));
+    let numbers = query
+        .commands
+        .iter()
+        .all(|c| keeps_companion_columns(&c.kind));
     for c in scan.schema().columns() {
         let name = c.name.clone();
-        if !numbers && loupe_store::is_number_column(&name) {
+        if !numbers && loupe_store::is_companion_column(&name) {
             continue;
         }
         if name == LOG_GROUP {

@@ -496,6 +496,26 @@ impl Segment {
         })
     }
 
+    /// Which rows of `block` have a value in field column `col`, from the chunk's presence
+    /// header alone (the values are not decoded).
+    pub fn field_presence(&self, block: usize, col: usize) -> Result<Vec<bool>> {
+        let rows = self.block(block)?.rows as usize;
+        match self.footer.columns.get(col).map(|c| c.kind) {
+            Some(ColumnKind::Field(_)) => {}
+            _ => return Err(self.corrupt(block, "not a field column")),
+        }
+        let Some(raw) = self.chunk(block, col)? else {
+            return Ok(vec![false; rows]);
+        };
+        let mut c = Cursor::new(&raw);
+        Ok(
+            match presence(&mut c, rows).ok_or_else(|| self.corrupt(block, "field column"))? {
+                None => vec![true; rows],
+                Some(bitmap) => (0..rows).map(|i| bit(&bitmap, i)).collect(),
+            },
+        )
+    }
+
     /// A float field column of `block` straight into Arrow, every row (absent values null).
     pub fn field_floats(&self, block: usize, col: usize) -> Result<arrow::array::Float64Array> {
         let rows = self.block(block)?.rows as usize;
