@@ -409,10 +409,60 @@ fn field_values_checked(seg: &Segment) -> crate::Result<Vec<(usize, String, Valu
     let f = seg.footer();
     for b in 0..f.blocks.len() {
         for col in SYSTEM_COLUMNS..f.columns.len() {
-            seg.field(b, col)?;
+            let values = seg.field(b, col)?;
+            arrow_decoders_agree(seg, b, col, &values)?;
         }
     }
     Ok(field_values(seg))
+}
+
+/// The scan's other decoders of a field column (presence alone, Arrow arrays, dictionary
+/// codes, picked rows) give what [`Segment::field`] gives, or an error.
+fn arrow_decoders_agree(
+    seg: &Segment,
+    b: usize,
+    col: usize,
+    values: &ColumnData,
+) -> crate::Result<()> {
+    use arrow::array::{Array, AsArray};
+    let present = seg.field_presence(b, col)?;
+    let rows = present.len();
+    let picked: Vec<usize> = (0..rows).step_by(3).collect();
+    for r in 0..rows {
+        assert_eq!(present[r], values.value(r).is_some(), "presence of row {r}");
+    }
+    match values {
+        ColumnData::Float(v) => {
+            let a = seg.field_floats(b, col)?;
+            for (r, want) in v.iter().enumerate() {
+                assert_eq!(a.is_valid(r).then(|| a.value(r)), *want, "float row {r}");
+            }
+        }
+        ColumnData::Int(v) => {
+            let a = seg.field_ints(b, col, Some(&picked))?;
+            for (i, &r) in picked.iter().enumerate() {
+                assert_eq!(a.is_valid(i).then(|| a.value(i)), v[r], "int row {r}");
+            }
+        }
+        ColumnData::Str(v) => {
+            for selection in [None, Some(picked.as_slice())] {
+                let a = seg.field_strings_dict(b, col, selection)?;
+                let a = arrow::compute::cast(&a, &arrow::datatypes::DataType::Utf8)
+                    .expect("a dictionary of strings casts to strings");
+                let a = a.as_string::<i32>();
+                let rows: Vec<usize> = selection.map_or_else(|| (0..rows).collect(), <[_]>::to_vec);
+                for (i, &r) in rows.iter().enumerate() {
+                    assert_eq!(
+                        a.is_valid(i).then(|| a.value(i)),
+                        v[r].as_deref(),
+                        "row {r}"
+                    );
+                }
+            }
+        }
+        ColumnData::Bool(_) => {}
+    }
+    Ok(())
 }
 
 fn golden_dir(version: u32) -> PathBuf {
