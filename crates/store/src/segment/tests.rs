@@ -428,8 +428,8 @@ fn arrow_decoders_agree(
     let present = seg.field_presence(b, col)?;
     let rows = present.len();
     let picked: Vec<usize> = (0..rows).step_by(3).collect();
-    for r in 0..rows {
-        assert_eq!(present[r], values.value(r).is_some(), "presence of row {r}");
+    for (r, &p) in present.iter().enumerate() {
+        assert_eq!(p, values.value(r).is_some(), "presence of row {r}");
     }
     match values {
         ColumnData::Float(v) => {
