@@ -1469,6 +1469,9 @@ impl BlockRead<'_> {
                             FieldType::Float => {
                                 seg.field_floats(block, col).map(NumberSource::Floats)
                             }
+                            FieldType::String => {
+                                seg.field_strings(block, col).map(NumberSource::Texts)
+                            }
                             _ => seg.field(block, col).map(NumberSource::Values),
                         })
                         .collect::<Result<Vec<_>>>()?,
@@ -1818,11 +1821,12 @@ enum FieldColumns {
     Array(ArrayRef),
 }
 
-/// A column of `rows` copies of `text`.
 /// One stored column of a field, read for its numeric companion.
 enum NumberSource {
     /// A float column, every row of the block.
     Floats(Float64Array),
+    /// A text column, every row of the block (one buffer, parsed in place).
+    Texts(StringArray),
     /// Any other column, every row of the block.
     Values(ColumnData),
 }
@@ -1846,6 +1850,14 @@ fn number_array(sources: &[NumberSource], rows: usize, pick: &dyn Fn(usize) -> u
                 fill(&|row| (row < f.len() && f.is_valid(row)).then(|| f.value(row)));
                 continue;
             }
+            NumberSource::Texts(t) => {
+                fill(&|row| {
+                    (row < t.len() && t.is_valid(row))
+                        .then(|| text_number(t.value(row)))
+                        .flatten()
+                });
+                continue;
+            }
             NumberSource::Values(v) => v,
         };
         match source {
@@ -1867,6 +1879,7 @@ fn number_array(sources: &[NumberSource], rows: usize, pick: &dyn Fn(usize) -> u
     Arc::new(Float64Array::new(values.into(), nulls))
 }
 
+/// A column of `rows` copies of `text`.
 fn repeated(text: &str, rows: usize) -> ArrayRef {
     Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
         text, rows,
