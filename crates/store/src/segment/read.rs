@@ -442,15 +442,30 @@ impl Segment {
         Ok(out)
     }
 
+    /// The rows of `block` and the decompressed chunk of field column `col` (`None`: no
+    /// event of the block has a value in it), once the column is checked to be a field
+    /// column of type `ty` (of any type when `None`); `not` is the error otherwise.
+    fn field_chunk(
+        &self,
+        block: usize,
+        col: usize,
+        ty: Option<FieldType>,
+        not: &str,
+    ) -> Result<(usize, Option<Vec<u8>>)> {
+        let rows = self.block(block)?.rows as usize;
+        match self.footer.columns.get(col).map(|c| c.kind) {
+            Some(ColumnKind::Field(t)) if ty.is_none_or(|ty| ty == t) => {}
+            _ => return Err(self.corrupt(block, not)),
+        }
+        Ok((rows, self.chunk(block, col)?))
+    }
+
     /// The values of string column `col` in `block` as an Arrow array, one entry per row,
     /// without a heap string per value.
     pub fn field_strings(&self, block: usize, col: usize) -> Result<arrow::array::StringArray> {
-        let rows = self.block(block)?.rows as usize;
-        match self.footer.columns.get(col).map(|c| c.kind) {
-            Some(ColumnKind::Field(FieldType::String)) => {}
-            _ => return Err(self.corrupt(block, "not a string field column")),
-        }
-        let Some(raw) = self.chunk(block, col)? else {
+        let string = Some(FieldType::String);
+        let (rows, raw) = self.field_chunk(block, col, string, "not a string field column")?;
+        let Some(raw) = raw else {
             return Ok(arrow::array::StringArray::new_null(rows));
         };
         decode_strings_arrow(&raw, rows).ok_or_else(|| self.corrupt(block, "field column"))
@@ -466,45 +481,33 @@ impl Segment {
         col: usize,
         selection: Option<&[usize]>,
     ) -> Result<arrow::array::ArrayRef> {
-        let rows = self.block(block)?.rows as usize;
-        match self.footer.columns.get(col).map(|c| c.kind) {
-            Some(ColumnKind::Field(FieldType::String)) => {}
-            _ => return Err(self.corrupt(block, "not a string field column")),
+        let string = Some(FieldType::String);
+        let (rows, raw) = self.field_chunk(block, col, string, "not a string field column")?;
+        let bad = || self.corrupt(block, "field column");
+        // The chunk as it is stored: dictionary codes, or its plain values (decoded from the
+        // same decompressed bytes, not read again).
+        let all: arrow::array::ArrayRef = match raw {
+            None => Arc::new(arrow::array::StringArray::new_null(rows)),
+            Some(raw) => match decode_strings_dict(&raw, rows).ok_or_else(bad)? {
+                Some(dict) => Arc::new(dict),
+                None => Arc::new(decode_strings_arrow(&raw, rows).ok_or_else(bad)?),
+            },
+        };
+        let Some(picked) = selection else {
+            return Ok(all);
+        };
+        if picked.iter().any(|&r| r >= rows) {
+            return Err(bad());
         }
-        let dict = match self.chunk(block, col)? {
-            Some(raw) => decode_strings_dict(&raw, rows)
-                .ok_or_else(|| self.corrupt(block, "field column"))?,
-            None => None,
-        };
-        let Some(dict) = dict else {
-            return Ok(Arc::new(match selection {
-                None => self.field_strings(block, col)?,
-                Some(picked) => self.field_strings_at(block, col, picked)?,
-            }));
-        };
-        Ok(match selection {
-            None => Arc::new(dict),
-            Some(picked) => {
-                if picked.iter().any(|&r| r >= rows) {
-                    return Err(self.corrupt(block, "field column"));
-                }
-                let idx =
-                    arrow::array::UInt32Array::from_iter_values(picked.iter().map(|&r| r as u32));
-                arrow::compute::take(&dict, &idx, None)
-                    .map_err(|e| self.corrupt(block, &e.to_string()))?
-            }
-        })
+        let idx = arrow::array::UInt32Array::from_iter_values(picked.iter().map(|&r| r as u32));
+        arrow::compute::take(&all, &idx, None).map_err(|e| self.corrupt(block, &e.to_string()))
     }
 
     /// Which rows of `block` have a value in field column `col`, from the chunk's presence
     /// header alone (the values are not decoded).
     pub fn field_presence(&self, block: usize, col: usize) -> Result<Vec<bool>> {
-        let rows = self.block(block)?.rows as usize;
-        match self.footer.columns.get(col).map(|c| c.kind) {
-            Some(ColumnKind::Field(_)) => {}
-            _ => return Err(self.corrupt(block, "not a field column")),
-        }
-        let Some(raw) = self.chunk(block, col)? else {
+        let (rows, raw) = self.field_chunk(block, col, None, "not a field column")?;
+        let Some(raw) = raw else {
             return Ok(vec![false; rows]);
         };
         let mut c = Cursor::new(&raw);
@@ -518,12 +521,9 @@ impl Segment {
 
     /// A float field column of `block` straight into Arrow, every row (absent values null).
     pub fn field_floats(&self, block: usize, col: usize) -> Result<arrow::array::Float64Array> {
-        let rows = self.block(block)?.rows as usize;
-        match self.footer.columns.get(col).map(|c| c.kind) {
-            Some(ColumnKind::Field(FieldType::Float)) => {}
-            _ => return Err(self.corrupt(block, "not a float field column")),
-        }
-        let Some(raw) = self.chunk(block, col)? else {
+        let float = Some(FieldType::Float);
+        let (rows, raw) = self.field_chunk(block, col, float, "not a float field column")?;
+        let Some(raw) = raw else {
             return Ok(arrow::array::Float64Array::new_null(rows));
         };
         decode_floats_arrow(&raw, rows).ok_or_else(|| self.corrupt(block, "field column"))
@@ -537,13 +537,10 @@ impl Segment {
         col: usize,
         selection: Option<&[usize]>,
     ) -> Result<arrow::array::Int64Array> {
-        let rows = self.block(block)?.rows as usize;
+        let integer = Some(FieldType::Integer);
+        let (rows, raw) = self.field_chunk(block, col, integer, "not an integer field column")?;
         let out_rows = selection.map_or(rows, <[usize]>::len);
-        match self.footer.columns.get(col).map(|c| c.kind) {
-            Some(ColumnKind::Field(FieldType::Integer)) => {}
-            _ => return Err(self.corrupt(block, "not an integer field column")),
-        }
-        let Some(raw) = self.chunk(block, col)? else {
+        let Some(raw) = raw else {
             return Ok(arrow::array::Int64Array::new_null(out_rows));
         };
         decode_ints_arrow(&raw, rows, selection).ok_or_else(|| self.corrupt(block, "field column"))
@@ -649,7 +646,7 @@ fn decode_ints_arrow(
     rows: usize,
     selection: Option<&[usize]>,
 ) -> Option<arrow::array::Int64Array> {
-    use arrow::buffer::{BooleanBuffer, NullBuffer};
+    use arrow::buffer::NullBuffer;
     let mut c = Cursor::new(raw);
     let presence = presence(&mut c, rows)?;
     let bitmap = presence.as_deref();
@@ -663,8 +660,7 @@ fn decode_ints_arrow(
     let values = spread_over_rows(values, bitmap, rows)?;
     Some(match selection {
         None => {
-            let nulls =
-                bitmap.map(|b| NullBuffer::new(BooleanBuffer::new(b.to_vec().into(), 0, rows)));
+            let nulls = nulls_of(bitmap, rows);
             arrow::array::Int64Array::new(values.into(), nulls)
         }
         Some(picked) => {
@@ -725,7 +721,6 @@ fn spread_over_rows<T: Copy + Default>(
 
 /// A float field chunk (see `decode_field`) straight into an Arrow array of every row.
 fn decode_floats_arrow(raw: &[u8], rows: usize) -> Option<arrow::array::Float64Array> {
-    use arrow::buffer::{BooleanBuffer, NullBuffer};
     let mut c = Cursor::new(raw);
     let presence = presence(&mut c, rows)?;
     let bitmap = presence.as_deref();
@@ -735,7 +730,7 @@ fn decode_floats_arrow(raw: &[u8], rows: usize) -> Option<arrow::array::Float64A
         return None;
     }
     let values = spread_over_rows(values, bitmap, rows)?;
-    let nulls = bitmap.map(|b| NullBuffer::new(BooleanBuffer::new(b.to_vec().into(), 0, rows)));
+    let nulls = nulls_of(bitmap, rows);
     Some(arrow::array::Float64Array::new(values.into(), nulls))
 }
 
@@ -766,7 +761,7 @@ fn decode_strings_arrow(raw: &[u8], rows: usize) -> Option<arrow::array::StringA
         0 => {
             // The values lie back to back after their lengths: one buffer, offsets over every
             // row (an absent row's value is empty and null), validated as UTF-8 in one pass.
-            use arrow::buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer};
+            use arrow::buffer::{Buffer, OffsetBuffer};
             let mut offsets = Vec::with_capacity(rows + 1);
             let mut lens = Vec::with_capacity(n.min(c.remaining()));
             for _ in 0..n {
@@ -782,8 +777,7 @@ fn decode_strings_arrow(raw: &[u8], rows: usize) -> Option<arrow::array::StringA
                 offsets.push(i32::try_from(at).ok()?);
             }
             let values = c.take(at)?;
-            let nulls =
-                bitmap.map(|b| NullBuffer::new(BooleanBuffer::new(b.to_vec().into(), 0, rows)));
+            let nulls = nulls_of(bitmap, rows);
             let array = arrow::array::StringArray::try_new(
                 OffsetBuffer::new(offsets.into()),
                 Buffer::from_slice_ref(values),
@@ -812,7 +806,6 @@ fn decode_strings_dict(
     raw: &[u8],
     rows: usize,
 ) -> Option<Option<arrow::array::DictionaryArray<arrow::datatypes::UInt32Type>>> {
-    use arrow::buffer::{BooleanBuffer, NullBuffer};
     let mut c = Cursor::new(raw);
     let presence = presence(&mut c, rows)?;
     let bitmap = presence.as_deref();
@@ -837,7 +830,7 @@ fn decode_strings_dict(
     if !c.at_end() {
         return None;
     }
-    let nulls = bitmap.map(|b| NullBuffer::new(BooleanBuffer::new(b.to_vec().into(), 0, rows)));
+    let nulls = nulls_of(bitmap, rows);
     let keys = arrow::array::UInt32Array::new(keys.into(), nulls);
     arrow::array::DictionaryArray::try_new(keys, Arc::new(values.finish()))
         .ok()
@@ -888,6 +881,12 @@ fn presence<'a>(c: &mut Cursor<'a>, rows: usize) -> Option<Option<Cow<'a, [u8]>>
         }
         _ => None,
     }
+}
+
+/// The Arrow nulls of a presence bitmap over `rows` rows (`None`: every row has a value).
+fn nulls_of(bitmap: Option<&[u8]>, rows: usize) -> Option<arrow::buffer::NullBuffer> {
+    use arrow::buffer::{BooleanBuffer, NullBuffer};
+    bitmap.map(|b| NullBuffer::new(BooleanBuffer::new(b.to_vec().into(), 0, rows)))
 }
 
 /// Bit `i` of a little-endian bitmap.
