@@ -1827,7 +1827,7 @@ enum NumberSource {
     Floats(Float64Array),
     /// A text column, every row of the block (one buffer, parsed in place).
     Texts(StringArray),
-    /// Any other column, every row of the block.
+    /// An integer or boolean column, every row of the block.
     Values(ColumnData),
 }
 
@@ -1845,31 +1845,16 @@ fn number_array(sources: &[NumberSource], rows: usize, pick: &dyn Fn(usize) -> u
         }
     };
     for source in sources {
-        let source = match source {
+        match source {
             NumberSource::Floats(f) => {
                 fill(&|row| (row < f.len() && f.is_valid(row)).then(|| f.value(row)));
-                continue;
             }
-            NumberSource::Texts(t) => {
-                fill(&|row| {
-                    (row < t.len() && t.is_valid(row))
-                        .then(|| text_number(t.value(row)))
-                        .flatten()
-                });
-                continue;
-            }
-            NumberSource::Values(v) => v,
-        };
-        match source {
-            ColumnData::Float(v) => fill(&|row| v.get(row).copied().flatten()),
-            ColumnData::Int(v) => fill(&|row| v.get(row).copied().flatten().map(|i| i as f64)),
-            ColumnData::Bool(v) => fill(&|row| {
-                v.get(row)
-                    .copied()
+            NumberSource::Texts(t) => fill(&|row| {
+                (row < t.len() && t.is_valid(row))
+                    .then(|| text_number(t.value(row)))
                     .flatten()
-                    .map(|b| f64::from(u8::from(b)))
             }),
-            ColumnData::Str(v) => fill(&|row| v.get(row)?.as_deref().and_then(text_number)),
+            NumberSource::Values(v) => fill(&|row| v.value(row).as_ref().and_then(lenient_number)),
         }
     }
     let nulls = valid
