@@ -104,6 +104,15 @@ impl Partials {
         }
     }
 
+    /// The state passed between partitions (read back by [`merge_state`]): the partial sums,
+    /// the fixed-point sum moved into them first, then the non-finite sum.
+    fn state(&mut self) -> Vec<f64> {
+        self.flush();
+        let mut values = self.partials.clone();
+        values.push(self.special);
+        values
+    }
+
     /// The partials with the fixed-point sum moved into them.
     fn flushed(&self) -> std::borrow::Cow<'_, Partials> {
         if self.fixed == 0 {
@@ -212,14 +221,12 @@ impl Accumulator for ExactSum {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        self.sum.flush();
-        let mut values: Vec<ScalarValue> = self
+        let values: Vec<ScalarValue> = self
             .sum
-            .partials
-            .iter()
-            .map(|v| ScalarValue::Float64(Some(*v)))
+            .state()
+            .into_iter()
+            .map(|v| ScalarValue::Float64(Some(v)))
             .collect();
-        values.push(ScalarValue::Float64(Some(self.sum.special)));
         Ok(vec![
             ScalarValue::List(ScalarValue::new_list_nullable(&values, &DataType::Float64)),
             ScalarValue::UInt64(Some(self.count)),
@@ -272,7 +279,7 @@ impl AggregateUDFImpl for ExactSumUdf {
     }
 
     fn state_fields(&self, args: StateFieldsArgs<'_>) -> Result<Vec<FieldRef>> {
-        let list = DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true)));
+        let list = DataType::List(super::float_list_field());
         Ok(vec![
             Arc::new(Field::new(format!("{}[partials]", args.name), list, true)),
             Arc::new(Field::new(
@@ -327,8 +334,7 @@ impl GroupsAccumulator for ExactSumGroups {
         self.grow(total_num_groups);
         let values = values[0].as_primitive::<Float64Type>();
         for (row, &g) in group_indices.iter().enumerate() {
-            if values.is_null(row) || opt_filter.is_some_and(|f| !f.is_valid(row) || !f.value(row))
-            {
+            if !super::taken(values, opt_filter, row) {
                 continue;
             }
             self.sums[g].add(values.value(row));
@@ -359,17 +365,11 @@ impl GroupsAccumulator for ExactSumGroups {
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
         let mut sums = emit_to.take_needed(&mut self.sums);
-        sums.iter_mut().for_each(Partials::flush);
         let counts = emit_to.take_needed(&mut self.counts);
-        let lists = ListArray::from_iter_primitive::<Float64Type, _, _>(sums.iter().map(|s| {
-            Some(
-                s.partials
-                    .iter()
-                    .chain(std::iter::once(&s.special))
-                    .map(|&v| Some(v))
-                    .collect::<Vec<_>>(),
-            )
-        }));
+        let lists = ListArray::from_iter_primitive::<Float64Type, _, _>(
+            sums.iter_mut()
+                .map(|s| Some(s.state().into_iter().map(Some))),
+        );
         Ok(vec![Arc::new(lists), Arc::new(UInt64Array::from(counts))])
     }
 
@@ -398,9 +398,7 @@ impl GroupsAccumulator for ExactSumGroups {
         opt_filter: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
         let values = values[0].as_primitive::<Float64Type>();
-        let taken = |row: usize| {
-            values.is_valid(row) && opt_filter.is_none_or(|f| f.is_valid(row) && f.value(row))
-        };
+        let taken = |row: usize| super::taken(values, opt_filter, row);
         // Each row its own group: its value as the one partial (or as the non-finite sum).
         let lists =
             ListArray::from_iter_primitive::<Float64Type, _, _>((0..values.len()).map(|row| {

@@ -21,6 +21,8 @@ pub mod string;
 pub mod timeseries;
 pub mod topk;
 
+use datafusion::arrow::array::{Array, BooleanArray};
+use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::logical_expr::Expr;
 use loupe_lang::ast::{self, Ident};
 use loupe_lang::{Diagnostic, Span, functions::FunctionClass};
@@ -143,4 +145,15 @@ impl Call<'_> {
         .with_label(format!("expected {wanted}"))
         .into()
     }
+}
+
+/// `List<Float64>`: how `pct` and the exact sums pass their state between partitions.
+pub(crate) fn float_list_field() -> std::sync::Arc<Field> {
+    std::sync::Arc::new(Field::new_list_field(DataType::Float64, true))
+}
+
+/// Whether row `row` goes into an aggregate: its value is present and the aggregate's
+/// `FILTER`, if it has one, holds (a null filter value drops the row).
+pub(crate) fn taken(values: &dyn Array, filter: Option<&BooleanArray>, row: usize) -> bool {
+    values.is_valid(row) && filter.is_none_or(|f| f.is_valid(row) && f.value(row))
 }

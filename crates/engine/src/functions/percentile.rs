@@ -26,7 +26,7 @@ pub struct InsightsPercentile {
 
 /// The UDF: `percentile().call(vec![list_of_f64, lit(p_in_0_to_100)])`.
 pub fn percentile() -> ScalarUDF {
-    let list = DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true)));
+    let list = DataType::List(super::float_list_field());
     ScalarUDF::new_from_impl(InsightsPercentile {
         signature: Signature::exact(vec![list, DataType::Float64], Volatility::Immutable),
     })
@@ -95,7 +95,7 @@ impl AggregateUDFImpl for Pct {
     }
 
     fn state_fields(&self, args: StateFieldsArgs<'_>) -> Result<Vec<FieldRef>> {
-        let list = DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true)));
+        let list = DataType::List(super::float_list_field());
         Ok(vec![Arc::new(Field::new(
             format!("{}[values]", args.name),
             list,
@@ -179,7 +179,7 @@ impl GroupsAccumulator for PctGroups {
             .resize_with(total_num_groups.max(self.values.len()), Vec::new);
         let values = values[0].as_primitive::<Float64Type>();
         for (row, &g) in group_indices.iter().enumerate() {
-            if values.is_valid(row) && opt_filter.is_none_or(|f| f.is_valid(row) && f.value(row)) {
+            if super::taken(values, opt_filter, row) {
                 self.values[g].push(values.value(row));
             }
         }
@@ -207,7 +207,7 @@ impl GroupsAccumulator for PctGroups {
             offsets.push(flat.len() as i32);
         }
         let list = ListArray::try_new(
-            Arc::new(Field::new_list_field(DataType::Float64, true)),
+            super::float_list_field(),
             OffsetBuffer::new(offsets.into()),
             Arc::new(Float64Array::from(flat)),
             None,
@@ -249,9 +249,7 @@ impl GroupsAccumulator for PctGroups {
         let values = values[0].as_primitive::<Float64Type>();
         let list =
             ListArray::from_iter_primitive::<Float64Type, _, _>((0..values.len()).map(|row| {
-                let taken = values.is_valid(row)
-                    && opt_filter.is_none_or(|f| f.is_valid(row) && f.value(row));
-                Some(taken.then(|| Some(values.value(row))))
+                Some(super::taken(values, opt_filter, row).then(|| Some(values.value(row))))
             }));
         Ok(vec![Arc::new(list)])
     }
