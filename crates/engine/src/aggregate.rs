@@ -73,13 +73,11 @@ pub fn push_into_scans(plan: Arc<dyn ExecutionPlan>) -> DfResult<Arc<dyn Executi
 #[derive(Debug)]
 pub struct StoreAggregateExec {
     scan: Arc<dyn ExecutionPlan>,
-    group_exprs: Vec<Arc<dyn PhysicalExpr>>,
+    /// What it computes, shared with its partitions' groupings.
+    shape: Arc<Shape>,
     group_names: Vec<String>,
-    aggregates: Vec<Arc<AggregateFunctionExpr>>,
-    filters: Vec<Option<Arc<dyn PhysicalExpr>>>,
     /// Scan output columns read as dictionary arrays: text group keys used nowhere else.
     dictionaries: Vec<usize>,
-    schema: SchemaRef,
     properties: Arc<PlanProperties>,
 }
 
@@ -155,12 +153,14 @@ impl StoreAggregateExec {
         );
         Ok(Some(StoreAggregateExec {
             scan: Arc::clone(input),
-            group_exprs: groups.expr().iter().map(|(e, _)| Arc::clone(e)).collect(),
+            shape: Arc::new(Shape {
+                group_exprs: groups.expr().iter().map(|(e, _)| Arc::clone(e)).collect(),
+                aggregates: agg.aggr_expr().to_vec(),
+                filters: agg.filter_expr().to_vec(),
+                schema,
+            }),
             group_names: groups.expr().iter().map(|(_, n)| n.clone()).collect(),
-            aggregates: agg.aggr_expr().to_vec(),
-            filters: agg.filter_expr().to_vec(),
             dictionaries,
-            schema,
             properties: Arc::new(properties),
         }))
     }
@@ -168,7 +168,7 @@ impl StoreAggregateExec {
 
 impl DisplayAs for StoreAggregateExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let aggregates: Vec<&str> = self.aggregates.iter().map(|a| a.name()).collect();
+        let aggregates: Vec<&str> = self.shape.aggregates.iter().map(|a| a.name()).collect();
         write!(
             f,
             "StoreAggregateExec: mode=Partial, gby=[{}], aggr=[{}]",
@@ -204,7 +204,7 @@ impl ExecutionPlan for StoreAggregateExec {
         &self,
         f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
     ) -> DfResult<TreeNodeRecursion> {
-        for e in &self.group_exprs {
+        for e in &self.shape.group_exprs {
             if f(e)? == TreeNodeRecursion::Stop {
                 return Ok(TreeNodeRecursion::Stop);
             }
@@ -220,12 +220,9 @@ impl ExecutionPlan for StoreAggregateExec {
             [scan] if scan.downcast_ref::<StoreScanExec>().is_some() => {
                 Ok(Arc::new(StoreAggregateExec {
                     scan: Arc::clone(scan),
-                    group_exprs: self.group_exprs.clone(),
+                    shape: Arc::clone(&self.shape),
                     group_names: self.group_names.clone(),
-                    aggregates: self.aggregates.clone(),
-                    filters: self.filters.clone(),
                     dictionaries: self.dictionaries.clone(),
-                    schema: Arc::clone(&self.schema),
                     properties: Arc::clone(&self.properties),
                 }))
             }
@@ -247,11 +244,13 @@ impl ExecutionPlan for StoreAggregateExec {
         };
         let batches = scan.partition_batches(partition, self.dictionaries.clone())?;
         let accumulators = self
+            .shape
             .aggregates
             .iter()
             .map(groups_accumulator)
             .collect::<DfResult<Vec<_>>>()?;
         let keys = self
+            .shape
             .group_exprs
             .iter()
             .map(|e| Ok(Key::new(e.data_type(&self.scan.schema())?)))
@@ -259,12 +258,7 @@ impl ExecutionPlan for StoreAggregateExec {
         let reservation = MemoryConsumer::new(format!("StoreAggregateExec[{partition}]"))
             .register(context.memory_pool());
         let grouping = Grouping {
-            node: Arc::new(Shape {
-                group_exprs: self.group_exprs.clone(),
-                aggregates: self.aggregates.clone(),
-                filters: self.filters.clone(),
-                schema: Arc::clone(&self.schema),
-            }),
+            node: Arc::clone(&self.shape),
             batches: Some(batches),
             keys,
             groups: HashMap::default(),
@@ -277,7 +271,7 @@ impl ExecutionPlan for StoreAggregateExec {
             ready: Vec::new(),
         };
         Ok(Box::pin(RecordBatchStreamAdapter::new(
-            Arc::clone(&self.schema),
+            Arc::clone(&self.shape.schema),
             futures::stream::iter(grouping),
         )))
     }
@@ -296,7 +290,8 @@ fn groups_accumulator(a: &Arc<AggregateFunctionExpr>) -> DfResult<Box<dyn Groups
     }
 }
 
-/// What the node computes, shared by its partitions.
+/// What the node computes (the replaced node's groups, aggregates, filters and output
+/// schema), shared by its partitions.
 #[derive(Debug)]
 struct Shape {
     group_exprs: Vec<Arc<dyn PhysicalExpr>>,
@@ -415,35 +410,35 @@ impl Key {
                     });
                 }
             }
-            DataType::Int64 => {
-                for v in array.as_primitive::<Int64Type>() {
-                    out.push(match v {
-                        None => self.null()?,
-                        Some(v) => self.number(v),
-                    });
-                }
-            }
+            DataType::Int64 => self.numbers(array.as_primitive::<Int64Type>().iter(), out)?,
             DataType::Timestamp(TimeUnit::Millisecond, _) => {
-                for v in array.as_primitive::<TimestampMillisecondType>() {
-                    out.push(match v {
-                        None => self.null()?,
-                        Some(v) => self.number(v),
-                    });
-                }
+                let times = array.as_primitive::<TimestampMillisecondType>();
+                self.numbers(times.iter(), out)?;
             }
             DataType::Boolean => {
-                for v in array.as_boolean() {
-                    out.push(match v {
-                        None => self.null()?,
-                        Some(v) => self.number(i64::from(v)),
-                    });
-                }
+                let flags = array.as_boolean().iter();
+                self.numbers(flags.map(|v| v.map(i64::from)), out)?;
             }
             other => {
                 return Err(DataFusionError::Internal(format!(
                     "StoreAggregateExec cannot group by {other}"
                 )));
             }
+        }
+        Ok(())
+    }
+
+    /// The id of each of `values` (integers, timestamps or booleans as numbers), into `out`.
+    fn numbers(
+        &mut self,
+        values: impl Iterator<Item = Option<i64>>,
+        out: &mut Vec<u32>,
+    ) -> DfResult<()> {
+        for v in values {
+            out.push(match v {
+                None => self.null()?,
+                Some(v) => self.number(v),
+            });
         }
         Ok(())
     }
