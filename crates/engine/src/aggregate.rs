@@ -54,8 +54,15 @@ const DENSE_SIDE: usize = 1 << 14;
 /// ...and the table has at most this many cells (4 MiB).
 const DENSE_CELLS: usize = 1 << 20;
 
-/// Replaces every partial aggregation over a store scan that [`StoreAggregateExec`] can do.
-pub fn push_into_scans(plan: Arc<dyn ExecutionPlan>) -> DfResult<Arc<dyn ExecutionPlan>> {
+/// Replaces every partial aggregation over a store scan that [`StoreAggregateExec`] can do,
+/// unless the request asks for DataFusion's own (`plain_aggregation`).
+pub fn push_into_scans(
+    plan: Arc<dyn ExecutionPlan>,
+    request: &crate::QueryRequest,
+) -> DfResult<Arc<dyn ExecutionPlan>> {
+    if request.plain_aggregation {
+        return Ok(plan);
+    }
     Ok(plan
         .transform_up(|node| {
             let Some(agg) = node.downcast_ref::<AggregateExec>() else {

@@ -133,12 +133,13 @@ struct Prepared {
 async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result<Prepared> {
     let group_names =
         || -> Result<Vec<String>> { Ok(store.groups()?.into_iter().map(|g| g.name).collect()) };
+    let fields = referenced_fields(query);
     let mut scan_request = ScanRequest {
         groups: request.groups.clone(),
         start_ms: request.start_ms,
         end_ms: request.end_ms,
-        fields: referenced_fields(query),
-        numbers: referenced_fields(query),
+        numbers: fields.clone(),
+        fields,
     };
     if let Some(source) = plan::source::source_of(query) {
         let selection = plan::source::resolve_source(source, &group_names()?, request.now_ms)?;
@@ -178,11 +179,7 @@ async fn prepare(store: &Store, query: &Query, request: &QueryRequest) -> Result
     let ctx = session(request.memory_limit)?;
     let physical = ctx.state().create_physical_plan(&planned.plan).await?;
     let physical = scan::guard_early_stops(physical)?;
-    let physical = if request.plain_aggregation {
-        physical
-    } else {
-        aggregate::push_into_scans(physical)?
-    };
+    let physical = aggregate::push_into_scans(physical, request)?;
     let written = request
         .source
         .as_deref()

@@ -70,11 +70,7 @@ pub async fn run_sql(store: &Store, sql: &str, request: &QueryRequest) -> Result
         .map(|f| f.name().clone())
         .collect();
     let physical = frame.create_physical_plan().await?;
-    let physical = if request.plain_aggregation {
-        physical
-    } else {
-        crate::aggregate::push_into_scans(physical)?
-    };
+    let physical = crate::aggregate::push_into_scans(physical, request)?;
     let batches = collect(physical.clone(), ctx.task_ctx()).await?;
     Ok(QueryOutput {
         rows: result::render_rows(&batches, &names),

@@ -206,9 +206,9 @@ impl Default for Finish {
     }
 }
 
-/// Whether the scan's companion columns (numbers and presence) may stay through `command`: commands that
-/// keep each row's columns together and replace a column only through
-/// [`PlanState::add_column`] (which drops the replaced field's companion). The others (joins,
+/// Whether the scan's companion columns (numbers and presence) may stay through `command`:
+/// commands that keep each row's columns together and replace a column only through
+/// [`PlanState::add_column`] (which drops the replaced field's companions). The others (joins,
 /// windows, unions) rebuild the set of columns, where a companion could end up beside a field
 /// it was not read from.
 fn keeps_companion_columns(command: &CommandKind) -> bool {
@@ -242,13 +242,13 @@ pub(crate) fn plan_rows(
     let mut unqualified: Vec<Expr> = Vec::new();
     // The scan's companion columns (see `ExprPlanner::number`) only where every command
     // keeps them beside the fields they were read from.
-    let numbers = query
+    let companions = query
         .commands
         .iter()
         .all(|c| keeps_companion_columns(&c.kind));
     for c in scan.schema().columns() {
         let name = c.name.clone();
-        if !numbers && loupe_store::is_companion_column(&name) {
+        if !companions && loupe_store::is_companion_column(&name) {
             continue;
         }
         if name == LOG_GROUP {
