@@ -6,8 +6,9 @@
 
 mod common;
 
+use common::Fixture;
 use loupe_engine::{QueryOutput, QueryRequest, run_query};
-use loupe_store::{Event, Store, StoreConfig, WriteConfig};
+use loupe_store::Event;
 
 /// 2026-11-01T00:00:00Z.
 const T0: i64 = 1_793_491_200_000;
@@ -80,11 +81,6 @@ fn events(seed: u64, n: usize) -> Vec<Event> {
         .collect()
 }
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    store: Store,
-}
-
 /// A store holding `events` in `streams` streams (event `i` in stream `i % streams`), written
 /// in batches of `batch` and sealed into segments of blocks of `block_rows` every `seal_every`
 /// batches.
@@ -95,16 +91,8 @@ fn store(
     block_rows: usize,
     seal_every: usize,
 ) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let config = StoreConfig {
-        segment: WriteConfig {
-            block_rows,
-            ..WriteConfig::default()
-        },
-        ..StoreConfig::default()
-    };
-    let store = Store::open_with(dir.path(), config).unwrap();
-    store.create_group("g", 0).unwrap();
+    let f = common::group_with_blocks(block_rows);
+    let store = &f.store;
     for s in 0..streams {
         store.create_stream("g", &format!("s{s}"), 0).unwrap();
     }
@@ -125,7 +113,7 @@ fn store(
             store.seal("g").unwrap();
         }
     }
-    Fixture { _dir: dir, store }
+    f
 }
 
 fn run(f: &Fixture, query: &str, range: Option<(i64, i64)>) -> QueryOutput {

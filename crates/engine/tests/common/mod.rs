@@ -58,10 +58,8 @@ impl Rng {
     }
 }
 
-/// A store with group `g` whose segments have blocks of `block_rows` rows, holding `events`
-/// appended a thousand at a time: sealed after the first `sealed` thousands, the rest left in
-/// the write-ahead log (an unsealed tail).
-pub fn sealed_and_tail(block_rows: usize, events: Vec<Event>, sealed: usize) -> Fixture {
+/// An empty store with group `g`, whose segments have blocks of `block_rows` rows.
+pub fn group_with_blocks(block_rows: usize) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let config = StoreConfig {
         segment: WriteConfig {
@@ -72,12 +70,20 @@ pub fn sealed_and_tail(block_rows: usize, events: Vec<Event>, sealed: usize) -> 
     };
     let store = Store::open_with(dir.path(), config).unwrap();
     store.create_group("g", 0).unwrap();
-    store.create_stream("g", "s", 0).unwrap();
+    Fixture { _dir: dir, store }
+}
+
+/// A store with group `g` whose segments have blocks of `block_rows` rows, holding `events`
+/// (in stream `s`) appended a thousand at a time: sealed after the first `sealed` thousands,
+/// the rest left in the write-ahead log (an unsealed tail).
+pub fn sealed_and_tail(block_rows: usize, events: Vec<Event>, sealed: usize) -> Fixture {
+    let f = group_with_blocks(block_rows);
+    f.store.create_stream("g", "s", 0).unwrap();
     for (n, chunk) in events.chunks(1000).enumerate() {
-        store.append("g", "s", chunk).unwrap();
+        f.store.append("g", "s", chunk).unwrap();
         if n + 1 == sealed {
-            store.seal("g").unwrap();
+            f.store.seal("g").unwrap();
         }
     }
-    Fixture { _dir: dir, store }
+    f
 }
