@@ -115,16 +115,11 @@ fn pack(value: &[u8]) -> Option<u128> {
     Some(packed)
 }
 
-/// Up to 8 bytes as a little-endian number, with two overlapping loads instead of a copy
-/// through memory of a length known only at run time (which stalls the load after it).
+/// Up to 8 bytes (`pack` never passes more) as a little-endian number, with two overlapping
+/// loads instead of a copy through memory of a length known only at run time (which stalls
+/// the load after it).
 fn load(b: &[u8]) -> u64 {
     let n = b.len();
-    let word = |at: usize, w: usize| -> u64 {
-        b[at..at + w]
-            .iter()
-            .rev()
-            .fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
-    };
     match n {
         0 => 0,
         1 => u64::from(b[0]),
@@ -138,7 +133,7 @@ fn load(b: &[u8]) -> u64 {
             let last = u64::from(u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]));
             first | (last << (8 * (n - 4)))
         }
-        _ => word(0, 8),
+        _ => u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
     }
 }
 
